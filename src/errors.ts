@@ -1,0 +1,185 @@
+/**
+ * Every failure a caller can see is a {@link DspexError} with a stable `code`.
+ *
+ * Errors cross the thread boundary as plain {@link ErrorData} (structured clone loses an Error's class
+ * and fields) and are rebuilt here from the `code -> class` table in {@link errorFromData}. Match on
+ * `code`, not on `instanceof`: codes are the stable contract.
+ */
+
+/** The stable codes of the public contract. */
+export const ErrorCodes = [
+  "ERR_UNKNOWN_CLIENT",
+  "ERR_INVALID_ARGUMENT",
+  "ERR_QUEUE_FULL",
+  "ERR_CIRCUIT_OPEN",
+  "ERR_WORKER_CRASHED",
+  "ERR_CLIENT_UNAVAILABLE",
+  "ERR_TIMEOUT",
+  "ERR_ABORTED",
+  "ERR_RATE_LIMITED",
+  "ERR_HTTP",
+  "ERR_NETWORK",
+  "ERR_BAD_RESPONSE",
+  "ERR_SYSTEM_STOPPED",
+  "ERR_START_FAILED",
+] as const;
+
+/** One of {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+/** An error as plain data: what crosses a thread, and what `toJSON` of a {@link DspexError} gives. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  /** Upstream HTTP status (`ERR_HTTP`, `ERR_RATE_LIMITED`, sometimes `ERR_BAD_RESPONSE`). */
+  status?: number;
+  /** How long upstream asked us to wait (`ERR_RATE_LIMITED`), in milliseconds. */
+  retryAfterMs?: number;
+  /** The provider's own error code or type (`insufficient_quota`, `overloaded_error`, ...). */
+  upstreamCode?: string;
+  /** The provider's request id, for support tickets. */
+  requestId?: string;
+  /** The field or path that was invalid (`ERR_INVALID_ARGUMENT`). */
+  field?: string;
+  /** The client (worker) the error concerns, when known. */
+  client?: string;
+}
+
+const defaultMessages: Record<ErrorCode, string> = {
+  ERR_UNKNOWN_CLIENT: "no client of that name",
+  ERR_INVALID_ARGUMENT: "invalid argument",
+  ERR_QUEUE_FULL: "the client's mailbox is full",
+  ERR_CIRCUIT_OPEN: "the client's circuit breaker is open",
+  ERR_WORKER_CRASHED: "the client's worker crashed with the call in flight",
+  ERR_CLIENT_UNAVAILABLE: "the client is not running and will not be restarted",
+  ERR_TIMEOUT: "the call's deadline passed",
+  ERR_ABORTED: "the call was aborted",
+  ERR_RATE_LIMITED: "upstream rate limit",
+  ERR_HTTP: "upstream answered an error status",
+  ERR_NETWORK: "the connection to upstream failed",
+  ERR_BAD_RESPONSE: "upstream answered something that is not the API's format",
+  ERR_SYSTEM_STOPPED: "the system is stopping or stopped",
+  ERR_START_FAILED: "a child could not start",
+};
+
+/** The base of every error dspex throws or rejects with. */
+export class DspexError extends Error {
+  /** The stable code; see {@link ErrorCodes}. */
+  readonly code: ErrorCode;
+  /** Upstream HTTP status, when there was one. */
+  readonly status?: number;
+  /** Milliseconds upstream asked to wait, when it said. */
+  readonly retryAfterMs?: number;
+  /** The provider's own error code or type. */
+  readonly upstreamCode?: string;
+  /** The provider's request id. */
+  readonly requestId?: string;
+  /** The invalid field, for `ERR_INVALID_ARGUMENT`. */
+  readonly field?: string;
+  /** The client the error concerns. */
+  readonly client?: string;
+
+  constructor(data: Omit<ErrorData, "message"> & { message?: string }, options?: { cause?: unknown }) {
+    super(data.message ?? defaultMessages[data.code], options);
+    this.code = data.code;
+    if (data.status !== undefined) this.status = data.status;
+    if (data.retryAfterMs !== undefined) this.retryAfterMs = data.retryAfterMs;
+    if (data.upstreamCode !== undefined) this.upstreamCode = data.upstreamCode;
+    if (data.requestId !== undefined) this.requestId = data.requestId;
+    if (data.field !== undefined) this.field = data.field;
+    if (data.client !== undefined) this.client = data.client;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /** The plain-data form, safe to post to another thread or log. */
+  toJSON(): ErrorData {
+    return toErrorData(this);
+  }
+}
+
+/** `ERR_UNKNOWN_CLIENT`: no child of that name. */
+export class UnknownClientError extends DspexError {}
+/** `ERR_INVALID_ARGUMENT`: bad messages, options or spec; `field` names what. */
+export class InvalidArgumentError extends DspexError {}
+/** `ERR_QUEUE_FULL`: the mailbox is at its bound. */
+export class QueueFullError extends DspexError {}
+/** `ERR_CIRCUIT_OPEN`: failed fast, no request sent. */
+export class CircuitOpenError extends DspexError {}
+/** `ERR_WORKER_CRASHED`: the worker died with the call in flight and redelivery was used up. */
+export class WorkerCrashedError extends DspexError {}
+/** `ERR_CLIENT_UNAVAILABLE`: not running and will not be restarted. */
+export class ClientUnavailableError extends DspexError {}
+/** `ERR_TIMEOUT`: the deadline passed. */
+export class TimeoutError extends DspexError {}
+/** `ERR_ABORTED`: the caller's signal aborted the call. */
+export class AbortedError extends DspexError {}
+/** `ERR_RATE_LIMITED`: upstream kept answering 429; see `retryAfterMs`. */
+export class RateLimitedError extends DspexError {}
+/** `ERR_HTTP`: upstream answered another non-2xx status; see `status`. */
+export class HttpError extends DspexError {}
+/** `ERR_NETWORK`: the connection failed. */
+export class NetworkError extends DspexError {}
+/** `ERR_BAD_RESPONSE`: upstream's answer is not the API's format. */
+export class BadResponseError extends DspexError {}
+/** `ERR_SYSTEM_STOPPED`: the system is stopping or stopped. */
+export class SystemStoppedError extends DspexError {}
+/** `ERR_START_FAILED`: `createSystem` could not start a child (everything started was stopped). */
+export class StartFailedError extends DspexError {}
+
+const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
+  ERR_UNKNOWN_CLIENT: UnknownClientError,
+  ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_QUEUE_FULL: QueueFullError,
+  ERR_CIRCUIT_OPEN: CircuitOpenError,
+  ERR_WORKER_CRASHED: WorkerCrashedError,
+  ERR_CLIENT_UNAVAILABLE: ClientUnavailableError,
+  ERR_TIMEOUT: TimeoutError,
+  ERR_ABORTED: AbortedError,
+  ERR_RATE_LIMITED: RateLimitedError,
+  ERR_HTTP: HttpError,
+  ERR_NETWORK: NetworkError,
+  ERR_BAD_RESPONSE: BadResponseError,
+  ERR_SYSTEM_STOPPED: SystemStoppedError,
+  ERR_START_FAILED: StartFailedError,
+};
+
+/** Builds the error class for `code` (the `code -> class` table). */
+export function dspexError(code: ErrorCode, message?: string, fields?: Omit<ErrorData, "code" | "message">) {
+  return errorFromData({ code, message: message ?? defaultMessages[code], ...fields });
+}
+
+/** Rebuilds a class from plain data that crossed a thread. Unknown codes become `ERR_BAD_RESPONSE`. */
+export function errorFromData(data: ErrorData): DspexError {
+  const Class = classes[data.code] as (new (data: ErrorData) => DspexError) | undefined;
+  if (Class === undefined) return new BadResponseError({ ...data, code: "ERR_BAD_RESPONSE" });
+  return new Class(data);
+}
+
+/** The plain-data form of any error; a non-dspex error becomes `fallback` with its message. */
+export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPONSE"): ErrorData {
+  if (error instanceof DspexError) {
+    const data: ErrorData = { code: error.code, message: error.message };
+    if (error.status !== undefined) data.status = error.status;
+    if (error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
+    if (error.upstreamCode !== undefined) data.upstreamCode = error.upstreamCode;
+    if (error.requestId !== undefined) data.requestId = error.requestId;
+    if (error.field !== undefined) data.field = error.field;
+    if (error.client !== undefined) data.client = error.client;
+    return data;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: fallback, message };
+}
+
+/** True when `error` is a {@link DspexError}, optionally of one `code`. */
+export function isDspexError(error: unknown, code?: ErrorCode): error is DspexError {
+  return error instanceof DspexError && (code === undefined || error.code === code);
+}
+
+/** Shorthand for a validation failure naming the bad field. */
+export function invalidArgument(field: string, message: string): InvalidArgumentError {
+  return new InvalidArgumentError({ code: "ERR_INVALID_ARGUMENT", field, message: `${field}: ${message}` });
+}

@@ -1,0 +1,293 @@
+/**
+ * The public types of dspex: messages, call options, replies, stream chunks, and the specs of a
+ * supervision tree. Plain data only: everything here can cross a thread.
+ */
+
+/** A JSON value: what messages and generation parameters are made of. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** The roles of OpenAI's chat shape. */
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+/** One message in OpenAI's chat shape; extra fields (`name`, `tool_calls`, `tool_call_id`, ...) ride along. */
+export interface ChatMessage {
+  role: Role;
+  /** Text, or an array of content parts (`{ type: "text", text }`, ...); `null` for an assistant tool call. */
+  content: string | Json[] | null;
+  [extra: string]: Json | undefined;
+}
+
+/**
+ * Parameters that change the answer. Every one of them is part of the cache key.
+ * Names are camelCase here; providers translate them to their wire names.
+ */
+export interface GenerationParams {
+  temperature?: number;
+  maxTokens?: number;
+  topP?: number;
+  stop?: string | string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** OpenAI `response_format`, passed through. */
+  responseFormat?: { [key: string]: Json };
+  /** Tool definitions, passed through in the provider's shape. */
+  tools?: Json[];
+  /** Tool choice, passed through. */
+  toolChoice?: Json;
+  /** Provider-specific body fields, merged into the request body as they are (part of the cache key). */
+  extra?: { [key: string]: Json };
+}
+
+/** How a call uses the client's cache. */
+export type CacheMode = "use" | "skip" | "refresh";
+
+/** Settings that do not change the answer: never part of the cache key. */
+export interface CallControls {
+  /** Cancels the call: rejects with `ERR_ABORTED` at once and tears the upstream request down. */
+  signal?: AbortSignal;
+  /** One deadline for the whole call, retries and backoff included (default: the client's `timeoutMs`). */
+  timeoutMs?: number;
+  /** Deadline of one upstream attempt (default: the client's `attemptTimeoutMs`). */
+  attemptTimeoutMs?: number;
+  /** Retries after the first attempt (default: the client's `retry.maxRetries`). */
+  maxRetries?: number;
+  /** `use` (default) reads and writes the cache, `skip` bypasses it, `refresh` fetches and overwrites. */
+  cache?: CacheMode;
+}
+
+/** The third argument of `call`: generation parameters and call controls. */
+export interface CallOptions extends GenerationParams, CallControls {}
+
+/** Options of `stream`: those of `call`, plus time-outs that only a stream has. */
+export interface StreamOptions extends CallOptions {
+  /** Longest wait for the first chunk, in ms (default: the client's `stream.firstChunkTimeoutMs`). */
+  firstChunkTimeoutMs?: number;
+  /** Longest silence between two chunks, in ms (default: the client's `stream.idleTimeoutMs`). */
+  idleTimeoutMs?: number;
+}
+
+/** Token counts of one answer. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** Why generation stopped: `stop`, `length`, `tool_calls`, `content_filter`, or a provider's own word. */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | (string & {});
+
+/** A tool call the model asked for, normalized across providers. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as the JSON text the model wrote. */
+  arguments: string;
+}
+
+/** What `call` resolves with. */
+export interface Reply {
+  /** The answer's text. */
+  text: string;
+  /** True when served from the client's cache. */
+  cached: boolean;
+  usage: Usage;
+  finishReason: FinishReason;
+  /** The model that answered, as upstream named it. */
+  model: string;
+  /** Tool calls, when the model asked for any. */
+  toolCalls?: ToolCall[];
+}
+
+/** One piece of a streamed answer. The last chunk carries `finishReason` and `usage`. */
+export interface StreamChunk {
+  /** The next piece of text (may be empty on the last chunk). */
+  text: string;
+  /** On the last chunk: why generation stopped. */
+  finishReason?: FinishReason;
+  /** On the last chunk: token counts, when upstream reported them. */
+  usage?: Usage;
+  /** True when the chunk is replayed from the cache. */
+  cached: boolean;
+}
+
+/** OTP restart types. */
+export type RestartType = "permanent" | "transient" | "temporary";
+
+/** OTP restart strategies. */
+export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one";
+
+/** The providers a client can speak. */
+export type ProviderName = "openai" | "anthropic";
+
+/** Cache settings of a client. */
+export interface CacheSettings {
+  /** Most entries kept in the in-memory LRU (default 1,000). */
+  maxEntries?: number;
+  /** Time to live of an entry in ms (default 3,600,000: one hour). */
+  ttlMs?: number;
+  /**
+   * A keyv store instead of the in-memory LRU, built inside the worker: `module` is imported there
+   * (`"@keyv/redis"`, a file URL, ...) and its default export constructed with `options`.
+   */
+  store?: { module: string; options?: Json };
+}
+
+/** Circuit-breaker settings of a client. */
+export interface BreakerSettings {
+  /** `consecutive` (default) opens after `failures` failures in a row; `sampling` on a failure rate. */
+  kind?: "consecutive" | "sampling";
+  /** For `consecutive`: failures in a row that open the breaker (default 5). */
+  failures?: number;
+  /** For `sampling`: failure rate that opens it (default 0.5). */
+  threshold?: number;
+  /** For `sampling`: the window in ms (default 10,000). */
+  durationMs?: number;
+  /** For `sampling`: fewest calls per second before the rate counts (default 5). */
+  minimumRps?: number;
+  /** First wait before a half-open probe, in ms (default 5,000); doubles while upstream stays down. */
+  halfOpenAfterMs?: number;
+  /** Longest wait before a probe, in ms (default 60,000). */
+  maxHalfOpenAfterMs?: number;
+}
+
+/** Retry settings of a client. */
+export interface RetrySettings {
+  /** Retries after the first attempt (default 2). */
+  maxRetries?: number;
+  /** First backoff in ms (default 500), doubling, with up to 25 % jitter. */
+  initialDelayMs?: number;
+  /** Longest backoff in ms (default 8,000). */
+  maxDelayMs?: number;
+  /** Longest `retry-after` we wait out, in ms (default 60,000); a longer demand fails at once. */
+  maxRetryAfterMs?: number;
+}
+
+/** Streaming settings of a client. */
+export interface StreamSettings {
+  /** Longest wait for the first chunk, in ms (default 30,000). */
+  firstChunkTimeoutMs?: number;
+  /** Longest silence between chunks, in ms (default 30,000). */
+  idleTimeoutMs?: number;
+  /** Chunks the worker may send ahead of the consumer (default 64). */
+  highWaterMark?: number;
+}
+
+/** A client: one LLM endpoint served by one worker thread. */
+export interface ClientSpec {
+  type?: "client";
+  /** Unique in the whole tree; what `call` addresses. */
+  name: string;
+  provider: ProviderName;
+  model: string;
+  /** Never logged, never in an error, event, snapshot or cache key. */
+  apiKey?: string | undefined;
+  /** Default: the vendor's (`https://api.openai.com/v1`, `https://api.anthropic.com/v1`). */
+  baseURL?: string;
+  /** Default `permanent`. */
+  restart?: RestartType;
+  /** Upstream requests in flight at once (default 64). */
+  maxConcurrency?: number;
+  /** Calls waiting beyond `maxConcurrency` before `ERR_QUEUE_FULL` (default 1,024). */
+  maxQueue?: number;
+  /** Times an unanswered call is delivered again after a crash (default 2). */
+  maxRedeliveries?: number;
+  /** Default deadline of a call, in ms (default 60,000). */
+  timeoutMs?: number;
+  /** Default deadline of one attempt, in ms (default 30,000). */
+  attemptTimeoutMs?: number;
+  /** How long a graceful stop waits for calls in flight, in ms (default 5,000). */
+  shutdownTimeoutMs?: number;
+  /** `false` turns the cache off. */
+  cache?: CacheSettings | false;
+  /** `false` turns the breaker off. */
+  breaker?: BreakerSettings | false;
+  retry?: RetrySettings;
+  stream?: StreamSettings;
+  /** Anthropic only: `max_tokens` when the call does not set `maxTokens` (default 4,096). */
+  defaultMaxTokens?: number;
+  /** Passed to the worker thread (`maxOldGenerationSizeMb`, ...). */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+    stackSizeMb?: number;
+  };
+}
+
+/** A supervisor: restarts its children by its strategy, within its restart intensity. */
+export interface SupervisorSpec {
+  type: "supervisor";
+  name: string;
+  /** Default `one_for_one`. */
+  strategy?: Strategy;
+  /** With `withinMs`: more than this many restarts in the window makes the supervisor give up (default 3). */
+  maxRestarts?: number;
+  /** Default 5,000. */
+  withinMs?: number;
+  /** How its own parent restarts it (default `permanent`). */
+  restart?: RestartType;
+  children: ChildSpec[];
+}
+
+/** A child of a supervisor. */
+export type ChildSpec = ClientSpec | SupervisorSpec;
+
+/** The root of a system: a supervisor without a `type`. */
+export interface SystemSpec {
+  /** Default `root`. */
+  name?: string;
+  strategy?: Strategy;
+  maxRestarts?: number;
+  withinMs?: number;
+  children: ChildSpec[];
+}
+
+/** The status of a node in the tree. */
+export type NodeStatus = "starting" | "running" | "restarting" | "stopped" | "failed";
+
+/** The circuit-breaker states. */
+export type BreakerState = "closed" | "open" | "half_open" | "isolated" | "disabled";
+
+/** Counters of one client, as `inspect()` shows them. */
+export interface ClientStats {
+  /** Calls sent to the worker and not yet answered. */
+  inFlight: number;
+  /** Calls held on the main thread while the worker (re)starts. */
+  queued: number;
+  /** Calls answered with a reply. */
+  ok: number;
+  /** Calls that failed, by code. */
+  errors: Partial<Record<string, number>>;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Entries in the cache, as of the worker's last report. */
+  cacheEntries: number;
+  /** Upstream retries made. */
+  retries: number;
+  /** Upstream attempt failures, by code. */
+  upstreamErrors: Partial<Record<string, number>>;
+  /** Calls delivered again to a restarted worker. */
+  redelivered: number;
+}
+
+/** A node of `inspect()`'s snapshot. */
+export interface NodeSnapshot {
+  name: string;
+  type: "supervisor" | "client";
+  status: NodeStatus;
+  restarts: number;
+  /** Supervisors only. */
+  strategy?: Strategy;
+  /** Supervisors only. */
+  children?: NodeSnapshot[];
+  /** Clients only: the worker's thread id (`-1` while none runs). */
+  threadId?: number;
+  /** Clients only. */
+  breaker?: BreakerState;
+  /** Clients only. */
+  provider?: ProviderName;
+  /** Clients only. */
+  model?: string;
+  /** Clients only. */
+  stats?: ClientStats;
+}

@@ -1,0 +1,51 @@
+/**
+ * What a supervisor supervises. A client (one worker thread) and a nested supervisor both implement
+ * {@link Child}; the supervisor knows nothing else about them, so its logic runs without threads.
+ */
+import type { NodeSnapshot, RestartType } from "../src/types.js";
+
+/** Why a child's incarnation ended without its supervisor asking. */
+export type ExitReason =
+  /** It ended on its own, normally (a worker that exited with code 0 unasked). */
+  | { kind: "normal" }
+  /** It crashed: uncaught error, non-zero exit, out of memory, killed, or (a supervisor) it gave up. */
+  | { kind: "crash"; cause: CrashCause; message: string };
+
+/** What kind of crash. */
+export type CrashCause = "error" | "exit" | "oom" | "killed" | "gave_up";
+
+/** Something that unsubscribes. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** A supervised child: a client worker or a nested supervisor. */
+export interface Child {
+  readonly name: string;
+  readonly kind: "client" | "supervisor";
+  readonly restart: RestartType;
+  /**
+   * Starts a new incarnation; resolves once it is ready to serve, rejects (with the cause) when it
+   * cannot start. A failed start leaves nothing running.
+   */
+  start(): Promise<void>;
+  /**
+   * Stops the running incarnation gracefully within its shutdown timeout, then forcibly.
+   * Never rejects; resolves at once when nothing runs. Does not fire `onExit`.
+   */
+  stop(): Promise<void>;
+  /** Listens for an exit the supervisor did not ask for (fires once per incarnation). */
+  onExit(listener: (reason: ExitReason) => void): Disposable;
+  /**
+   * Told when the child will not be started again (temporary, normal exit of a transient, or the
+   * supervisor gave up or stopped): a client then rejects pending and later calls.
+   */
+  retire(reason: "unavailable" | "stopped"): void;
+  /** Told that it is being restarted: a client holds new calls until it is ready. */
+  markRestarting(): void;
+  /** Plain-data snapshot of this node (and, for a supervisor, its subtree). */
+  snapshot(): NodeSnapshot;
+}
+
+/** Builds children from resolved specs; the system supplies one that makes real workers. */
+export type ChildFactory<S> = (spec: S) => Child;
