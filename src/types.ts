@@ -107,6 +107,10 @@ export interface StreamChunk {
   finishReason?: FinishReason;
   /** On the last chunk: token counts, when upstream reported them. */
   usage?: Usage;
+  /** On the last chunk: the model that answered, as upstream named it. */
+  model?: string;
+  /** On the last chunk: tool calls the model asked for, when it asked for any. */
+  toolCalls?: ToolCall[];
   /** True when the chunk is replayed from the cache. */
   cached: boolean;
 }

@@ -1,0 +1,147 @@
+/**
+ * Flags and environment of `npm run bench`. Every size has a full default (a few minutes on two
+ * cores) and a `--quick` default (seconds: CI proves the benchmarks still run, never how fast).
+ * A flag beats its environment variable, which beats the mode's default.
+ */
+import { parseArgs } from "node:util";
+
+/** The scenarios, in the order they run. */
+export const SCENARIOS = [
+  "cache-hits",
+  "cache-misses",
+  "latency",
+  "clients",
+  "restart",
+  "breaker",
+  "memory",
+] as const;
+
+/** One scenario's name. */
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Everything a run is parameterized by. */
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  /** Measured window per point, ms. */
+  durationMs: number;
+  /** Warm-up per point, ms. */
+  warmupMs: number;
+  hitsInFlight: number[];
+  missesInFlight: number[];
+  latencyMs: number;
+  latencyInFlight: number;
+  clients: number[];
+  /** Total calls in flight shared by the clients of the many-clients scenario. */
+  clientsInFlight: number;
+  kills: number;
+  memoryClients: number[];
+  /** Write docs/benchmarks.md's table and the chart (default: on for a full run of every scenario). */
+  writeDocs: boolean;
+}
+
+const FLAGS = {
+  quick: { type: "boolean", env: "BENCH_QUICK", help: "small sizes, seconds in all (CI smoke)" },
+  scenario: { type: "string", env: "BENCH_SCENARIO", help: `comma list of: ${SCENARIOS.join(", ")}` },
+  duration: { type: "string", env: "BENCH_DURATION_MS", help: "measured window per point, ms" },
+  warmup: { type: "string", env: "BENCH_WARMUP_MS", help: "warm-up per point, ms" },
+  "hits-inflight": {
+    type: "string",
+    env: "BENCH_HITS_INFLIGHT",
+    help: "cache hits: calls in flight, comma list",
+  },
+  "misses-inflight": {
+    type: "string",
+    env: "BENCH_MISSES_INFLIGHT",
+    help: "cache misses: calls in flight, comma list",
+  },
+  "latency-ms": { type: "string", env: "BENCH_LATENCY_MS", help: "latency-bound: server latency, ms" },
+  "latency-inflight": {
+    type: "string",
+    env: "BENCH_LATENCY_INFLIGHT",
+    help: "latency-bound: calls in flight",
+  },
+  clients: { type: "string", env: "BENCH_CLIENTS", help: "many clients: client counts, comma list" },
+  "clients-inflight": {
+    type: "string",
+    env: "BENCH_CLIENTS_INFLIGHT",
+    help: "many clients: total calls in flight",
+  },
+  kills: { type: "string", env: "BENCH_KILLS", help: "restart: number of kills" },
+  "memory-clients": {
+    type: "string",
+    env: "BENCH_MEMORY_CLIENTS",
+    help: "memory: client counts, comma list",
+  },
+  "write-docs": { type: "boolean", env: "BENCH_WRITE_DOCS", help: "update docs/benchmarks.md and the chart" },
+  "no-docs": { type: "boolean", env: "BENCH_NO_DOCS", help: "never touch docs/" },
+  help: { type: "boolean", env: "", help: "this text" },
+} as const;
+
+/** The usage text of `--help`. */
+export function usage(): string {
+  const lines = Object.entries(FLAGS).map(
+    ([name, f]) => `  --${name.padEnd(18)} ${f.help}${f.env ? ` (env ${f.env})` : ""}`,
+  );
+  return `npm run bench -- [flags]\n${lines.join("\n")}`;
+}
+
+/** Parses argv and the environment; returns undefined when `--help` asked for the usage. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type }])),
+    strict: true,
+  });
+  const value = (name: keyof typeof FLAGS): string | boolean | undefined => {
+    const v = values[name];
+    if (v !== undefined) return v;
+    const e = FLAGS[name].env;
+    const raw = e ? env[e] : undefined;
+    if (raw === undefined || raw === "") return undefined;
+    return FLAGS[name].type === "boolean" ? raw !== "0" && raw !== "false" : raw;
+  };
+  if (value("help") === true) return undefined;
+  const quick = value("quick") === true;
+  const list = (name: keyof typeof FLAGS, full: number[], small: number[]): number[] => {
+    const raw = value(name);
+    if (typeof raw !== "string") return quick ? small : full;
+    return raw.split(",").map((s) => positiveInt(s.trim(), name));
+  };
+  const one = (name: keyof typeof FLAGS, full: number, small: number): number => {
+    const raw = value(name);
+    return typeof raw === "string" ? positiveInt(raw, name) : quick ? small : full;
+  };
+  const scenarioRaw = value("scenario");
+  const scenarios =
+    typeof scenarioRaw === "string"
+      ? scenarioRaw.split(",").map((s) => scenarioName(s.trim()))
+      : [...SCENARIOS];
+  const everything = scenarios.length === SCENARIOS.length;
+  return {
+    quick,
+    scenarios,
+    durationMs: one("duration", 2_000, 300),
+    warmupMs: one("warmup", 500, 100),
+    hitsInFlight: list("hits-inflight", [1, 16, 256], [1, 16]),
+    missesInFlight: list("misses-inflight", [64, 256], [16]),
+    latencyMs: one("latency-ms", 200, 50),
+    latencyInFlight: one("latency-inflight", 2_000, 100),
+    clients: list("clients", [1, 2, 4, 8], [1, 2]),
+    clientsInFlight: one("clients-inflight", 256, 32),
+    kills: one("kills", 50, 3),
+    memoryClients: list("memory-clients", [1, 10, 50], [1, 3]),
+    writeDocs: value("no-docs") === true ? false : value("write-docs") === true || (!quick && everything),
+  };
+}
+
+function positiveInt(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${raw}"`);
+  return n;
+}
+
+function scenarioName(raw: string): ScenarioName {
+  if ((SCENARIOS as readonly string[]).includes(raw)) return raw as ScenarioName;
+  throw new Error(`--scenario: unknown "${raw}"; pick from ${SCENARIOS.join(", ")}`);
+}

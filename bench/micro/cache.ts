@@ -1,0 +1,182 @@
+/**
+ * Micro-benchmark of the worker's cache hot path: building a cache key (canonical JSON + XXH64) for a
+ * small (~300 B) and a ~1.4 KB request, and a cache hit through keyv vs a bare lru-cache `get`.
+ *
+ *   npm run build && node dist/bench/micro/cache.js
+ *
+ * Other stable serializers are compared when they can be imported (they are not dependencies:
+ * `npm install --no-save fast-json-stable-stringify json-stable-stringify fast-stable-stringify`).
+ * Prints the median of 5 runs in µs per operation; compare ratios within one run.
+ */
+import { LRUCache } from "lru-cache";
+import { configure } from "safe-stable-stringify";
+import xxhash from "xxhash-wasm";
+import type { Reply } from "../../src/types.js";
+import { type CacheKeyInput, createCacheKeyer } from "../../workers/cache/CacheKey.js";
+import { ResponseCache } from "../../workers/cache/ResponseCache.js";
+
+type Serializer = (value: unknown) => string | undefined;
+
+const small: CacheKeyInput = {
+  provider: "openai",
+  baseURL: "https://api.openai.com/v1",
+  model: "gpt-4o-mini",
+  messages: [
+    { role: "system", content: "You are a helpful assistant. Answer briefly." },
+    { role: "user", content: "What is the capital of France? Answer in one word please." },
+  ],
+  params: { temperature: 0, maxTokens: 256 },
+};
+
+const large: CacheKeyInput = {
+  provider: "anthropic",
+  baseURL: "https://api.anthropic.com/v1",
+  model: "claude-sonnet-4-5",
+  messages: [
+    {
+      role: "system",
+      content:
+        'You are a careful assistant that answers questions about geography, history and science. Cite sources when you can, and say "I don\'t know" when unsure.\nKeep answers short and precise.',
+    },
+    {
+      role: "user",
+      content:
+        "Tell me about the Loire valley: its castles, its wines, and why the kings of France built there in the 15th and 16th centuries.",
+    },
+    {
+      role: "assistant",
+      content:
+        "The Loire valley holds over 300 châteaux, among them Chambord, Chenonceau and Amboise. Kings moved there during the Hundred Years' War, when Paris was unsafe, and stayed for the hunting and the mild climate. Its wines include Sancerre, Vouvray and Muscadet.",
+    },
+    {
+      role: "user",
+      content: [
+        {
+          type: "text",
+          text: "Which of those castles can I visit in one day from Tours, by train or bus? List them with travel times, opening hours and prices.",
+        },
+      ],
+    },
+  ],
+  params: {
+    temperature: 0.7,
+    maxTokens: 1024,
+    topP: 0.9,
+    stop: ["\n\nHuman:", "END"],
+    seed: 42,
+    tools: [
+      {
+        name: "get_weather",
+        description: "Get the current weather for a city",
+        input_schema: {
+          type: "object",
+          properties: {
+            city: { type: "string", description: "City name" },
+            unit: { type: "string", enum: ["c", "f"] },
+          },
+          required: ["city"],
+        },
+      },
+    ],
+    extra: { metadata: { user_id: "u-123" } },
+  },
+};
+
+/** Median µs per call of `fn(arg)` over 5 runs of `n` calls. */
+function time<T>(fn: (arg: T) => unknown, arg: T, n = 100_000): number {
+  for (let i = 0; i < n / 5; i++) fn(arg);
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn(arg);
+    runs.push(Number(process.hrtime.bigint() - t0) / n / 1000);
+  }
+  return runs.sort((a, b) => a - b)[2] as number;
+}
+
+/** Median µs per awaited call. */
+async function timeAsync(fn: () => Promise<unknown>, n = 100_000): Promise<number> {
+  for (let i = 0; i < n / 5; i++) await fn();
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn();
+    runs.push(Number(process.hrtime.bigint() - t0) / n / 1000);
+  }
+  return runs.sort((a, b) => a - b)[2] as number;
+}
+
+/** A straightforward recursive canonical serializer, to check that a hand-written one does not win. */
+function handWritten(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : handWritten(v))).join(",")}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] !== undefined) parts.push(`${JSON.stringify(key)}:${handWritten(record[key])}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+async function optional(name: string): Promise<Serializer | undefined> {
+  try {
+    const mod = (await import(name)) as { default: Serializer };
+    return mod.default;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const serializers: Record<string, Serializer | undefined> = {
+    "safe-stable-stringify (chosen)": configure({ deterministic: true, circularValue: TypeError }),
+    "fast-json-stable-stringify": await optional("fast-json-stable-stringify"),
+    "json-stable-stringify": await optional("json-stable-stringify"),
+    "fast-stable-stringify": await optional("fast-stable-stringify"),
+    "hand-written recursive": handWritten,
+    "JSON.stringify (not canonical)": JSON.stringify,
+  };
+  const wrap = (i: CacheKeyInput) => ({ v: 1, ...i });
+  const sizes = [small, large].map((i) => JSON.stringify(wrap(i)).length);
+  console.log(`canonical sizes: small ${sizes[0]} B, large ${sizes[1]} B\nserialization, µs per call:`);
+  for (const [name, f] of Object.entries(serializers)) {
+    if (f === undefined) {
+      console.log(`  ${name.padEnd(32)} (not installed)`);
+      continue;
+    }
+    const s = time(f, wrap(small));
+    const l = time(f, wrap(large));
+    console.log(`  ${name.padEnd(32)} small ${s.toFixed(2)}  large ${l.toFixed(2)}`);
+  }
+  const { h64ToString, h64 } = await xxhash();
+  const text = JSON.stringify(wrap(large));
+  console.log(
+    `hash of the large text, µs: h64ToString ${time(h64ToString, text).toFixed(2)}, h64 (bigint) ${time(h64, text).toFixed(2)}`,
+  );
+  const key = await createCacheKeyer();
+  console.log(
+    `whole key (createCacheKeyer), µs: small ${time(key, small).toFixed(2)}  large ${time(key, large).toFixed(2)}`,
+  );
+
+  const reply: Reply = {
+    text: "Paris.",
+    cached: false,
+    usage: { promptTokens: 20, completionTokens: 2, totalTokens: 22 },
+    finishReason: "stop",
+    model: "gpt-4o-mini",
+  };
+  const lru = new LRUCache<string, object>({ max: 1_000, ttl: 3_600_000 });
+  lru.set("dspex:v1:0123456789abcdef", { value: reply, expires: undefined });
+  const cache = await ResponseCache.create({ maxEntries: 1_000, ttlMs: 3_600_000 });
+  await cache.set("dspex:v1:0123456789abcdef", reply);
+  const rawHit = await timeAsync(async () => lru.get("dspex:v1:0123456789abcdef"));
+  const cacheHit = await timeAsync(() => cache.get("dspex:v1:0123456789abcdef"));
+  console.log(
+    `hit, µs per awaited get: raw lru-cache ${rawHit.toFixed(3)}, ResponseCache (keyv + copy) ${cacheHit.toFixed(3)}`,
+  );
+  await cache.close();
+}
+
+await main();

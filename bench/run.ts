@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: dspex against its ceilings and its peers, side by side in one run, on 127.0.0.1.
+ * Runs the chosen scenarios in order, prints progress on stderr and a table at the end, writes JSON
+ * to bench/results/, and on a full run the chart and table into docs/. `--help` lists the flags.
+ * Missed targets do not fail the run (CI runs `--quick` to prove the benchmarks work, not their speed);
+ * a scenario that throws does.
+ */
+import type { Panel } from "./lib/chart.js";
+import { throughputChart } from "./lib/chart.js";
+import { type BenchOptions, parseOptions, type ScenarioName, usage } from "./lib/options.js";
+import { machine, writeChart, writeDocsTable, writeJson } from "./lib/output.js";
+import { heading, note } from "./lib/progress.js";
+import { type Row, row, textTable } from "./lib/report.js";
+import type { Scenario, ScenarioResult } from "./lib/scenario.js";
+import { cacheHits } from "./scenarios/cacheHits.js";
+import { cacheMisses } from "./scenarios/cacheMisses.js";
+import { latencyBound } from "./scenarios/latencyBound.js";
+import { manyClients } from "./scenarios/manyClients.js";
+import { memory } from "./scenarios/memory.js";
+import { openBreaker } from "./scenarios/openBreaker.js";
+import { restart } from "./scenarios/restart.js";
+
+const SCENARIOS: Record<ScenarioName, Scenario> = {
+  "cache-hits": cacheHits,
+  "cache-misses": cacheMisses,
+  latency: latencyBound,
+  clients: manyClients,
+  restart,
+  breaker: openBreaker,
+  memory,
+};
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage()}\n`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const started = new Date();
+  const m = machine();
+  note(`dspex bench ${options.quick ? "(quick) " : ""}on ${m.cpu}, ${m.cores} cores, Node ${m.node}`);
+  const results: Partial<Record<ScenarioName, ScenarioResult | { error: string }>> = {};
+  const rows: Row[] = [];
+  const panels: Panel[] = [];
+  let failed = 0;
+  for (const name of options.scenarios) {
+    const t0 = Date.now();
+    try {
+      const result = await SCENARIOS[name].run(options);
+      results[name] = result;
+      rows.push(...result.rows);
+      if (result.panel) panels.push(result.panel);
+      note(`(${((Date.now() - t0) / 1_000).toFixed(1)} s)`);
+    } catch (error) {
+      failed++;
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`!! scenario ${name} failed: ${message}\n`);
+      results[name] = { error: message };
+      rows.push(row(name, `FAILED: ${(error as Error)?.message ?? error}`, Number.NaN, ""));
+    }
+  }
+  heading(`Results (${((Date.now() - started.getTime()) / 1_000).toFixed(0)} s)`);
+  process.stdout.write(`\n${textTable(rows)}\n\n`);
+  const stamp = started.toISOString().replaceAll(":", "-").replace(/\..*$/, "");
+  const command = [
+    "npm run bench",
+    ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : []),
+  ].join(" ");
+  const files = await writeJson(
+    { startedAt: started.toISOString(), command, machine: m, options, rows, scenarios: results },
+    options.quick,
+    stamp,
+  );
+  note(`JSON: ${files.join(", ")}`);
+  if (options.writeDocs && failed === 0) {
+    const caption = `dspex bench, ${started.toISOString().slice(0, 16)}Z, ${m.cores} cores, Node ${m.node}: ${command}`;
+    note(`chart: ${await writeChart(throughputChart(panels, caption))}`);
+    note(
+      `table: ${await writeDocsTable(rows, command, started.toISOString().slice(0, 16).replace("T", " "))} UTC`,
+    );
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+const code = await main();
+process.exitCode = code;
+// Everything was closed; if a stray handle still holds the loop, do not hang CI: say so and leave.
+setTimeout(() => {
+  process.stderr.write("bench: handles still open after the run; exiting\n");
+  process.exit(code);
+}, 5_000).unref();

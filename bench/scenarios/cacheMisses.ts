@@ -1,0 +1,96 @@
+/**
+ * Scenario 2, cache misses: every call a new request to a 0 ms server, at each in-flight level,
+ * beside the same requests sent from the main thread by undici's Pool.request (the ceiling), the
+ * global fetch and the official openai SDK (retries off). Targets at 64 in flight: >= 0.8 of undici
+ * Pool.request, >= 4x the openai SDK. The dspex client may keep as many requests upstream as there
+ * are calls in flight (`maxConcurrency`), like the peers, which have no limit.
+ */
+import type { Contender } from "../lib/contender.js";
+import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
+import { globalFetch, openaiSdk, undiciPool } from "../lib/httpPeers.js";
+import { type LoadResult, runLoad } from "../lib/load.js";
+import { startMockProcess } from "../lib/mockProcess.js";
+import type { BenchOptions } from "../lib/options.js";
+import { heading, point } from "../lib/progress.js";
+import { type Row, row } from "../lib/report.js";
+import type { Scenario } from "../lib/scenario.js";
+
+const NAME = "cache misses";
+
+/** See the file comment. */
+export const cacheMisses: Scenario = {
+  name: "cache-misses",
+  title: "2. Cache misses against a 0 ms server, beside main-thread HTTP clients",
+  run: async (o: BenchOptions) => {
+    heading(cacheMisses.title);
+    const server = await startMockProcess(0);
+    const top = Math.max(...o.missesInFlight);
+    const system = await benchSystem([
+      benchClient("misses", server.baseURL, { maxConcurrency: top, maxQueue: top * 4 }),
+    ]);
+    const contenders: Record<string, Contender> = {
+      undici: undiciPool(server.baseURL),
+      dspex: dspexCaller(system, "misses", "dspex call (cache miss)", true),
+      fetch: globalFetch(server.baseURL),
+      openai: openaiSdk(server.baseURL),
+    };
+    const results: Record<string, LoadResult[]> = { undici: [], dspex: [], fetch: [], openai: [] };
+    try {
+      for (const n of o.missesInFlight) {
+        for (const [key, c] of Object.entries(contenders)) {
+          const r = await runLoad(c.call, { inFlight: n, durationMs: o.durationMs, warmupMs: o.warmupMs });
+          point(c.label, r);
+          results[key]?.push(r);
+        }
+      }
+    } finally {
+      await Promise.allSettled(Object.values(contenders).map((c) => c.close()));
+      await server.close();
+    }
+    const rows: Row[] = [];
+    const at = (key: string, i: number): LoadResult => results[key]?.[i] as LoadResult;
+    o.missesInFlight.forEach((n, i) => {
+      const undici = { label: "undici Pool.request", value: at("undici", i).throughput };
+      const sdk = { label: "openai SDK", value: at("openai", i).throughput };
+      const d = at("dspex", i);
+      const lat = `p50 ${d.latency.p50Ms} / p99 ${d.latency.p99Ms} ms`;
+      rows.push(
+        row(
+          NAME,
+          `dspex call, ${n} in flight (${lat})`,
+          d.throughput,
+          "calls/s",
+          undici,
+          n === 64 ? { op: ">=", value: 0.8 } : undefined,
+        ),
+        row(
+          NAME,
+          `dspex call, ${n} in flight`,
+          d.throughput,
+          "calls/s",
+          sdk,
+          n === 64 ? { op: ">=", value: 4 } : undefined,
+        ),
+        row(NAME, `global fetch, ${n} in flight`, at("fetch", i).throughput, "calls/s", undici),
+        row(NAME, `openai SDK, ${n} in flight`, at("openai", i).throughput, "calls/s", undici),
+      );
+    });
+    const series = (key: string, label: string) => ({
+      label,
+      points: (results[key] ?? []).map((r) => ({ inFlight: r.inFlight, throughput: r.throughput })),
+    });
+    return {
+      rows,
+      panel: {
+        title: "Cache misses: calls/s to a 0 ms loopback server",
+        series: [
+          series("dspex", "dspex system.call (worker HTTP)"),
+          series("undici", "undici Pool.request, main thread (ceiling)"),
+          series("fetch", "global fetch, main thread"),
+          series("openai", "openai SDK 6, retries off"),
+        ],
+      },
+      data: results,
+    };
+  },
+};

@@ -1,0 +1,223 @@
+/**
+ * A client as its supervisor sees it: the lifecycle of one worker thread per incarnation, wired to the
+ * client's persistent {@link ClientProxy}.
+ *
+ * start -> spawn -> "ready" -> attach the proxy. An unasked exit is classified (error, exit code,
+ * out of memory, killed, or a normal exit with code 0), the proxy keeps unanswered calls for the next
+ * incarnation, and the supervisor is told through `onExit`.
+ */
+import type { Worker } from "node:worker_threads";
+import type { CrashCause, Child, Disposable, ExitReason } from "../supervisor/Child.js";
+import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ClientProxy } from "./ClientProxy.js";
+import type { FromWorker, WorkerInit } from "./protocol.js";
+import { redact } from "./redact.js";
+import type { NodeSnapshot, NodeStatus } from "./types.js";
+import type { WorkerSpawner } from "./WorkerSpawner.js";
+
+/** How long a worker may take to answer "ready" before its start counts as failed. */
+export const START_TIMEOUT_MS = 15_000;
+/** Beyond the shutdown timeout, how long we wait for the worker's "stopped" before terminating it. */
+const STOP_MARGIN_MS = 1_000;
+
+/** One live worker and what we know of its end. */
+interface Incarnation {
+  worker: Worker;
+  threadId: number;
+  ready: boolean;
+  /** Set when we asked it to stop (no `onExit` then). */
+  stopping: boolean;
+  /** Set when `kill()` terminated it (reported as a crash with cause "killed"). */
+  killed: boolean;
+  error: Error | undefined;
+  exited: Promise<number>;
+  stopped: (() => void) | undefined;
+}
+
+/** A supervised client: see the module comment. */
+export class ClientChild implements Child {
+  readonly kind = "client" as const;
+  readonly name: string;
+  readonly restart: ResolvedClientSpec["restart"];
+  readonly proxy: ClientProxy;
+  readonly #spec: ResolvedClientSpec;
+  readonly #spawn: WorkerSpawner;
+  readonly #listeners = new Set<(reason: ExitReason) => void>();
+  #current: Incarnation | undefined;
+  #status: NodeStatus = "stopped";
+  #incarnations = 0;
+
+  constructor(spec: ResolvedClientSpec, proxy: ClientProxy, spawn: WorkerSpawner) {
+    this.name = spec.name;
+    this.restart = spec.restart;
+    this.#spec = spec;
+    this.proxy = proxy;
+    this.#spawn = spawn;
+  }
+
+  /** The running worker's thread id, or -1. */
+  get threadId(): number {
+    return this.#current?.ready === true ? this.#current.threadId : -1;
+  }
+
+  get status(): NodeStatus {
+    return this.#status;
+  }
+
+  start(): Promise<void> {
+    if (this.#current !== undefined) return Promise.resolve();
+    if (this.#status !== "restarting") this.#status = "starting";
+    this.proxy.revive();
+    const init: WorkerInit = { client: this.#spec, incarnation: this.#incarnations++ };
+    if (this.proxy.breakerSnapshot !== undefined) init.breakerState = this.proxy.breakerSnapshot;
+    let worker: Worker;
+    try {
+      worker = this.#spawn(init, this.#spec);
+    } catch (error) {
+      this.#status = "failed";
+      return Promise.reject(this.#startError(error));
+    }
+    let resolveExit!: (code: number) => void;
+    const inc: Incarnation = {
+      worker,
+      threadId: worker.threadId,
+      ready: false,
+      stopping: false,
+      killed: false,
+      error: undefined,
+      exited: new Promise<number>((r) => {
+        resolveExit = r;
+      }),
+      stopped: undefined,
+    };
+    this.#current = inc;
+
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(this.#startError(new Error(`no "ready" within ${START_TIMEOUT_MS} ms`)));
+        inc.stopping = true;
+        void worker.terminate();
+      }, START_TIMEOUT_MS);
+      timer.unref();
+
+      worker.on("message", (message: FromWorker) => {
+        switch (message.type) {
+          case "ready":
+            clearTimeout(timer);
+            inc.ready = true;
+            this.#status = "running";
+            this.proxy.attach({ post: (m) => worker.postMessage(m) });
+            resolve();
+            return;
+          case "stopped":
+            inc.stopped?.();
+            return;
+          default:
+            this.proxy.receive(message);
+        }
+      });
+      worker.on("error", (error) => {
+        inc.error = error;
+      });
+      worker.on("exit", (code) => {
+        clearTimeout(timer);
+        resolveExit(code);
+        if (this.#current === inc) this.#current = undefined;
+        if (!inc.ready) {
+          this.#status = "failed";
+          reject(this.#startError(inc.error ?? new Error(`the worker exited with code ${code} before it was ready`)));
+          return;
+        }
+        this.proxy.detach();
+        if (inc.stopping) return;
+        const reason = this.#classify(inc, code);
+        this.#status = reason.kind === "normal" ? "stopped" : "failed";
+        for (const listener of [...this.#listeners]) listener(reason);
+      });
+    });
+  }
+
+  #classify(inc: Incarnation, code: number): ExitReason {
+    if (inc.killed) return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
+    const error = inc.error;
+    if (error !== undefined) {
+      const oom = (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
+      const cause: CrashCause = oom ? "oom" : "error";
+      return { kind: "crash", cause, message: redact(error.message, this.#spec.apiKey) };
+    }
+    if (code === 0) return { kind: "normal" };
+    return { kind: "crash", cause: "exit", message: `the worker exited with code ${code}` };
+  }
+
+  #startError(cause: unknown): Error {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return new Error(`client "${this.name}" could not start: ${redact(message, this.#spec.apiKey)}`);
+  }
+
+  async stop(): Promise<void> {
+    const inc = this.#current;
+    if (inc === undefined) {
+      if (this.#status !== "failed") this.#status = "stopped";
+      return;
+    }
+    inc.stopping = true;
+    this.proxy.holdCalls();
+    const grace = this.#spec.shutdownTimeoutMs;
+    const stopped = new Promise<void>((resolve) => {
+      inc.stopped = resolve;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, grace + STOP_MARGIN_MS);
+    });
+    try {
+      inc.worker.postMessage({ type: "stop", graceMs: grace });
+    } catch {
+      // The port is already closed: the thread is on its way out.
+    }
+    await Promise.race([stopped, timedOut, inc.exited]);
+    clearTimeout(timer);
+    await inc.worker.terminate();
+    await inc.exited;
+    this.#status = "stopped";
+  }
+
+  /** Terminates the worker abruptly, as a crash would; resolves once the supervisor has been told. */
+  async kill(): Promise<void> {
+    const inc = this.#current;
+    if (inc === undefined) return;
+    inc.killed = true;
+    await inc.worker.terminate();
+    await inc.exited;
+  }
+
+  onExit(listener: (reason: ExitReason) => void): Disposable {
+    this.#listeners.add(listener);
+    return { dispose: () => void this.#listeners.delete(listener) };
+  }
+
+  retire(reason: "unavailable" | "stopped"): void {
+    this.proxy.retire(reason === "stopped" ? "ERR_SYSTEM_STOPPED" : "ERR_CLIENT_UNAVAILABLE");
+    if (this.#status !== "failed") this.#status = "stopped";
+  }
+
+  markRestarting(): void {
+    this.#status = "restarting";
+    this.proxy.holdCalls();
+  }
+
+  snapshot(): NodeSnapshot {
+    const spec = this.#spec;
+    return {
+      name: this.name,
+      type: "client",
+      status: this.#status,
+      restarts: Math.max(0, this.#incarnations - 1),
+      threadId: this.threadId,
+      breaker: this.proxy.breaker,
+      provider: spec.provider,
+      model: spec.model,
+      stats: structuredClone(this.proxy.stats),
+    };
+  }
+}

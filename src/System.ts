@@ -1,0 +1,198 @@
+/**
+ * The system: a root supervisor, one {@link ClientProxy} per named client, and the caller's API
+ * (`call`, `stream`, `kill`, `inspect`, `stop`, `on`).
+ *
+ * `createSystem` validates the whole tree before any thread starts, starts children in order, and
+ * resolves once every client is ready; if one cannot start it stops what it started and rejects.
+ */
+import type { Child } from "../supervisor/Child.js";
+import {
+  clientsOf,
+  type ResolvedChildSpec,
+  type ResolvedSupervisorSpec,
+  resolveSystemSpec,
+} from "../supervisor/ChildSpec.js";
+import { Supervisor } from "../supervisor/Supervisor.js";
+import { ClientChild } from "./ClientChild.js";
+import { ClientProxy } from "./ClientProxy.js";
+import { DspexError, dspexError, StartFailedError } from "./errors.js";
+import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
+import { redact } from "./redact.js";
+import type { CallOptions, NodeSnapshot, Reply, SystemSpec } from "./types.js";
+import { splitOptions, validateMessages } from "./validate.js";
+import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
+import type { Disposable } from "../supervisor/Child.js";
+
+/** Options of {@link createSystem} that are not part of the tree. */
+export interface SystemOptions {
+  /** Starts worker threads (default: the real client worker). Tests inject fixture workers here. */
+  spawner?: WorkerSpawner;
+}
+
+/** The lifecycle of a system. */
+export type SystemState = "running" | "stopping" | "stopped" | "failed";
+
+/** Validates `spec`, starts the tree, and resolves once every client is ready. */
+export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
+  const resolved = resolveSystemSpec(spec);
+  const system = new System(resolved, options.spawner ?? defaultSpawner);
+  await system.start();
+  return system;
+}
+
+/** A running supervision tree of LLM clients. Build one with {@link createSystem}. */
+export class System {
+  readonly #events = new SystemEvents();
+  readonly #proxies = new Map<string, ClientProxy>();
+  readonly #clients = new Map<string, ClientChild>();
+  readonly #root: Supervisor;
+  readonly #secrets: string[];
+  #state: SystemState = "running";
+  #stopping: Promise<void> | undefined;
+
+  /** @internal use {@link createSystem}. */
+  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner) {
+    this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
+    const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
+    const factory = (child: ResolvedChildSpec): Child => {
+      if (child.type === "supervisor") return new Supervisor(child, { factory, emit });
+      const proxy = new ClientProxy(child);
+      proxy.onWorkerEvent = ({ event }) => {
+        if (event.kind === "breaker") {
+          emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
+        } else {
+          const { kind: _, id: __, ...rest } = event;
+          emit({ type: "retry", client: child.name, ...rest });
+        }
+      };
+      const client = new ClientChild(child, proxy, spawner);
+      this.#proxies.set(child.name, proxy);
+      this.#clients.set(child.name, client);
+      return client;
+    };
+    this.#root = new Supervisor(spec, { factory, emit });
+    this.#root.onExit((reason) => {
+      if (this.#state !== "running") return;
+      this.#state = "failed";
+      // Nobody above the root: its clients will not come back, so held and later calls reject now.
+      this.#root.retire("unavailable");
+      const message = reason.kind === "crash" ? reason.message : "the root supervisor exited";
+      emit({ type: "system_failed", message });
+    });
+  }
+
+  /** @internal Starts the tree; on failure everything started is stopped and a typed error thrown. */
+  async start(): Promise<void> {
+    try {
+      await this.#root.start();
+    } catch (error) {
+      this.#state = "stopped";
+      await this.#root.stop();
+      const message = error instanceof Error ? error.message : String(error);
+      throw new StartFailedError({ code: "ERR_START_FAILED", message: this.#redact(message) }, { cause: error });
+    }
+  }
+
+  /** `running`, `stopping`, `stopped`, or `failed` (the root supervisor gave up). */
+  get state(): SystemState {
+    return this.#state;
+  }
+
+  /** Names of all clients in the tree, in start order. */
+  get clientNames(): string[] {
+    return [...this.#proxies.keys()];
+  }
+
+  /**
+   * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
+   * {@link DspexError} whose `code` is one of the contract's; never hangs.
+   */
+  call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
+    const proxy = this.#proxies.get(name);
+    if (proxy === undefined) return Promise.reject(this.#unknown(name));
+    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
+    let split: ReturnType<typeof splitOptions>;
+    try {
+      validateMessages(messages);
+      split = splitOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return proxy.call(messages, split);
+  }
+
+  /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
+  async kill(name: string): Promise<void> {
+    const client = this.#clients.get(name);
+    if (client === undefined) throw this.#unknown(name);
+    await client.kill();
+  }
+
+  /** A plain-data snapshot of the tree. Never contains a secret. */
+  inspect(): NodeSnapshot {
+    return this.#root.snapshot();
+  }
+
+  /** Listens to one event type (or `"*"` for all); returns a {@link Disposable}. */
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
+  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
+  on(type: string, listener: (event: never) => void): Disposable {
+    return this.#events.on(type as "*", listener as (event: SystemEvent) => void);
+  }
+
+  /**
+   * Stops taking calls, lets calls in flight finish within each client's shutdown timeout, stops
+   * children in reverse start order, and leaves no thread or socket behind. Idempotent.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping !== undefined) return this.#stopping;
+    const wasFailed = this.#state === "failed";
+    this.#state = "stopping";
+    this.#stopping = this.#root.stop().then(() => {
+      for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+      this.#state = wasFailed ? "failed" : "stopped";
+    });
+    return this.#stopping;
+  }
+
+  /** @internal The per-client proxy (streaming and diagnostics use it). */
+  proxy(name: string): ClientProxy | undefined {
+    return this.#proxies.get(name);
+  }
+
+  /** @internal Validation and state checks shared by `call` and `stream`. */
+  gate(name: string): ClientProxy {
+    const proxy = this.#proxies.get(name);
+    if (proxy === undefined) throw this.#unknown(name);
+    if (this.#state !== "running") throw this.#notRunning(name);
+    return proxy;
+  }
+
+  #unknown(name: string): DspexError {
+    const known = [...this.#proxies.keys()].join(", ");
+    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(String(name))} (known: ${known})`);
+  }
+
+  #notRunning(name: string): DspexError {
+    if (this.#state === "failed") {
+      return dspexError("ERR_CLIENT_UNAVAILABLE", "the system failed: its root supervisor gave up", { client: name });
+    }
+    return dspexError("ERR_SYSTEM_STOPPED", "the system is stopping or stopped", { client: name });
+  }
+
+  #redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = redact(out, secret);
+    return out;
+  }
+
+  /** Events carry messages that may quote upstream text: scrub every secret of the tree from them. */
+  #scrub(event: SystemEvent): SystemEvent {
+    if ("message" in event && typeof event.message === "string") {
+      return { ...event, message: this.#redact(event.message) };
+    }
+    return event;
+  }
+}
+
+export { DspexError };

@@ -1,0 +1,81 @@
+/**
+ * The system's typed events. Subscribing returns a {@link Disposable}; a listener that throws is
+ * isolated (reported on `process.emitWarning`) so one bad listener cannot break supervision.
+ *
+ * Payloads never carry a secret: error messages pass through `redact` before they are emitted.
+ */
+import type { Disposable } from "../supervisor/Child.js";
+import type { SupervisorEvent } from "../supervisor/events.js";
+import type { ErrorCode } from "./errors.js";
+import type { BreakerState } from "./types.js";
+
+/** A client's circuit breaker changed state. */
+export interface BreakerEvent {
+  type: "breaker";
+  client: string;
+  state: BreakerState;
+  previous: BreakerState;
+}
+
+/** A client's worker retried an upstream attempt. */
+export interface RetryEvent {
+  type: "retry";
+  client: string;
+  attempt: number;
+  delayMs: number;
+  code: ErrorCode;
+  status?: number;
+}
+
+/** The root supervisor gave up: every pending and later call rejects with `ERR_CLIENT_UNAVAILABLE`. */
+export interface SystemFailedEvent {
+  type: "system_failed";
+  message: string;
+}
+
+/** Every event the system emits, discriminated on `type`. */
+export type SystemEvent = SupervisorEvent | BreakerEvent | RetryEvent | SystemFailedEvent;
+
+/** The event names. */
+export type SystemEventType = SystemEvent["type"];
+
+/** The payload of one event type. */
+export type EventOf<T extends SystemEventType> = Extract<SystemEvent, { type: T }>;
+
+type Listener = (event: SystemEvent) => void;
+
+/** A small typed emitter: `on(type, listener)` and `on("*", listener)` for everything. */
+export class SystemEvents {
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  /** Listens to one event type, or to all with `"*"`. */
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
+  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
+  on(type: string, listener: (event: never) => void): Disposable {
+    let set = this.#listeners.get(type);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    const l = listener as Listener;
+    set.add(l);
+    return { dispose: () => void set.delete(l) };
+  }
+
+  /** Delivers `event` to its listeners and to `"*"` listeners. */
+  emit(event: SystemEvent): void {
+    this.#deliver(this.#listeners.get(event.type), event);
+    this.#deliver(this.#listeners.get("*"), event);
+  }
+
+  #deliver(set: Set<Listener> | undefined, event: SystemEvent): void {
+    if (set === undefined) return;
+    for (const listener of set) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(`dspex: a listener of "${event.type}" threw: ${(error as Error)?.message ?? error}`);
+      }
+    }
+  }
+}

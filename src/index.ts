@@ -1,0 +1,67 @@
+/**
+ * dspex: LLM clients built the way Erlang/OTP builds services. The public surface, listed explicitly.
+ */
+export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
+export {
+  AbortedError,
+  BadResponseError,
+  CircuitOpenError,
+  ClientUnavailableError,
+  DspexError,
+  type ErrorCode,
+  ErrorCodes,
+  type ErrorData,
+  HttpError,
+  InvalidArgumentError,
+  isDspexError,
+  NetworkError,
+  QueueFullError,
+  RateLimitedError,
+  StartFailedError,
+  SystemStoppedError,
+  TimeoutError,
+  UnknownClientError,
+  WorkerCrashedError,
+} from "./errors.js";
+export type {
+  BreakerEvent,
+  EventOf,
+  RetryEvent,
+  SystemEvent,
+  SystemEventType,
+  SystemFailedEvent,
+} from "./events.js";
+export type { SupervisorEvent } from "../supervisor/events.js";
+export type { Disposable } from "../supervisor/Child.js";
+export { DEFAULTS } from "../supervisor/ChildSpec.js";
+export type { WorkerSpawner } from "./WorkerSpawner.js";
+export type {
+  BreakerSettings,
+  BreakerState,
+  CacheMode,
+  CacheSettings,
+  CallControls,
+  CallOptions,
+  ChatMessage,
+  ChildSpec,
+  ClientSpec,
+  ClientStats,
+  FinishReason,
+  GenerationParams,
+  Json,
+  NodeSnapshot,
+  NodeStatus,
+  ProviderName,
+  Reply,
+  RestartType,
+  RetrySettings,
+  Role,
+  Strategy,
+  StreamChunk,
+  StreamOptions,
+  StreamSettings,
+  SupervisorSpec,
+  SystemSpec,
+  ToolCall,
+  Usage,
+} from "./types.js";

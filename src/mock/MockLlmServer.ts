@@ -1,0 +1,449 @@
+/**
+ * The mock LLM server: one `node:http` server on 127.0.0.1 that speaks OpenAI chat completions
+ * (`POST .../chat/completions`) and Anthropic messages (`POST .../messages`), answers deterministic
+ * text, and misbehaves on demand (scripted faults). Built for speed: keep-alive, no schema validation,
+ * one timer per waiting request, bounded request log.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
+import { AnthropicWire } from "./anthropicWire.js";
+import { FaultBook, isStreamFault } from "./faults.js";
+import { OpenAiWire } from "./openaiWire.js";
+import { RequestLog } from "./requestLog.js";
+import { StatsBoard } from "./stats.js";
+import type {
+  Fault,
+  FaultOptions,
+  MockAnswerInput,
+  MockProvider,
+  MockRateLimit,
+  MockRequestLog,
+  MockServer,
+  MockServerOptions,
+  MockStats,
+} from "./types.js";
+import type { PlannedAnswer, WireFormat } from "./wire.js";
+
+const HOST = "127.0.0.1";
+const DEFAULT_WAIT_MS = 5_000;
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
+
+/** One request in progress: what its close handler must clean up. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  timer: NodeJS.Timeout | undefined;
+  /** Set when the server destroyed the socket on purpose, so the close is not counted as the client's. */
+  droppedByServer: boolean;
+}
+
+/** What the server read from a request before deciding how to answer it. */
+interface Arrival {
+  wire: WireFormat | undefined;
+  body: unknown;
+  /** The body was present but not JSON. */
+  unparseable: boolean;
+  stream: boolean;
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** The mock server. Use `startMockServer()`; this class is exported for `instanceof` checks only. */
+export class MockLlmServer implements MockServer {
+  readonly #server: Server;
+  readonly #board = new StatsBoard();
+  readonly #faults = new FaultBook();
+  readonly #log: RequestLog;
+  readonly #openai: OpenAiWire;
+  readonly #anthropic = new AnthropicWire();
+  readonly #exchanges = new Set<Exchange>();
+  readonly #apiKey: string | undefined;
+  readonly #chunkSize: number;
+  readonly #answer: (input: MockAnswerInput) => string;
+  #latencyMs: number;
+  #chunkDelayMs: number;
+  #ids = 0;
+  #requests = 0;
+  #port = 0;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: MockServerOptions = {}) {
+    this.#latencyMs = nonNegative(options.latencyMs, 0);
+    this.#chunkDelayMs = nonNegative(options.chunkDelayMs, 0);
+    this.#chunkSize = Math.max(1, Math.floor(nonNegative(options.chunkSize, 1)));
+    this.#apiKey = options.apiKey === "" ? undefined : options.apiKey;
+    this.#log = new RequestLog(nonNegative(options.logLimit, 1000));
+    this.#openai = new OpenAiWire(options.rateLimit);
+    this.#answer = options.answer ?? ((input) => defaultAnswer(input.messages));
+    this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
+  }
+
+  /** Starts listening on 127.0.0.1. */
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(port, HOST, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    return `http://${HOST}:${this.#port}`;
+  }
+
+  get baseURL(): string {
+    return `${this.url}/v1`;
+  }
+
+  get stats(): MockStats {
+    return this.#board.stats;
+  }
+
+  get requests(): MockRequestLog[] {
+    return this.#log.list();
+  }
+
+  setLatency(ms: number): void {
+    this.#latencyMs = nonNegative(ms, 0);
+  }
+
+  setChunkDelay(ms: number): void {
+    this.#chunkDelayMs = nonNegative(ms, 0);
+  }
+
+  setRateLimit(rateLimit: Partial<MockRateLimit>): void {
+    this.#openai.setRateLimit(rateLimit);
+  }
+
+  fault(fault: Fault, opts?: FaultOptions): void {
+    this.#faults.add(fault, opts);
+  }
+
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  resetStats(): void {
+    this.#log.clear();
+    this.#board.reset();
+  }
+
+  waitFor(predicate: (s: MockStats) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    return this.#board.waitFor(predicate, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+      for (const exchange of this.#exchanges) {
+        clearTimeout(exchange.timer);
+        exchange.res.destroy();
+      }
+      this.#board.abandon();
+    });
+    return this.#closed;
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query === -1 ? url : url.slice(0, query);
+    const stats = this.#board.stats;
+    stats.requests++;
+    stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+    stats.inFlight++;
+    if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight;
+    const exchange: Exchange = { req, res, path, timer: undefined, droppedByServer: false };
+    this.#exchanges.add(exchange);
+    res.on("close", () => this.#onClose(exchange));
+    this.#board.changed();
+
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    req.on("end", () => this.#onBody(exchange, text));
+  }
+
+  #onClose(exchange: Exchange): void {
+    clearTimeout(exchange.timer);
+    this.#exchanges.delete(exchange);
+    const stats = this.#board.stats;
+    stats.inFlight--;
+    if (exchange.res.writableFinished) stats.completed++;
+    else if (!exchange.droppedByServer) stats.closedEarly++;
+    this.#board.changed();
+  }
+
+  #onBody(exchange: Exchange, text: string): void {
+    const { req, path } = exchange;
+    const wire = path.endsWith("/chat/completions")
+      ? this.#openai
+      : path.endsWith("/messages")
+        ? this.#anthropic
+        : undefined;
+    let body: unknown;
+    let unparseable = false;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        unparseable = true;
+      }
+    }
+    const fields =
+      body !== null && typeof body === "object" ? (body as { model?: unknown; stream?: unknown }) : {};
+    const model = typeof fields.model === "string" ? fields.model : undefined;
+    const stream = fields.stream === true;
+    const stats = this.#board.stats;
+    if (stream) stats.streams++;
+    if (this.#log.enabled) {
+      const provider: MockProvider = wire?.provider ?? "unknown";
+      this.#log.push({
+        path,
+        method: req.method ?? "",
+        headers: req.headers,
+        body,
+        provider,
+        model,
+        stream,
+        at: Date.now(),
+      });
+    }
+
+    const fault = this.#faults.take(path, model, stream);
+    if (fault !== undefined) stats.faulted++;
+    this.#board.changed();
+    if (fault?.kind === "stall") return; // never answer; the client's close is counted by #onClose
+    const arrival: Arrival = { wire, body, unparseable, stream };
+    const delay = this.#latencyMs + (fault?.kind === "delay" ? nonNegative(fault.ms, 0) : 0);
+    if (delay > 0) exchange.timer = setTimeout(() => this.#respond(exchange, arrival, fault), delay);
+    else this.#respond(exchange, arrival, fault);
+  }
+
+  #respond(exchange: Exchange, arrival: Arrival, fault: Fault | undefined): void {
+    exchange.timer = undefined;
+    if (exchange.res.destroyed) return;
+    const wire = arrival.wire ?? this.#openai;
+    switch (fault?.kind) {
+      case "status": {
+        const body = fault.body ?? wire.errorBody(fault.status, undefined, fault.errorCode);
+        this.#sendJson(exchange, wire, fault.status, body, fault.headers);
+        return;
+      }
+      case "rate_limit": {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
+        if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+        else if (fault.retryAfterDate !== undefined)
+          headers["retry-after"] = fault.retryAfterDate.toUTCString();
+        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(fault.insufficientQuota === true), headers);
+        return;
+      }
+      case "drop":
+        this.#drop(exchange);
+        return;
+      case "malformed":
+        this.#send(
+          exchange,
+          200,
+          arrival.stream ? SSE_HEADERS : { "content-type": "application/json" },
+          wire.malformed(arrival.stream),
+          wire,
+        );
+        return;
+      default:
+        this.#answerRequest(exchange, arrival, fault);
+    }
+  }
+
+  /** The well-behaved path: check the request like the vendor would, then answer it. */
+  #answerRequest(exchange: Exchange, arrival: Arrival, fault: Fault | undefined): void {
+    const { req } = exchange;
+    const wire = arrival.wire;
+    if (wire === undefined) {
+      const body = this.#openai.errorBody(404, `Invalid URL (${req.method} ${exchange.path})`, "unknown_url");
+      this.#sendJson(exchange, this.#openai, 404, body);
+      return;
+    }
+    if (req.method !== "POST") {
+      this.#sendJson(exchange, wire, 405, wire.errorBody(405, `Method ${req.method} not allowed; use POST.`));
+      return;
+    }
+    if (this.#apiKey !== undefined && !wire.authorized(req.headers, this.#apiKey)) {
+      this.#sendJson(exchange, wire, 401, wire.errorBody(401));
+      return;
+    }
+    const headerProblem = wire.headerProblem(req.headers);
+    if (headerProblem !== undefined) {
+      this.#sendJson(
+        exchange,
+        wire,
+        400,
+        wire.errorBody(400, headerProblem.problem, undefined, headerProblem.param),
+      );
+      return;
+    }
+    if (arrival.unparseable) {
+      const message = "We could not parse the JSON body of your request.";
+      this.#sendJson(exchange, wire, 400, wire.errorBody(400, message));
+      return;
+    }
+    const parsed = wire.parse(arrival.body);
+    if ("problem" in parsed) {
+      this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
+      return;
+    }
+    const full = this.#answer({
+      provider: wire.provider,
+      model: parsed.model,
+      messages: parsed.messages,
+      body: arrival.body as Record<string, unknown>,
+    });
+    const { text, truncated } = limitWords(full, parsed.maxWords);
+    let promptTokens = 0;
+    for (const message of parsed.messages) promptTokens += countWords(message.text);
+    const answer: PlannedAnswer = {
+      id: this.#nextId(wire),
+      model: parsed.model,
+      text,
+      truncated,
+      promptTokens,
+      completionTokens: countWords(text),
+    };
+    if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault);
+    else this.#send(exchange, 200, { "content-type": "application/json" }, wire.completion(answer), wire);
+  }
+
+  #requestId(): string {
+    this.#requests++;
+    return `req_mock${this.#requests}`;
+  }
+
+  #nextId(wire: WireFormat): string {
+    this.#ids++;
+    return wire.provider === "openai" ? `chatcmpl-mock${this.#ids}` : `msg_mock${this.#ids}`;
+  }
+
+  /**
+   * Writes a stream: the opening events, one event per text chunk (`chunkDelayMs` apart), then the closing
+   * events, unless a stream fault cuts it after `afterChunks` text chunks.
+   */
+  #stream(
+    exchange: Exchange,
+    wire: WireFormat,
+    answer: PlannedAnswer,
+    includeUsage: boolean,
+    fault?: Fault,
+  ): void {
+    const { res } = exchange;
+    const frames = wire.stream(answer, splitWords(answer.text, this.#chunkSize), includeUsage);
+    const streamFault = fault !== undefined && isStreamFault(fault) ? fault : undefined;
+    const cut =
+      streamFault !== undefined && "afterChunks" in streamFault
+        ? Math.min(Math.max(0, Math.floor(streamFault.afterChunks)), frames.chunks.length)
+        : frames.chunks.length;
+    this.#count(200);
+    res.writeHead(200, { ...wire.headers(this.#requestId()), ...SSE_HEADERS });
+
+    const finish = (): void => {
+      switch (streamFault?.kind) {
+        case undefined:
+          res.end(frames.trailer);
+          return;
+        case "stream_stall":
+          return; // keep the connection open; the client's close is counted by #onClose
+        case "stream_error":
+          res.end(wire.streamError());
+          return;
+        case "stream_drop":
+          // End the socket rather than destroy it: end() flushes what was written first, so the client
+          // receives exactly `cut` chunks and then loses the connection mid-stream.
+          exchange.droppedByServer = true;
+          this.#board.stats.dropped++;
+          exchange.req.socket.end();
+          return;
+      }
+    };
+
+    const delay = this.#chunkDelayMs;
+    if (delay === 0) {
+      let head = frames.preamble;
+      for (let i = 0; i < cut; i++) head += frames.chunks[i];
+      res.write(head);
+      finish();
+      return;
+    }
+    res.write(frames.preamble);
+    let sent = 0;
+    const next = (): void => {
+      exchange.timer = undefined;
+      if (res.destroyed) return;
+      if (sent < cut) {
+        res.write(frames.chunks[sent] as string);
+        sent++;
+        exchange.timer = setTimeout(next, delay);
+        return;
+      }
+      finish();
+    };
+    exchange.timer = setTimeout(next, delay);
+  }
+
+  #drop(exchange: Exchange): void {
+    exchange.droppedByServer = true;
+    this.#board.stats.dropped++;
+    exchange.req.socket.destroy();
+  }
+
+  #sendJson(
+    exchange: Exchange,
+    wire: WireFormat,
+    status: number,
+    body: unknown,
+    extra?: Record<string, string>,
+  ): void {
+    const payload = typeof body === "string" ? body : JSON.stringify(body);
+    this.#send(exchange, status, { "content-type": "application/json", ...extra }, payload, wire);
+  }
+
+  #send(
+    exchange: Exchange,
+    status: number,
+    headers: Record<string, string>,
+    payload: string,
+    wire: WireFormat,
+  ): void {
+    this.#count(status);
+    const all = { ...wire.headers(this.#requestId()), ...headers };
+    all["content-length"] = String(Buffer.byteLength(payload));
+    exchange.res.writeHead(status, all);
+    exchange.res.end(payload);
+  }
+
+  #count(status: number): void {
+    const byStatus = this.#board.stats.byStatus;
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    this.#board.changed();
+  }
+}
+
+/** Starts a mock LLM server on 127.0.0.1 (an ephemeral port unless `port` is given). */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const server = new MockLlmServer(options);
+  await server.listen(nonNegative(options.port, 0));
+  return server;
+}

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { isDspexError } from "../../../src/errors.js";
+import type { ExitReason } from "../../../supervisor/Child.js";
+import { harness } from "./FakeChild.js";
+
+/** root (one_for_one) -> a, sub (one_for_one) -> b, c */
+const nested = (rootMax: number, subMax: number) =>
+  harness({
+    strategy: "one_for_one",
+    maxRestarts: rootMax,
+    withinMs: 1_000,
+    children: [
+      { name: "a" },
+      {
+        type: "supervisor",
+        name: "sub",
+        strategy: "one_for_one",
+        maxRestarts: subMax,
+        withinMs: 1_000,
+        children: [{ name: "b" }, { name: "c" }],
+      },
+    ],
+  });
+
+const tag = (e: { type: string; supervisor: string; child?: string }) =>
+  `${e.supervisor}:${e.type}${e.child === undefined ? "" : `:${e.child}`}`;
+
+describe("nested supervisors", () => {
+  it("starts depth first in order and stops in reverse", async () => {
+    const h = nested(3, 3);
+    await h.root.start();
+    await h.root.stop();
+    expect(h.log).toEqual([
+      "start:a",
+      "start:b",
+      "start:c",
+      "stop:c",
+      "retire:c:stopped",
+      "stop:b",
+      "retire:b:stopped",
+      "stop:a",
+      "retire:a:stopped",
+    ]);
+    expect(h.root.snapshot().children?.[1]).toMatchObject({ name: "sub", status: "stopped" });
+  });
+
+  it("a child supervisor that gives up is restarted by its parent with a fresh history", async () => {
+    const h = nested(3, 1);
+    await h.root.start();
+    h.log.length = 0;
+    h.clock.now = 0;
+    h.client("b").crash();
+    await h.settle();
+    h.clock.now = 10;
+    h.client("b").crash(); // second restart in sub's window: sub gives up
+    await h.settle();
+    // The sub-tree's clients are not retired when it gives up: their calls stay held and the
+    // parent's restart delivers them.
+    expect(h.log).toEqual(["start:b", "stop:c", "start:b", "start:c"]);
+    expect(h.events.map(tag)).toEqual([
+      "sub:crash:b",
+      "sub:restart:b",
+      "sub:crash:b",
+      "sub:give_up",
+      "root:crash:sub",
+      "root:restart:sub",
+    ]);
+    expect(h.events[4]).toEqual({
+      type: "crash",
+      supervisor: "root",
+      child: "sub",
+      cause: "gave_up",
+      message: 'supervisor "sub" gave up: more than 1 restarts within 1000 ms',
+    });
+    // The parent marked the subtree restarting and did not retire it as stopped.
+    expect(h.client("b").marks).toBe(2);
+    expect(h.client("c").marks).toBe(1);
+    expect(h.client("c").retirements).toEqual([]);
+    expect(h.root.snapshot()).toMatchObject({
+      status: "running",
+      restarts: 0,
+      children: [
+        { name: "a", restarts: 0, status: "running" },
+        {
+          name: "sub",
+          type: "supervisor",
+          status: "running",
+          restarts: 1,
+          strategy: "one_for_one",
+          children: [
+            { name: "b", restarts: 2, status: "running" },
+            { name: "c", restarts: 1, status: "running" },
+          ],
+        },
+      ],
+    });
+    // Fresh history: one more crash at once is within sub's limit again.
+    h.clock.now = 20;
+    h.client("b").crash();
+    await h.settle();
+    expect(h.events.map(tag).slice(6)).toEqual(["sub:crash:b", "sub:restart:b"]);
+    expect(h.supervisor("sub").snapshot().status).toBe("running");
+  });
+
+  it("escalates to the root: when the root's intensity is exceeded it fails and fires onExit", async () => {
+    const h = nested(1, 0);
+    const rootExits: ExitReason[] = [];
+    h.root.onExit((r) => rootExits.push(r));
+    await h.root.start();
+    h.log.length = 0;
+    h.client("b").crash(); // sub gives up at once; root restarts sub (1 of 1)
+    await h.settle();
+    h.clock.now = 100;
+    h.client("c").crash(); // sub gives up again; root's second restart exceeds 1
+    await h.settle();
+    expect(h.events.map(tag)).toEqual([
+      "sub:crash:b",
+      "sub:give_up",
+      "root:crash:sub",
+      "root:restart:sub",
+      "sub:crash:c",
+      "sub:give_up",
+      "root:crash:sub",
+      "root:give_up",
+    ]);
+    expect(h.log).toEqual(["stop:c", "start:b", "start:c", "stop:b", "stop:a"]);
+    // Nobody retired anything: the root's owner (the system) does, and each client hears it once.
+    expect(h.client("b").retirements).toEqual([]);
+    h.root.retire("unavailable");
+    expect(h.client("b").retirements).toEqual(["unavailable"]);
+    expect(h.client("a").retirements).toEqual(["unavailable"]);
+    expect(h.root.snapshot().status).toBe("failed");
+    expect(h.supervisor("sub").snapshot().status).toBe("failed");
+    expect(rootExits).toEqual([
+      {
+        kind: "crash",
+        cause: "gave_up",
+        message: 'supervisor "root" gave up: more than 1 restarts within 1000 ms',
+      },
+    ]);
+    // The owner may start the root again: everything comes back.
+    h.log.length = 0;
+    await h.root.start();
+    expect(h.log).toEqual(["start:a", "start:b", "start:c"]);
+    expect(h.root.snapshot().status).toBe("running");
+  });
+
+  it("a nested supervisor stopped by a one_for_all sibling restart keeps its clients' calls held", async () => {
+    const h = harness({
+      strategy: "one_for_all",
+      children: [{ name: "a" }, { type: "supervisor", name: "sub", children: [{ name: "b" }] }],
+    });
+    await h.root.start();
+    h.log.length = 0;
+    h.client("a").crash();
+    await h.settle();
+    expect(h.log).toEqual(["stop:b", "start:a", "start:b"]);
+    expect(h.client("b").retirements).toEqual([]);
+    expect(h.client("b").marks).toBe(1);
+    expect(h.root.snapshot().children?.map((c) => c.restarts)).toEqual([1, 1]);
+  });
+
+  it("a temporary nested supervisor stopped by a sibling's restart retires its clients as unavailable", async () => {
+    const h = harness({
+      strategy: "one_for_all",
+      children: [
+        { name: "a" },
+        { type: "supervisor", name: "sub", restart: "temporary", children: [{ name: "b" }] },
+      ],
+    });
+    await h.root.start();
+    h.log.length = 0;
+    h.client("a").crash();
+    await h.settle();
+    expect(h.log).toEqual(["stop:b", "retire:b:stopped", "retire:b:unavailable", "start:a"]);
+    expect(h.events.map(tag)).toEqual(["root:crash:a", "root:exit:sub", "root:restart:a"]);
+  });
+
+  it("a failed start deep in the tree rolls back everything and names the client", async () => {
+    const h = nested(3, 3);
+    h.client("c").failNextStarts = 1;
+    const error = await h.root.start().catch((e: unknown) => e);
+    expect(isDspexError(error, "ERR_START_FAILED")).toBe(true);
+    expect((error as Error).message).toBe('client "c" of supervisor "sub" failed to start: c cannot start');
+    expect(h.log).toEqual(["start:a", "start:b", "start:c", "fail:c", "stop:b", "stop:a"]);
+    expect(h.root.snapshot().status).toBe("failed");
+  });
+});

@@ -1,0 +1,417 @@
+/**
+ * The client actor: everything one client does inside its worker thread, driven by {@link ToWorker}
+ * messages and answering with {@link FromWorker} ones. Its parts are injected, so tests run it in
+ * process against a loopback server, and `startWorker` wires the real ones.
+ *
+ * A call goes: cache lookup (mode `use`) -> on a miss, coalescing (identical concurrent misses share
+ * one upstream request) -> mailbox slot (`maxConcurrency`, bounded queue) -> retry loop -> breaker ->
+ * one attempt over HTTP. A success is stored (modes `use` and `refresh`; `skip` neither reads nor
+ * writes) and answered with `cached: false`. Coalescing applies only to calls that use the cache:
+ * a `skip` call (or a client without a cache) always gets its own request.
+ *
+ * The deadline (`WireRequest.deadline`) bounds the whole call, queueing and backoff included. A
+ * cancelled call is never answered; its queue entry leaves the mailbox, and its request is torn down
+ * (a shared request only when every caller sharing it is gone).
+ *
+ * The cache-hit path is the hot one (the proxy-to-worker round trip is the ceiling): one key, one
+ * awaited lookup, one message; no per-call closures or timers.
+ */
+import type { Dispatcher } from "undici";
+import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
+import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
+import type { Reply } from "../src/types.js";
+import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
+import type { ResponseCache } from "./cache/ResponseCache.js";
+import { Transport } from "./http/Transport.js";
+import { Mailbox } from "./Mailbox.js";
+import type { Provider, UpstreamRequest } from "./providers/Provider.js";
+import type { Breaker } from "./resilience/Breaker.js";
+import { type RetryOutcome, runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+
+/** The response cache as the actor uses it (the real one is `ResponseCache`). */
+export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close">;
+
+/** Shares one run of `work` between concurrent callers of the same key (the real one is `Coalescer`). */
+export interface ActorCoalescer {
+  run<T>(
+    key: string,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ value: T; leader: boolean }>;
+}
+
+/** Streaming, plugged in by the streaming module. */
+export interface StreamHandler {
+  /** Starts a stream; the handler answers with `chunk`/`end`/`error` messages. */
+  start(message: Extract<ToWorker, { type: "stream" }>): void;
+  /** The consumer took `n` chunks. */
+  credit(message: Extract<ToWorker, { type: "credit" }>): void;
+  /** Tears a stream down; no answer. Returns false when no stream has that id. */
+  cancel(id: number): boolean;
+  /** Graceful stop: let streams finish within `graceMs`, cancel the rest; resolves with how many were cut. */
+  stop?(graceMs: number): Promise<number>;
+}
+
+/** What a {@link ClientActor} is built from. */
+export interface ClientActorDeps {
+  client: ResolvedClientSpec;
+  /** Sends a message to the main thread. */
+  post: (message: FromWorker) => void;
+  /** Where HTTP goes (by default one undici `Pool` to the client's origin). Closed by `stop`. */
+  dispatcher: Dispatcher;
+  provider: Provider;
+  breaker: Breaker;
+  /** Absent when the client's cache is off. */
+  cache?: ActorCache | undefined;
+  /** Needed with a cache. */
+  keyer?: CacheKeyer | undefined;
+  /** Without one, identical concurrent misses each make their own request. */
+  coalescer?: ActorCoalescer | undefined;
+  /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
+  mailbox?: Mailbox;
+  streams?: StreamHandler | undefined;
+  /** Epoch milliseconds (deadlines are epoch ms). Default `Date.now`. */
+  clock?: () => number;
+  /** Backoff delay. Default: a `setTimeout` that ends early on abort. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  /** Jitter source. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** A miss in progress, owned by one caller. */
+class Call {
+  readonly controller = new AbortController();
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** Answered, cancelled or abandoned: nothing more is posted for it. */
+  done = false;
+  /** Upstream attempts so far (for the meta of a call that runs out of time). */
+  attempts = 0;
+  upstreamErrors: ErrorCode[] | undefined = undefined;
+  constructor(readonly id: number) {}
+}
+
+/** The result of one shared upstream fetch (what coalesced callers receive). */
+type Fetched = RetryOutcome<Reply> & { cacheEntries: number | undefined };
+
+function failed(error: ErrorData): Fetched {
+  return { ok: false, error, attempts: 0, upstreamErrors: undefined, cacheEntries: undefined };
+}
+
+const HIT_META: CallMeta = Object.freeze({ attempts: 0 }) as CallMeta;
+const NO_ATTEMPTS: CallMeta = HIT_META;
+const STOPPED: ErrorData = Object.freeze({
+  code: "ERR_SYSTEM_STOPPED",
+  message: "the client is stopping and takes no new calls",
+}) as ErrorData;
+const NO_STREAMING: ErrorData = Object.freeze({
+  code: "ERR_INVALID_ARGUMENT",
+  message: "streaming not available",
+}) as ErrorData;
+const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: [], params: {} };
+
+/** One client's behaviour inside its worker; see the module comment. */
+export class ClientActor {
+  readonly #client: ResolvedClientSpec;
+  readonly #post: (message: FromWorker) => void;
+  readonly #transport: Transport;
+  readonly #provider: Provider;
+  readonly #breaker: Breaker;
+  readonly #cache: ActorCache | undefined;
+  readonly #keyer: CacheKeyer | undefined;
+  readonly #coalescer: ActorCoalescer | undefined;
+  readonly #mailbox: Mailbox;
+  readonly #streams: StreamHandler | undefined;
+  readonly #clock: () => number;
+  readonly #sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  readonly #random: () => number;
+  /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
+  readonly #calls = new Map<number, Call | null>();
+  /** Reused for every key: keying is synchronous, so one object serves all calls. */
+  readonly #keyInput: CacheKeyInput;
+  #stopping = false;
+  #stopped = false;
+  #drained: (() => void) | undefined;
+
+  constructor(deps: ClientActorDeps) {
+    const client = deps.client;
+    this.#client = client;
+    this.#post = deps.post;
+    this.#provider = deps.provider;
+    this.#clock = deps.clock ?? Date.now;
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, this.#clock);
+    this.#breaker = deps.breaker;
+    this.#cache = deps.cache;
+    this.#keyer = deps.keyer;
+    if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
+    this.#coalescer = deps.coalescer;
+    this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
+    this.#streams = deps.streams;
+    this.#sleep = deps.sleep ?? sleep;
+    this.#random = deps.random ?? Math.random;
+    this.#keyInput = {
+      provider: client.provider,
+      baseURL: client.baseURL,
+      model: client.model,
+      ...EMPTY_KEY_INPUT,
+    };
+  }
+
+  /** Calls not yet answered (cancelled ones excluded). */
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  /** The mailbox (for inspection and for the streaming module, which shares its slots). */
+  get mailbox(): Mailbox {
+    return this.#mailbox;
+  }
+
+  /** Handles one message from the main thread. Never throws. */
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case "call":
+        void this.#call(message.id, message.request);
+        return;
+      case "cancel":
+        this.#cancel(message.id);
+        return;
+      case "stream":
+        if (this.#stopping) this.#post({ type: "error", id: message.id, error: STOPPED, meta: NO_ATTEMPTS });
+        else if (this.#streams === undefined)
+          this.#post({ type: "error", id: message.id, error: NO_STREAMING, meta: NO_ATTEMPTS });
+        else this.#streams.start(message);
+        return;
+      case "credit":
+        this.#streams?.credit(message);
+        return;
+      case "stop":
+        void this.stop(message.graceMs);
+        return;
+    }
+  }
+
+  async #call(id: number, request: WireRequest): Promise<void> {
+    try {
+      if (this.#stopping) {
+        this.#post({ type: "error", id, error: STOPPED, meta: NO_ATTEMPTS });
+        return;
+      }
+      const cache = this.#cache;
+      let key: string | undefined;
+      if (cache !== undefined && request.cache !== "skip") {
+        key = this.#key(request);
+        if (request.cache === "use") {
+          this.#calls.set(id, null);
+          const hit = await cache.get(key);
+          if (!this.#calls.has(id)) return; // cancelled (or abandoned by stop) during the lookup
+          if (hit !== undefined) {
+            this.#calls.delete(id);
+            this.#post({ type: "reply", id, reply: hit, meta: HIT_META });
+            if (this.#drained !== undefined) this.#checkDrained();
+            return;
+          }
+        }
+      }
+      await this.#miss(id, request, key);
+    } catch (error) {
+      // Only a bug gets here (a keyer or provider that throws on odd input): answer, never hang.
+      const call = this.#calls.get(id);
+      if (call !== undefined && call?.done !== true) {
+        this.#finish(id, call);
+        this.#post({
+          type: "error",
+          id,
+          error: toErrorData(error, "ERR_INVALID_ARGUMENT"),
+          meta: NO_ATTEMPTS,
+        });
+      }
+    }
+  }
+
+  #key(request: WireRequest): string {
+    const input = this.#keyInput;
+    input.messages = request.messages;
+    input.params = request.params;
+    try {
+      return (this.#keyer as CacheKeyer)(input);
+    } finally {
+      // Hold no reference to a finished call's messages.
+      input.messages = EMPTY_KEY_INPUT.messages;
+      input.params = EMPTY_KEY_INPUT.params;
+    }
+  }
+
+  async #miss(id: number, request: WireRequest, key: string | undefined): Promise<void> {
+    const call = new Call(id);
+    this.#calls.set(id, call);
+    const remaining = request.deadline - this.#clock();
+    if (remaining <= 0) {
+      this.#expire(call);
+      return;
+    }
+    call.timer = setTimeout(this.#onDeadline, remaining, call);
+    let outcome: Fetched;
+    let leader = true;
+    try {
+      if (key !== undefined && this.#coalescer !== undefined) {
+        const shared = await this.#coalescer.run(key, call.controller.signal, (signal) =>
+          this.#fetch(request, signal, call, key),
+        );
+        outcome = shared.value;
+        leader = shared.leader;
+      } else {
+        outcome = await this.#fetch(request, call.controller.signal, call, key);
+      }
+    } catch (error) {
+      // The coalescer rejects a caller that left (cancel, deadline): already answered or not to be.
+      if (call.done) return;
+      outcome = failed(toErrorData(error, "ERR_ABORTED"));
+    }
+    if (call.done) return;
+    this.#finish(id, call);
+    const meta: CallMeta = { attempts: leader ? outcome.attempts : 0 };
+    if (leader && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
+    if (outcome.cacheEntries !== undefined) meta.cacheEntries = outcome.cacheEntries;
+    if (outcome.ok) this.#post({ type: "reply", id, reply: outcome.value, meta });
+    else this.#post({ type: "error", id, error: outcome.error, meta });
+  }
+
+  /**
+   * One upstream fetch, shared by every caller coalesced on it: mailbox slot, retries, breaker, HTTP,
+   * then the cache write. Never rejects. `owner` is the caller that started it (its id tags events).
+   */
+  async #fetch(
+    request: WireRequest,
+    signal: AbortSignal,
+    owner: Call,
+    key: string | undefined,
+  ): Promise<Fetched> {
+    let upstream: UpstreamRequest;
+    try {
+      upstream = this.#provider.buildRequest(this.#client, request, false);
+    } catch (error) {
+      return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
+    }
+    try {
+      await this.#mailbox.acquire(signal);
+    } catch (error) {
+      return failed(toErrorData(error, "ERR_ABORTED"));
+    }
+    try {
+      const transport = this.#transport;
+      const breaker = this.#breaker;
+      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, request.deadline);
+      const outcome = await runWithRetry(() => breaker.execute(send), {
+        plan: { ...this.#client.retry, maxRetries: request.maxRetries },
+        deadline: request.deadline,
+        signal,
+        clock: this.#clock,
+        sleep: this.#sleep,
+        random: this.#random,
+        breakerOpen: () => breaker.isOpen,
+        onRetry: (retry, delayMs, failure) => {
+          owner.attempts = retry;
+          owner.upstreamErrors ??= [];
+          owner.upstreamErrors.push(failure.data.code);
+          const event: Extract<FromWorker, { type: "event" }>["event"] = {
+            kind: "retry",
+            id: owner.id,
+            attempt: retry,
+            delayMs,
+            code: failure.data.code,
+          };
+          if (failure.data.status !== undefined) event.status = failure.data.status;
+          this.#post({ type: "event", event });
+        },
+      });
+      let cacheEntries: number | undefined;
+      if (outcome.ok && key !== undefined && this.#cache !== undefined) {
+        await this.#cache.set(key, outcome.value);
+        cacheEntries = this.#cache.entries;
+      }
+      return { ...outcome, cacheEntries };
+    } finally {
+      this.#mailbox.release();
+    }
+  }
+
+  /** Arrow property: handed to `setTimeout` without a closure per call. */
+  readonly #onDeadline = (call: Call): void => {
+    if (!call.done) this.#expire(call);
+  };
+
+  #expire(call: Call): void {
+    this.#finish(call.id, call);
+    call.controller.abort();
+    const meta: CallMeta = { attempts: call.attempts };
+    if (call.upstreamErrors !== undefined) meta.upstreamErrors = call.upstreamErrors;
+    this.#post({
+      type: "error",
+      id: call.id,
+      error: { code: "ERR_TIMEOUT", message: "the call's deadline passed" },
+      meta,
+    });
+  }
+
+  #finish(id: number, call: Call | null): void {
+    if (call !== null) {
+      call.done = true;
+      clearTimeout(call.timer);
+    }
+    this.#calls.delete(id);
+    if (this.#drained !== undefined) this.#checkDrained();
+  }
+
+  #cancel(id: number): void {
+    const call = this.#calls.get(id);
+    if (call === undefined) {
+      if (!this.#calls.has(id)) this.#streams?.cancel(id);
+      return;
+    }
+    this.#finish(id, call);
+    if (call !== null) call.controller.abort();
+  }
+
+  #checkDrained(): void {
+    if (this.#calls.size === 0) this.#drained?.();
+  }
+
+  /**
+   * Graceful stop: new calls get `ERR_SYSTEM_STOPPED`, calls in flight get up to `graceMs`, the rest are
+   * cancelled (not answered: the main side settles them); then the pool and the cache close and
+   * `stopped` is posted. Idempotent.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const streamsStopped = this.#streams?.stop?.(graceMs) ?? Promise.resolve(0);
+    if (this.#calls.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+    }
+    let abandoned = this.#calls.size;
+    for (const [id, call] of this.#calls) {
+      this.#calls.delete(id);
+      if (call !== null) {
+        call.done = true;
+        clearTimeout(call.timer);
+        call.controller.abort();
+      }
+    }
+    abandoned += await streamsStopped.catch(() => 0);
+    await this.#transport.dispatcher.destroy().catch(() => undefined);
+    await this.#cache?.close().catch(() => undefined);
+    this.#stopped = true;
+    this.#post({ type: "stopped", abandoned });
+  }
+
+  /** True once `stop` has finished. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * One `stream` request inside the worker, from the cache lookup to the `end` message.
+ *
+ * Up to the first chunk a stream is a call: a cache hit is replayed as one chunk; otherwise it takes
+ * a mailbox slot (held until the stream is over: an open stream is an upstream request in flight),
+ * and each attempt runs through the breaker and the retry loop, so an HTTP error, an error event or
+ * a dropped connection *before the first chunk* is retried like a call's. An attempt ends at the first
+ * event that carries part of the answer. After that nothing is retried: a failure ends the stream
+ * with its typed error, after the text that came before it.
+ *
+ * Flow control: the main thread grants `credit` chunks and returns credit as its caller reads. Each
+ * chunk costs one; text deltas that arrive together leave in one message. With no credit left the
+ * session stops reading the socket, so the worker holds at most one socket read of decoded text plus
+ * undici's body buffer (`BODY_HIGH_WATER_MARK`), and the main thread at most `credit` chunks.
+ *
+ * Time-outs (`ERR_TIMEOUT`): `firstChunkTimeoutMs` from the request's arrival to the first progress
+ * (queueing and retries included; the call's `deadline` also bounds that phase), then
+ * `idleTimeoutMs` of upstream silence between events that carry the answer. Time spent waiting for
+ * credit (a slow reader) is not upstream's silence and does not count.
+ *
+ * The last chunk carries the finish reason, usage, model and tool calls. A stream that completes is
+ * stored in the cache under the call's key before `end` is posted.
+ */
+import type { Dispatcher } from "undici";
+import type { ErrorData } from "../src/errors.js";
+import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
+import { redact } from "../src/redact.js";
+import type { Reply, StreamChunk } from "../src/types.js";
+import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResponseCache } from "./cache/ResponseCache.js";
+import { AttemptFailure } from "./http/AttemptFailure.js";
+import type { Mailbox } from "./Mailbox.js";
+import type { Provider } from "./providers/Provider.js";
+import type { Breaker } from "./resilience/Breaker.js";
+import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+import { UpstreamStream } from "./stream/UpstreamStream.js";
+
+/** The response cache as a stream uses it (the real one is `ResponseCache`). */
+export type StreamCache = Pick<ResponseCache, "get" | "set" | "entries">;
+
+/** What a session needs from its worker: the same parts a call uses. */
+export interface StreamDeps {
+  readonly client: ResolvedClientSpec;
+  readonly provider: Provider;
+  readonly dispatcher: Dispatcher;
+  readonly mailbox: Mailbox;
+  readonly breaker: Breaker;
+  /** The client's cache, `undefined` when it has none. */
+  readonly cache: StreamCache | undefined;
+  /** The cache key of a request: the very function calls use, so a stream and a call share entries. */
+  cacheKey(request: WireStreamRequest): string;
+  /** Posts to the main thread. */
+  post(message: FromWorker): void;
+  /** Injectable for tests. */
+  clock?: () => number;
+  random?: () => number;
+}
+
+/** The message that starts a session. */
+export type StreamMessage = Extract<ToWorker, { type: "stream" }>;
+
+/** One stream in the worker; see the module comment. */
+export class StreamSession {
+  readonly id: number;
+  readonly #deps: StreamDeps;
+  readonly #request: WireStreamRequest;
+  readonly #clock: () => number;
+  /** Aborted when the session is over for any reason: tears down whatever is in flight. */
+  readonly #controller = new AbortController();
+  #credit: number;
+  #creditWaiter: (() => void) | undefined;
+  /** Chunks decoded and not yet sent (waiting for credit). */
+  #pending: StreamChunk[] = [];
+  #texts: string[] = [];
+  #upstream: UpstreamStream | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Cancelled by the main thread, or failed: nothing more is posted. */
+  #over = false;
+  #meta: CallMeta = { attempts: 0 };
+  /** Resolves when the session has released everything. */
+  readonly finished: Promise<void>;
+
+  constructor(deps: StreamDeps, message: StreamMessage) {
+    this.id = message.id;
+    this.#deps = deps;
+    this.#request = message.request;
+    this.#credit = message.credit;
+    this.#clock = deps.clock ?? Date.now;
+    this.finished = this.#run();
+  }
+
+  /** The main thread's caller took `n` chunks. */
+  credit(n: number): void {
+    this.#credit += n;
+    this.#wake();
+  }
+
+  /** The caller left or aborted: stop, tear the upstream request down, post nothing more. */
+  cancel(): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#stop();
+  }
+
+  async #run(): Promise<void> {
+    const ms = this.#request.firstChunkTimeoutMs;
+    this.#arm(ms, `no chunk arrived within ${ms} ms (firstChunkTimeoutMs)`);
+    try {
+      await this.#serve();
+    } catch (error) {
+      // Not an upstream failure (those are handled where they happen): a bug, reported as plain data.
+      this.#fail({
+        code: "ERR_BAD_RESPONSE",
+        message: error instanceof Error ? error.message : String(error),
+      });
+    } finally {
+      this.#disarm();
+      this.#over = true;
+      this.#stop();
+    }
+  }
+
+  async #serve(): Promise<void> {
+    const deps = this.#deps;
+    const request = this.#request;
+    const cache = request.cache === "skip" ? undefined : deps.cache;
+    const key = cache === undefined ? undefined : deps.cacheKey(request);
+    if (cache !== undefined && key !== undefined && request.cache === "use") {
+      const hit = await cache.get(key);
+      if (this.#over) return;
+      if (hit !== undefined) {
+        this.#disarm();
+        await this.#replay(hit, cache);
+        return;
+      }
+    }
+    try {
+      await deps.mailbox.acquire(this.#controller.signal);
+    } catch (error) {
+      this.#fail(errorData(error));
+      return;
+    }
+    try {
+      const outcome = await runWithRetry(() => deps.breaker.execute(() => this.#attempt()), {
+        plan: { ...deps.client.retry, maxRetries: request.maxRetries },
+        deadline: request.deadline,
+        signal: this.#controller.signal,
+        clock: this.#clock,
+        sleep,
+        random: deps.random ?? Math.random,
+        breakerOpen: () => deps.breaker.isOpen,
+        onRetry: (attempt, delayMs, failure) => {
+          const event: Extract<FromWorker, { type: "event" }>["event"] = {
+            kind: "retry",
+            id: this.id,
+            attempt,
+            delayMs,
+            code: failure.data.code,
+          };
+          if (failure.data.status !== undefined) event.status = failure.data.status;
+          deps.post({ type: "event", event });
+        },
+      });
+      this.#meta = { attempts: outcome.attempts };
+      if (outcome.upstreamErrors !== undefined) this.#meta.upstreamErrors = outcome.upstreamErrors;
+      if (!outcome.ok) {
+        this.#fail(outcome.error);
+        return;
+      }
+      await this.#pump(outcome.value, cache, key);
+    } finally {
+      deps.mailbox.release();
+    }
+  }
+
+  /** One attempt: open the request and read up to the first event that carries part of the answer. */
+  async #attempt(): Promise<UpstreamStream> {
+    if (this.#over)
+      throw new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was cancelled" });
+    const deps = this.#deps;
+    const { attemptTimeoutMs, deadline } = this.#request;
+    const budget = deadline - this.#clock();
+    if (budget <= 0)
+      throw new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "the call's deadline passed" });
+    const byDeadline = budget < attemptTimeoutMs;
+    const controller = new AbortController();
+    const stopped = byDeadline
+      ? new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "the call's deadline passed" })
+      : new AttemptFailure("attempt_timeout", {
+          code: "ERR_TIMEOUT",
+          message: `upstream sent no chunk within ${attemptTimeoutMs} ms (attemptTimeoutMs)`,
+        });
+    let why: AttemptFailure | undefined;
+    let upstream: UpstreamStream | undefined;
+    const stop = (failure: AttemptFailure) => {
+      why ??= failure;
+      upstream?.destroy(failure);
+      controller.abort();
+    };
+    const timer = setTimeout(() => stop(stopped), byDeadline ? budget : attemptTimeoutMs);
+    const onCancel = () =>
+      stop(new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was cancelled" }));
+    this.#controller.signal.addEventListener("abort", onCancel, { once: true });
+    this.#pending = [];
+    this.#texts = [];
+    try {
+      upstream = await UpstreamStream.open(
+        deps.dispatcher,
+        deps.provider,
+        deps.provider.buildRequest(deps.client, this.#request, true),
+        controller.signal,
+        deps.client.apiKey,
+      );
+      if (why !== undefined) upstream.destroy(why);
+      for (;;) {
+        const read = await upstream.read();
+        if (read.failure !== undefined) throw read.failure;
+        this.#take(read.deltas);
+        if (read.progressed || read.ended) return upstream;
+      }
+    } catch (error) {
+      upstream?.destroy(why ?? stopped);
+      throw why ?? error;
+    } finally {
+      clearTimeout(timer);
+      this.#controller.signal.removeEventListener("abort", onCancel);
+    }
+  }
+
+  /** From the first progress to the end: send with credit, read when there is room. */
+  async #pump(
+    upstream: UpstreamStream,
+    cache: StreamCache | undefined,
+    key: string | undefined,
+  ): Promise<void> {
+    this.#upstream = upstream;
+    const idleMs = this.#request.idleTimeoutMs;
+    const stalled = `the stream stalled: no chunk for ${idleMs} ms (idleTimeoutMs)`;
+    let ended = upstream.reader.done;
+    let failure: AttemptFailure | undefined;
+    let quietSince = this.#clock();
+    this.#disarm();
+    while (!this.#over) {
+      this.#flush();
+      if (this.#pending.length > 0) {
+        await this.#creditArrives();
+        quietSince = this.#clock(); // a slow reader is not upstream's silence
+        continue;
+      }
+      if (failure !== undefined) {
+        this.#fail(failure.data);
+        return;
+      }
+      if (ended) break;
+      this.#arm(Math.max(0, quietSince + idleMs - this.#clock()), stalled);
+      let read: Awaited<ReturnType<UpstreamStream["read"]>>;
+      try {
+        read = await upstream.read();
+      } catch (error) {
+        if (!this.#over) this.#fail(errorData(error));
+        return;
+      } finally {
+        this.#disarm();
+      }
+      this.#take(read.deltas);
+      if (read.progressed) quietSince = this.#clock();
+      failure = read.failure;
+      ended = read.ended;
+    }
+    if (this.#over) return;
+    upstream.release();
+    const summary = upstream.reader.summary();
+    const last = this.#pending.at(-1) ?? this.#queue("");
+    last.finishReason = summary.finishReason;
+    last.usage = summary.usage;
+    last.model = summary.model;
+    if (summary.toolCalls !== undefined) last.toolCalls = summary.toolCalls;
+    while (!this.#over && this.#pending.length > 0) {
+      this.#flush();
+      if (this.#pending.length > 0) await this.#creditArrives();
+    }
+    if (this.#over) return;
+    if (cache !== undefined && key !== undefined) {
+      const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
+      await cache.set(key, reply);
+      const entries = cache.entries;
+      if (entries !== undefined) this.#meta.cacheEntries = entries;
+    }
+    if (this.#over) return;
+    this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
+    this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
+    this.#over = true;
+  }
+
+  /** A cache hit, replayed as one chunk that is also the last. */
+  async #replay(hit: Reply, cache: StreamCache): Promise<void> {
+    const chunk: StreamChunk = {
+      text: hit.text,
+      finishReason: hit.finishReason,
+      usage: hit.usage,
+      model: hit.model,
+      cached: true,
+    };
+    if (hit.toolCalls !== undefined) chunk.toolCalls = hit.toolCalls;
+    this.#pending = [chunk];
+    while (!this.#over && this.#pending.length > 0) {
+      this.#flush();
+      if (this.#pending.length > 0) await this.#creditArrives();
+    }
+    if (this.#over) return;
+    const meta: CallMeta = { attempts: 0 };
+    const entries = cache.entries;
+    if (entries !== undefined) meta.cacheEntries = entries;
+    this.#deps.post({ type: "end", id: this.id, finishReason: hit.finishReason, meta });
+    this.#over = true;
+  }
+
+  #take(deltas: string[]): void {
+    for (const text of deltas) this.#queue(text);
+  }
+
+  #queue(text: string): StreamChunk {
+    const chunk: StreamChunk = { text, cached: false };
+    this.#pending.push(chunk);
+    if (text !== "") this.#texts.push(text);
+    return chunk;
+  }
+
+  /** Sends as many pending chunks as credit allows, in one message. */
+  #flush(): void {
+    const n = Math.min(this.#credit, this.#pending.length);
+    if (n === 0 || this.#over) return;
+    const chunks = n === this.#pending.length ? this.#pending : this.#pending.slice(0, n);
+    this.#pending = n === this.#pending.length ? [] : this.#pending.slice(n);
+    this.#credit -= n;
+    this.#deps.post({ type: "chunk", id: this.id, chunks });
+  }
+
+  #creditArrives(): Promise<void> {
+    if (this.#credit > 0 || this.#over) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#creditWaiter = resolve;
+    });
+  }
+
+  #wake(): void {
+    const waiter = this.#creditWaiter;
+    this.#creditWaiter = undefined;
+    waiter?.();
+  }
+
+  /** Fails the stream once: posts the typed error, then tears everything down. */
+  #fail(error: ErrorData): void {
+    if (this.#over) return;
+    this.#over = true;
+    const data = { ...error, message: redact(error.message, this.#deps.client.apiKey) };
+    this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
+    this.#stop();
+  }
+
+  #stop(): void {
+    this.#disarm();
+    this.#wake();
+    const failure = new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was stopped" });
+    this.#upstream?.destroy(failure);
+    if (!this.#controller.signal.aborted) this.#controller.abort();
+  }
+
+  #arm(ms: number, message: string): void {
+    this.#disarm();
+    this.#timer = setTimeout(() => this.#fail({ code: "ERR_TIMEOUT", message }), ms);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Plain error data from whatever was thrown (attempt failures carry theirs). */
+function errorData(error: unknown): ErrorData {
+  if (error instanceof AttemptFailure) return error.data;
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && e.code.startsWith("ERR_") && typeof e.message === "string") {
+    return { code: e.code as ErrorData["code"], message: e.message };
+  }
+  return { code: "ERR_NETWORK", message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,228 @@
+/**
+ * A client's response cache: keyv over a bounded in-memory LRU by default, or over any keyv store
+ * (Redis, SQLite, ...) named in the client's settings and built inside the worker.
+ *
+ * In memory (the default):
+ * - The store is an `lru-cache` instance (`max: maxEntries`, `ttl: ttlMs`): it bounds memory and owns
+ *   the TTL. keyv is given no `ttl` of its own, on purpose: keyv passes its ttl to `store.set` as a
+ *   bare number, which lru-cache 11 takes for its options object and throws on (keyv swallows the
+ *   error and the entry is silently never stored).
+ * - keyv's JSON serializer is off: values are kept as live objects (no 6-10 µs JSON per get and set).
+ *   So nothing stored is ever handed out or kept by reference: `set` stores a copy, and `get` returns
+ *   a fresh copy (`usage` and `toolCalls` copied too) that the caller may mutate.
+ *
+ * External stores (`store: { module, options }`):
+ * - `module` is imported inside the worker (a package name resolves from dspex's own location; a
+ *   path starting with `./`, `../` or `/` is resolved from the working directory) and its default
+ *   export (or its first `Keyv...` export) is constructed with `options`.
+ * - keyv serializes to strings (external stores need them) and enforces the TTL (`expires`, checked
+ *   on read, and passed to the store's `set` so a store like Redis expires entries itself).
+ * - keyv's namespace is `dspex`; keys already start with `dspex:` so keyv adds no second prefix.
+ * - `entries` is `undefined`: an external store's size is not ours to count.
+ *
+ * A cache never fails a call: a store error or an entry of the wrong shape counts in `errors` and
+ * reads as a miss.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Keyv } from "keyv";
+import { LRUCache } from "lru-cache";
+import { invalidArgument } from "../../src/errors.js";
+import type { Json, Reply } from "../../src/types.js";
+import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
+
+/** The cache settings of a client whose cache is on. */
+export type ResponseCacheSettings = Exclude<ResolvedClientSpec["cache"], false>;
+
+/** A reply as stored: without `cached`, which is a property of each answer, not of the entry. */
+export type StoredReply = Omit<Reply, "cached">;
+
+/** Test hooks. */
+export interface ResponseCacheOptions {
+  /** The clock of the in-memory LRU's TTL (lru-cache's `perf`); default `performance`. */
+  clock?: { now(): number };
+}
+
+/** The keyv namespace of external stores (and the start of every key, see `CacheKey.ts`). */
+const NAMESPACE = "dspex";
+
+/** A client's response cache; see the module comment. */
+export class ResponseCache {
+  #closed = false;
+  #errors = 0;
+
+  private constructor(
+    private readonly keyv: Keyv<StoredReply>,
+    private readonly lru: LRUCache<string, object> | undefined,
+  ) {}
+
+  /**
+   * Builds the cache for `settings`: the in-memory LRU, or the external store named by `settings.store`.
+   * Rejects with `ERR_INVALID_ARGUMENT` (field `cache.store.module`) when the store cannot be built.
+   */
+  static async create(
+    settings: ResponseCacheSettings,
+    options: ResponseCacheOptions = {},
+  ): Promise<ResponseCache> {
+    if (settings.store === undefined) {
+      const lru = new LRUCache<string, object>({
+        max: settings.maxEntries,
+        ttl: settings.ttlMs,
+        // With an injected clock, read it on every check (lru-cache otherwise reuses a reading for 1 ms).
+        ...(options.clock === undefined ? {} : { perf: options.clock, ttlResolution: 0 }),
+      });
+      const keyv = new Keyv<StoredReply>({
+        store: lru,
+        namespace: undefined,
+        serialize: undefined,
+        deserialize: undefined,
+      });
+      return new ResponseCache(keyv, lru);
+    }
+    const store = await buildStore(settings.store.module, settings.store.options);
+    let keyv: Keyv<StoredReply>;
+    try {
+      // throwOnErrors: keyv otherwise swallows a failed store `get` without a trace; we catch and count.
+      keyv = new Keyv<StoredReply>({ store, namespace: NAMESPACE, ttl: settings.ttlMs, throwOnErrors: true });
+    } catch {
+      throw invalidArgument(
+        "cache.store.module",
+        `${JSON.stringify(settings.store.module)} did not build a keyv store (get, set, delete, clear)`,
+      );
+    }
+    return new ResponseCache(keyv, undefined);
+  }
+
+  /** Entries in the in-memory LRU; `undefined` for an external store. */
+  get entries(): number | undefined {
+    return this.lru?.size;
+  }
+
+  /** Store failures and malformed entries seen so far (each read as a miss, or a write dropped). */
+  get errors(): number {
+    return this.#errors;
+  }
+
+  /** The reply stored under `key`, as a fresh copy with `cached: true`; `undefined` on a miss. */
+  async get(key: string): Promise<Reply | undefined> {
+    if (this.#closed) return undefined;
+    let stored: unknown;
+    try {
+      stored = await this.keyv.get(key);
+    } catch {
+      // The store failed, or its entry is not JSON.
+      this.#errors++;
+      return undefined;
+    }
+    if (stored === undefined) return undefined;
+    // Entries of a shared external store may come from anyone; the in-memory ones are ours.
+    if (this.lru === undefined && !isStoredReply(stored)) {
+      this.#errors++;
+      return undefined;
+    }
+    return { ...copy(stored as StoredReply), cached: true };
+  }
+
+  /** Stores a copy of `reply` (without `cached`). The caller stores only successful, complete replies. */
+  async set(key: string, reply: Reply): Promise<void> {
+    if (this.#closed) return;
+    const { cached: _cached, ...entry } = reply;
+    try {
+      await this.keyv.set(key, copy(entry));
+    } catch {
+      this.#errors++;
+    }
+  }
+
+  /** Removes every entry (in a shared external store: every entry in the `dspex` namespace). */
+  async clear(): Promise<void> {
+    await this.keyv.clear();
+  }
+
+  /** Releases the store (disconnects an external one). Later gets miss and sets are dropped. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.lru === undefined) await this.keyv.disconnect();
+    else this.lru.clear();
+  }
+}
+
+/** A copy that shares no mutable part with `reply` (its fields are strings, numbers and these two). */
+function copy<T extends StoredReply>(reply: T): T {
+  const out = { ...reply, usage: { ...reply.usage } };
+  if (reply.toolCalls !== undefined) out.toolCalls = reply.toolCalls.map((call) => ({ ...call }));
+  return out;
+}
+
+/** The shape check of an entry read from an external store. */
+function isStoredReply(value: unknown): value is StoredReply {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  const usage = r.usage as Record<string, unknown> | null | undefined;
+  return (
+    typeof r.text === "string" &&
+    typeof r.finishReason === "string" &&
+    typeof r.model === "string" &&
+    typeof usage === "object" &&
+    usage !== null &&
+    typeof usage.promptTokens === "number" &&
+    typeof usage.completionTokens === "number" &&
+    typeof usage.totalTokens === "number" &&
+    (r.toolCalls === undefined || Array.isArray(r.toolCalls))
+  );
+}
+
+/** Imports `specifier` and constructs its store class with `options`. */
+async function buildStore(specifier: string, options: Json | undefined): Promise<object> {
+  const field = "cache.store.module";
+  const name = JSON.stringify(specifier);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(resolveSpecifier(specifier))) as Record<string, unknown>;
+  } catch (error) {
+    throw invalidArgument(field, `could not import ${name} (${errorMessage(error)})`);
+  }
+  const Store = storeClass(mod);
+  if (Store === undefined) {
+    throw invalidArgument(field, `${name} has no default export or Keyv... export that is a class`);
+  }
+  try {
+    return new Store(options);
+  } catch {
+    // The options may hold a password, and a store's error may echo them: name the module only.
+    throw invalidArgument(field, `constructing the store of ${name} failed`);
+  }
+}
+
+/** File paths become file URLs (relative ones from the working directory); package names stay. */
+function resolveSpecifier(specifier: string): string {
+  if (specifier.startsWith("./") || specifier.startsWith("../")) {
+    return pathToFileURL(resolve(process.cwd(), specifier)).href;
+  }
+  if (isAbsolute(specifier)) return pathToFileURL(specifier).href;
+  return specifier;
+}
+
+type StoreClass = new (options: Json | undefined) => object;
+
+/** The default export (or CommonJS `module.exports`), else the first `Keyv...` named export. */
+function storeClass(mod: Record<string, unknown>): StoreClass | undefined {
+  const candidates: unknown[] = [mod.default];
+  const inner = mod.default as Record<string, unknown> | undefined;
+  if (typeof inner === "object" && inner !== null) {
+    candidates.push(
+      inner.default,
+      ...Object.entries(inner)
+        .filter(([k]) => k.startsWith("Keyv"))
+        .map(([, v]) => v),
+    );
+  }
+  for (const [k, v] of Object.entries(mod)) if (k.startsWith("Keyv")) candidates.push(v);
+  return candidates.find((c): c is StoreClass => typeof c === "function");
+}
+
+function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

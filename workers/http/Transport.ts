@@ -1,0 +1,148 @@
+/**
+ * One upstream attempt: sends a provider's {@link UpstreamRequest} through an undici dispatcher, bounded
+ * by its own time-out and the caller's signal, and turns every outcome into a {@link Reply} or an
+ * {@link AttemptFailure}. Every message built from upstream text or a library error passes through
+ * `redact` with the API key: upstream sometimes echoes what it was sent.
+ */
+
+import type { Dispatcher } from "undici";
+import { Pool } from "undici";
+import type { ErrorData } from "../../src/errors.js";
+import { redact } from "../../src/redact.js";
+import type { Reply } from "../../src/types.js";
+import type { Provider, UpstreamRequest } from "../providers/Provider.js";
+import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
+
+/** The dispatcher a worker uses by default: one pool to the client's origin, one request per connection. */
+export function createPool(baseURL: string, connections: number): Pool {
+  return new Pool(new URL(baseURL).origin, { connections, pipelining: 1 });
+}
+
+/** Sends attempts for one client; see the module comment. */
+export class Transport {
+  // Every request of a client goes to the same URL: parse it once.
+  #url = "";
+  #origin = "";
+  #path = "";
+
+  constructor(
+    readonly dispatcher: Dispatcher,
+    readonly provider: Provider,
+    private readonly secret: string | undefined,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * Makes one attempt. It is aborted when `signal` aborts (kind `aborted`), after `attemptTimeoutMs`
+   * (kind `attempt_timeout`) or at `deadline` (kind `deadline`), whichever comes first; aborting tears
+   * the connection down, so upstream sees the close.
+   */
+  async send(
+    request: UpstreamRequest,
+    signal: AbortSignal | undefined,
+    attemptTimeoutMs: number,
+    deadline: number,
+  ): Promise<Reply> {
+    const budget = deadline - this.clock();
+    if (budget <= 0) throw this.#stopped("deadline", attemptTimeoutMs);
+    if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
+    const byDeadline = budget < attemptTimeoutMs;
+    const controller = new AbortController();
+    let cause: FailureKind | undefined;
+    const timer = setTimeout(
+      () => {
+        cause = byDeadline ? "deadline" : "attempt_timeout";
+        controller.abort();
+      },
+      byDeadline ? budget : attemptTimeoutMs,
+    );
+    const onAbort = () => {
+      cause = "aborted";
+      controller.abort();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      this.#target(request.url);
+      const response = await this.dispatcher.request({
+        origin: this.#origin,
+        path: this.#path,
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+      });
+      const text = await response.body.text();
+      return this.#answer(response.statusCode, response.headers, text);
+    } catch (error) {
+      if (cause !== undefined) throw this.#stopped(cause, attemptTimeoutMs);
+      if (error instanceof AttemptFailure) throw error;
+      throw this.#transportError(error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #target(url: string): void {
+    if (url === this.#url) return;
+    const parsed = new URL(url);
+    this.#origin = parsed.origin;
+    this.#path = `${parsed.pathname}${parsed.search}`;
+    this.#url = url;
+  }
+
+  #answer(status: number, headers: Dispatcher.ResponseData["headers"], text: string): Reply {
+    if (status < 200 || status > 299) {
+      const data = this.provider.parseError(status, headers, text);
+      data.message = redact(data.message, this.secret);
+      throw new AttemptFailure("status", data);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw this.#badResponse(status, `upstream answered ${status} with a body that is not JSON`);
+    }
+    try {
+      return this.provider.parseReply(body);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw this.#badResponse(status, message);
+    }
+  }
+
+  #badResponse(status: number, message: string): AttemptFailure {
+    return new AttemptFailure("bad_response", {
+      code: "ERR_BAD_RESPONSE",
+      message: redact(message, this.secret),
+      status,
+    });
+  }
+
+  #stopped(kind: FailureKind, attemptTimeoutMs: number): AttemptFailure {
+    const data: ErrorData =
+      kind === "aborted"
+        ? { code: "ERR_ABORTED", message: "the call was cancelled" }
+        : kind === "attempt_timeout"
+          ? { code: "ERR_TIMEOUT", message: `upstream did not answer within ${attemptTimeoutMs} ms` }
+          : { code: "ERR_TIMEOUT", message: "the call's deadline passed" };
+    return new AttemptFailure(kind, data);
+  }
+
+  #transportError(error: unknown): AttemptFailure {
+    const code = (error as { code?: unknown } | null)?.code;
+    const detail = error instanceof Error ? error.message : String(error);
+    // undici rejects what it cannot send as given (a header value with a newline, ...): not upstream's fault.
+    if (code === "UND_ERR_INVALID_ARG") {
+      return new AttemptFailure("invalid", {
+        code: "ERR_INVALID_ARGUMENT",
+        message: redact(`the request could not be sent: ${detail}`, this.secret),
+      });
+    }
+    const label = typeof code === "string" ? `${code}: ${detail}` : detail;
+    return new AttemptFailure("network", {
+      code: "ERR_NETWORK",
+      message: redact(`the connection to ${this.#origin} failed (${label})`, this.secret),
+    });
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Anthropic messages streams: named events `message_start`, `content_block_start`,
+ * `content_block_delta` (`text_delta`, `input_json_delta`), `content_block_stop`, `message_delta`
+ * (stop reason, usage), `message_stop`, plus `ping` and `error`. There is no `[DONE]`: `message_stop`
+ * ends the stream. Unknown event names are skipped (Anthropic may add some; its docs ask clients to).
+ */
+import type { EventSourceMessage } from "eventsource-parser";
+import type { FinishReason, ToolCall, Usage } from "../../src/types.js";
+import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
+import { badStreamEvent, streamErrorEvent } from "./streamError.js";
+
+interface ToolBlock {
+  id: string;
+  name: string;
+  /** `input_json_delta` fragments, joined. */
+  json: string;
+}
+
+/** Decodes one Anthropic stream; see the module comment. */
+export class AnthropicStreamDecoder implements StreamDecoder {
+  #done = false;
+  #progress = 0;
+  #stopReason: string | undefined;
+  #inputTokens = 0;
+  #outputTokens = 0;
+  #model = "";
+  /** Tool-use blocks by content-block index. */
+  readonly #tools = new Map<number, ToolBlock>();
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  get progress(): number {
+    return this.#progress;
+  }
+
+  decode(event: EventSourceMessage): string {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.data);
+    } catch {
+      throw badStreamEvent("an event whose data is not JSON");
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+      throw badStreamEvent("an event whose data is not a JSON object");
+    }
+    const p = payload as Record<string, unknown>;
+    const name = event.event ?? (typeof p.type === "string" ? p.type : "");
+    if (this.#done && name !== "ping") throw badStreamEvent(`a "${name}" event after message_stop`);
+    switch (name) {
+      case "message_start":
+        this.#messageStart(p.message);
+        return "";
+      case "content_block_start":
+        this.#blockStart(p.index, p.content_block);
+        return "";
+      case "content_block_delta":
+        return this.#blockDelta(p.index, p.delta);
+      case "message_delta":
+        this.#messageDelta(p.delta, p.usage);
+        this.#progress++;
+        return "";
+      case "message_stop":
+        this.#done = true;
+        this.#progress++;
+        return "";
+      case "error":
+        throw streamErrorEvent(p.error);
+      default:
+        // ping, content_block_stop, and event types added after this was written.
+        return "";
+    }
+  }
+
+  #messageStart(message: unknown): void {
+    if (typeof message !== "object" || message === null)
+      throw badStreamEvent("message_start without a message");
+    const m = message as { model?: unknown; usage?: unknown };
+    if (typeof m.model === "string") this.#model = m.model;
+    this.#readUsage(m.usage);
+  }
+
+  #blockStart(index: unknown, block: unknown): void {
+    if (typeof block !== "object" || block === null)
+      throw badStreamEvent("content_block_start without a block");
+    const b = block as { type?: unknown; id?: unknown; name?: unknown; text?: unknown };
+    if (b.type === "tool_use" && typeof index === "number") {
+      this.#tools.set(index, {
+        id: typeof b.id === "string" ? b.id : "",
+        name: typeof b.name === "string" ? b.name : "",
+        json: "",
+      });
+    }
+  }
+
+  #blockDelta(index: unknown, delta: unknown): string {
+    if (typeof delta !== "object" || delta === null)
+      throw badStreamEvent("content_block_delta without a delta");
+    const d = delta as { type?: unknown; text?: unknown; partial_json?: unknown };
+    if (d.type === "text_delta") {
+      if (typeof d.text !== "string") throw badStreamEvent("a text_delta without text");
+      this.#progress++;
+      return d.text;
+    }
+    if (d.type === "input_json_delta" && typeof index === "number" && typeof d.partial_json === "string") {
+      const tool = this.#tools.get(index);
+      if (tool !== undefined) tool.json += d.partial_json;
+      this.#progress++;
+    }
+    return ""; // thinking and signature deltas carry no answer text
+  }
+
+  #messageDelta(delta: unknown, usage: unknown): void {
+    if (typeof delta === "object" && delta !== null) {
+      const reason = (delta as { stop_reason?: unknown }).stop_reason;
+      if (typeof reason === "string") this.#stopReason = reason;
+    }
+    this.#readUsage(usage);
+  }
+
+  /** Usage counts are cumulative: a later event's count replaces an earlier one. */
+  #readUsage(usage: unknown): void {
+    if (typeof usage !== "object" || usage === null) return;
+    const u = usage as Record<string, unknown>;
+    if (typeof u.input_tokens === "number") this.#inputTokens = u.input_tokens;
+    if (typeof u.output_tokens === "number") this.#outputTokens = u.output_tokens;
+  }
+
+  summary(): StreamSummary {
+    const usage: Usage = {
+      promptTokens: this.#inputTokens,
+      completionTokens: this.#outputTokens,
+      totalTokens: this.#inputTokens + this.#outputTokens,
+    };
+    const summary: StreamSummary = {
+      finishReason: anthropicFinishReason(this.#stopReason),
+      usage,
+      model: this.#model,
+    };
+    if (this.#tools.size > 0) {
+      summary.toolCalls = [...this.#tools.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([, t]): ToolCall => ({ id: t.id, name: t.name, arguments: normalizeJson(t.json) }));
+    }
+    return summary;
+  }
+}
+
+/** Anthropic's stop reasons in OpenAI's words, as the non-streaming reply maps them. */
+export function anthropicFinishReason(stopReason: string | undefined): FinishReason {
+  switch (stopReason) {
+    case undefined:
+    case "end_turn":
+    case "stop_sequence":
+      return "stop";
+    case "max_tokens":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    default:
+      return stopReason;
+  }
+}
+
+/**
+ * Streamed tool input as the non-streaming reply renders it (`JSON.stringify(input)`), so a cached
+ * stream and a call agree; text that is not JSON is kept as it came.
+ */
+function normalizeJson(json: string): string {
+  if (json === "") return "{}";
+  try {
+    return JSON.stringify(JSON.parse(json));
+  } catch {
+    return json;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Boots a client inside its worker thread: builds the real parts (undici pool, cache, xxhash keyer,
+ * coalescer, breaker restored from the previous incarnation), wires the port to a {@link ClientActor},
+ * and posts `ready` only once all of that succeeded. A failure rejects before `ready`: the thread
+ * dies with the error and the main side reports a start failure.
+ *
+ * Kept apart from `entry.ts` (which only calls it) so a test fixture can wrap the real worker: import
+ * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
+ */
+import { type MessagePort, parentPort, threadId } from "node:worker_threads";
+import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
+import { ClientActor } from "./ClientActor.js";
+import { createCacheKeyer } from "./cache/CacheKey.js";
+import { Coalescer } from "./cache/Coalescer.js";
+import { ResponseCache } from "./cache/ResponseCache.js";
+import { createPool } from "./http/Transport.js";
+import { providerFor } from "./providers/index.js";
+import { Breaker } from "./resilience/Breaker.js";
+
+/**
+ * Starts the client described by `init` on `port` (default: this thread's `parentPort`) and resolves
+ * with its actor once `ready` has been posted.
+ */
+export async function startWorker(
+  init: WorkerInit,
+  port: MessagePort | null = parentPort,
+): Promise<ClientActor> {
+  if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
+  const client = init.client;
+  const post = (message: FromWorker) => port.postMessage(message);
+  const [keyer, cache] = await Promise.all([
+    createCacheKeyer(),
+    client.cache === false ? undefined : ResponseCache.create(client.cache),
+  ]);
+  const breaker = new Breaker(client.breaker, {
+    initialState: init.breakerState,
+    onChange: (event) => post({ type: "event", event }),
+  });
+  const actor = new ClientActor({
+    client,
+    post,
+    dispatcher: createPool(client.baseURL, client.maxConcurrency),
+    provider: providerFor(client.provider),
+    breaker,
+    cache,
+    keyer,
+    coalescer: new Coalescer(),
+    // streams: wired here by the streaming module (it shares the pool, breaker, mailbox and cache).
+  });
+  port.on("message", (message: ToWorker) => actor.handle(message));
+  post({ type: "ready", threadId });
+  return actor;
+}
