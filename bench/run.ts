@@ -76,6 +76,7 @@ async function main(): Promise<number> {
     { startedAt: started.toISOString(), command, machine: m, options, rows, scenarios: results },
     options.quick,
     stamp,
+    options.writeDocs && failed === 0,
   );
   note(`JSON: ${files.join(", ")}`);
   if (options.writeDocs && failed === 0) {

@@ -179,6 +179,14 @@ export class ClientProxy {
     if (cancel !== undefined && this.#link !== undefined) this.#link.post({ type: "cancel", id: pending.id, reason: cancel });
   }
 
+  // ---- streaming (PendingStream.ts) ----
+  /** Posts `credit` for a stream to the worker that holds it; nothing while it is held. */
+  credit(pending: Pending, n: number): void {
+    if (pending.held || this.#link === undefined || this.#pending.get(pending.id) !== pending) return;
+    this.#link.post({ type: "credit", id: pending.id, n });
+  }
+  // ---- end streaming ----
+
   /** Routes one message from the worker. */
   receive(message: FromWorker): void {
     switch (message.type) {

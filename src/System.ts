@@ -18,7 +18,9 @@ import { ClientProxy } from "./ClientProxy.js";
 import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { redact } from "./redact.js";
-import type { CallOptions, NodeSnapshot, Reply, SystemSpec } from "./types.js";
+import { openStream } from "./PendingStream.js";
+import { ReplyStream } from "./ReplyStream.js";
+import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
 import type { Disposable } from "../supervisor/Child.js";
@@ -119,6 +121,23 @@ export class System {
       return Promise.reject(error);
     }
     return proxy.call(messages, split);
+  }
+
+  /**
+   * Streams the answer of client `name`: an async iterable of chunks whose texts, joined, equal what
+   * `call` returns (see docs/streaming.md). Never throws: a bad argument, an unknown client or a
+   * stopped system is thrown by the first pull.
+   */
+  stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
+    try {
+      const proxy = this.gate(name);
+      validateMessages(messages);
+      return openStream(proxy, messages, splitOptions(options, true));
+    } catch (error) {
+      return ReplyStream.failed(
+        error instanceof DspexError ? error : dspexError("ERR_INVALID_ARGUMENT", String(error)),
+      );
+    }
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */

@@ -2,6 +2,7 @@
  * dspex: LLM clients built the way Erlang/OTP builds services. The public surface, listed explicitly.
  */
 export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
+export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
 export {
   AbortedError,
   BadResponseError,

@@ -200,10 +200,26 @@ export class ClientActor {
       const cache = this.#cache;
       let key: string | undefined;
       if (cache !== undefined && request.cache !== "skip") {
-        key = this.#key(request);
+        try {
+          key = this.#key(request);
+        } catch (error) {
+          // Input the keyer cannot serialize could not be sent upstream either.
+          this.#post({
+            type: "error",
+            id,
+            error: toErrorData(error, "ERR_INVALID_ARGUMENT"),
+            meta: NO_ATTEMPTS,
+          });
+          return;
+        }
         if (request.cache === "use") {
           this.#calls.set(id, null);
-          const hit = await cache.get(key);
+          let hit: Reply | undefined;
+          try {
+            hit = await cache.get(key);
+          } catch {
+            hit = undefined; // a cache never fails a call: a broken lookup is a miss
+          }
           if (!this.#calls.has(id)) return; // cancelled (or abandoned by stop) during the lookup
           if (hit !== undefined) {
             this.#calls.delete(id);
@@ -215,10 +231,10 @@ export class ClientActor {
       }
       await this.#miss(id, request, key);
     } catch (error) {
-      // Only a bug gets here (a keyer or provider that throws on odd input): answer, never hang.
+      // Only a bug gets here: answer (unless already answered or cancelled), never hang.
       const call = this.#calls.get(id);
-      if (call !== undefined && call?.done !== true) {
-        this.#finish(id, call);
+      if (this.#calls.has(id) && call?.done !== true) {
+        this.#finish(id, call ?? null);
         this.#post({
           type: "error",
           id,

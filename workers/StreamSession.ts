@@ -73,6 +73,8 @@ export class StreamSession {
   #pending: StreamChunk[] = [];
   #texts: string[] = [];
   #upstream: UpstreamStream | undefined;
+  /** A failure read together with the first text: delivered after that text. */
+  #failAfter: AttemptFailure | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Cancelled by the main thread, or failed: nothing more is posted. */
   #over = false;
@@ -203,6 +205,7 @@ export class StreamSession {
     this.#controller.signal.addEventListener("abort", onCancel, { once: true });
     this.#pending = [];
     this.#texts = [];
+    this.#failAfter = undefined;
     try {
       upstream = await UpstreamStream.open(
         deps.dispatcher,
@@ -214,9 +217,11 @@ export class StreamSession {
       if (why !== undefined) upstream.destroy(why);
       for (;;) {
         const read = await upstream.read();
-        if (read.failure !== undefined) throw read.failure;
+        // A failure with no text before it is the attempt's; after text, the stream's (delivered, then failed).
+        if (read.failure !== undefined && read.deltas.length === 0) throw read.failure;
         this.#take(read.deltas);
-        if (read.progressed || read.ended) return upstream;
+        this.#failAfter = read.failure;
+        if (read.progressed || read.ended || read.failure !== undefined) return upstream;
       }
     } catch (error) {
       upstream?.destroy(why ?? stopped);
@@ -237,7 +242,7 @@ export class StreamSession {
     const idleMs = this.#request.idleTimeoutMs;
     const stalled = `the stream stalled: no chunk for ${idleMs} ms (idleTimeoutMs)`;
     let ended = upstream.reader.done;
-    let failure: AttemptFailure | undefined;
+    let failure = this.#failAfter;
     let quietSince = this.#clock();
     this.#disarm();
     while (!this.#over) {

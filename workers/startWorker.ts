@@ -14,8 +14,10 @@ import { createCacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer } from "./cache/Coalescer.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
 import { createPool } from "./http/Transport.js";
+import { Mailbox } from "./Mailbox.js";
 import { providerFor } from "./providers/index.js";
 import { Breaker } from "./resilience/Breaker.js";
+import { StreamSessions } from "./StreamSessions.js";
 
 /**
  * Starts the client described by `init` on `port` (default: this thread's `parentPort`) and resolves
@@ -36,16 +38,38 @@ export async function startWorker(
     initialState: init.breakerState,
     onChange: (event) => post({ type: "event", event }),
   });
+  const dispatcher = createPool(client.baseURL, client.maxConcurrency);
+  const provider = providerFor(client.provider);
+  const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
+  // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts).
+  const streams = new StreamSessions({
+    client,
+    provider,
+    dispatcher,
+    mailbox,
+    breaker,
+    cache,
+    cacheKey: (request) =>
+      keyer({
+        provider: client.provider,
+        baseURL: client.baseURL,
+        model: client.model,
+        messages: request.messages,
+        params: request.params,
+      }),
+    post,
+  });
   const actor = new ClientActor({
     client,
     post,
-    dispatcher: createPool(client.baseURL, client.maxConcurrency),
-    provider: providerFor(client.provider),
+    dispatcher,
+    provider,
     breaker,
     cache,
     keyer,
     coalescer: new Coalescer(),
-    // streams: wired here by the streaming module (it shares the pool, breaker, mailbox and cache).
+    mailbox,
+    streams,
   });
   port.on("message", (message: ToWorker) => actor.handle(message));
   post({ type: "ready", threadId });

@@ -28,12 +28,22 @@ export function machine(): Record<string, string | number> {
   };
 }
 
-/** Writes `results` as bench/results/<stamp>.json and bench/results/latest[-quick].json; returns the paths. */
-export async function writeJson(results: unknown, quick: boolean, stamp: string): Promise<string[]> {
+/**
+ * Writes `results` as bench/results/latest[-quick].json and, when `keep` (a full run that updates the
+ * docs), also as bench/results/<stamp>.json, so the results behind each published table stay on
+ * record without every trial run adding a file. Returns the paths.
+ */
+export async function writeJson(
+  results: unknown,
+  quick: boolean,
+  stamp: string,
+  keep: boolean,
+): Promise<string[]> {
   const dir = `${ROOT}bench/results/`;
   await mkdir(dir, { recursive: true });
   const text = `${JSON.stringify(results, null, 2)}\n`;
-  const files = [`${dir}${stamp}${quick ? "-quick" : ""}.json`, `${dir}latest${quick ? "-quick" : ""}.json`];
+  const files = [`${dir}latest${quick ? "-quick" : ""}.json`];
+  if (keep) files.push(`${dir}${stamp}.json`);
   await Promise.all(files.map((f) => writeFile(f, text)));
   return files;
 }

@@ -48,21 +48,29 @@ export const manyClients: Scenario = {
     const one = results[0];
     const rows: Row[] = [];
     for (const { clients, result } of results) {
+      const plural = clients === 1 ? "" : "s";
+      const scaling =
+        one && clients !== one.clients
+          ? { label: `${one.clients} client`, value: one.result.throughput }
+          : undefined;
       rows.push(
         row(
           NAME,
-          `${clients} client${clients === 1 ? "" : "s"}, ${total} in flight in all`,
+          `${clients} client${plural}, ${total} in flight in all`,
           result.throughput,
           "calls/s",
-          one && clients !== one.clients
-            ? { label: `${one.clients} client`, value: one.result.throughput }
-            : undefined,
+          scaling,
+          undefined,
+          `p50 ${result.latency.p50Ms} / p99 ${result.latency.p99Ms} ms`,
         ),
         row(
           NAME,
-          `main thread CPU, ${clients} client${clients === 1 ? "" : "s"} (${result.mainCpuPerCallUs} µs/call)`,
+          `main thread CPU, ${clients} client${plural}`,
           result.mainCpu * 100,
           "% of a core",
+          undefined,
+          undefined,
+          `${result.mainCpuPerCallUs} µs per call`,
         ),
       );
     }

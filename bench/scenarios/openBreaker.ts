@@ -76,9 +76,12 @@ export const openBreaker: Scenario = {
       rows: [
         row(
           NAME,
-          `ERR_CIRCUIT_OPEN rejections, ${STORM_IN_FLIGHT} in flight (${other} other outcomes)`,
+          `ERR_CIRCUIT_OPEN rejections, ${STORM_IN_FLIGHT} in flight`,
           storm.failuresPerSec,
           "calls/s",
+          undefined,
+          undefined,
+          `${other} other outcomes; rejection p50 ${storm.failureLatency.p50Ms} / p99 ${storm.failureLatency.p99Ms} ms`,
         ),
         row(NAME, "requests reaching the server while open", sentWhileOpen, "requests", undefined, {
           op: "==",

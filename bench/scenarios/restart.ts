@@ -9,14 +9,17 @@
  * (10 ms doubling to 500 ms, a separate, deliberate cost). Before the next kill, every call that was in
  * flight at this one has settled, so no call meets two kills (that would test the redelivery bound).
  */
+import { once } from "node:events";
 import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { createSystem, type NodeSnapshot } from "../../src/index.js";
+import { benchFile } from "../lib/contender.js";
 import { benchClient } from "../lib/dspex.js";
 import { LatencyHistogram } from "../lib/histogram.js";
 import { delay, errorCode } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
-import { messagesFor } from "../lib/payload.js";
+import { callMessage, messagesFor } from "../lib/payload.js";
 import { heading, note } from "../lib/progress.js";
 import { row } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
@@ -38,6 +41,8 @@ export const restart: Scenario = {
       withinMs: 50,
       children: [benchClient("victim", server.baseURL)],
     });
+    const bareStart = await bareWorkerStarts(o.kills);
+    note(`bare worker spawn -> first reply: p50 ${bareStart.p50Ms} ms, p99 ${bareStart.p99Ms} ms`);
     const histogram = new LatencyHistogram();
     const lostBy: Record<string, number> = {};
     const outstanding = new Set<Promise<unknown>>();
@@ -133,6 +138,23 @@ export const restart: Scenario = {
     };
   },
 };
+
+/**
+ * The floor under any restart: spawning a bare echo worker until it answers one message, `n` times
+ * (one at a time, then terminated), in the same run.
+ */
+async function bareWorkerStarts(n: number) {
+  const histogram = new LatencyHistogram();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const worker = new Worker(benchFile("workers/echoWorker.js"));
+    worker.postMessage(callMessage(i));
+    await once(worker, "message");
+    histogram.record(performance.now() - t0);
+    await worker.terminate();
+  }
+  return histogram.summary();
+}
 
 /** The snapshot of client `name`, searched depth first. */
 export function findClient(node: NodeSnapshot, name: string): NodeSnapshot | undefined {

@@ -8,10 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
-import { FaultBook, isStreamFault } from "./faults.js";
+import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
 import { OpenAiWire } from "./openaiWire.js";
+import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
+import { cutPoint, writeFrames } from "./streamWriter.js";
 import type {
   Fault,
   FaultOptions,
@@ -195,19 +197,7 @@ export class MockLlmServer implements MockServer {
       : path.endsWith("/messages")
         ? this.#anthropic
         : undefined;
-    let body: unknown;
-    let unparseable = false;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        unparseable = true;
-      }
-    }
-    const fields =
-      body !== null && typeof body === "object" ? (body as { model?: unknown; stream?: unknown }) : {};
-    const model = typeof fields.model === "string" ? fields.model : undefined;
-    const stream = fields.stream === true;
+    const { body, unparseable, model, stream } = readBody(text);
     const stats = this.#board.stats;
     if (stream) stats.streams++;
     if (this.#log.enabled) {
@@ -230,8 +220,26 @@ export class MockLlmServer implements MockServer {
     if (fault?.kind === "stall") return; // never answer; the client's close is counted by #onClose
     const arrival: Arrival = { wire, body, unparseable, stream };
     const delay = this.#latencyMs + (fault?.kind === "delay" ? nonNegative(fault.ms, 0) : 0);
-    if (delay > 0) exchange.timer = setTimeout(() => this.#respond(exchange, arrival, fault), delay);
-    else this.#respond(exchange, arrival, fault);
+    if (delay > 0) exchange.timer = setTimeout(() => this.#respondSafely(exchange, arrival, fault), delay);
+    else this.#respondSafely(exchange, arrival, fault);
+  }
+
+  /**
+   * A throwing `answer` override or an invalid scripted header must not crash the process that hosts the
+   * mock (usually a test runner): answer 500 instead, or cut the connection when headers already went out.
+   */
+  #respondSafely(exchange: Exchange, arrival: Arrival, fault: Fault | undefined): void {
+    try {
+      this.#respond(exchange, arrival, fault);
+    } catch (error) {
+      const { res } = exchange;
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      const message = `mock server failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.#sendJson(exchange, this.#openai, 500, this.#openai.errorBody(500, message, "mock_server_error"));
+    }
   }
 
   #respond(exchange: Exchange, arrival: Arrival, fault: Fault | undefined): void {
@@ -245,12 +253,8 @@ export class MockLlmServer implements MockServer {
         return;
       }
       case "rate_limit": {
-        const headers: Record<string, string> = {};
-        if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
-        if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
-        else if (fault.retryAfterDate !== undefined)
-          headers["retry-after"] = fault.retryAfterDate.toUTCString();
-        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(fault.insufficientQuota === true), headers);
+        const body = wire.rateLimitBody(fault.insufficientQuota === true);
+        this.#sendJson(exchange, wire, 429, body, retryHeaders(fault));
         return;
       }
       case "drop":
@@ -352,10 +356,7 @@ export class MockLlmServer implements MockServer {
     const { res } = exchange;
     const frames = wire.stream(answer, splitWords(answer.text, this.#chunkSize), includeUsage);
     const streamFault = fault !== undefined && isStreamFault(fault) ? fault : undefined;
-    const cut =
-      streamFault !== undefined && "afterChunks" in streamFault
-        ? Math.min(Math.max(0, Math.floor(streamFault.afterChunks)), frames.chunks.length)
-        : frames.chunks.length;
+    const cut = cutPoint(streamFault, frames.chunks.length);
     this.#count(200);
     res.writeHead(200, { ...wire.headers(this.#requestId()), ...SSE_HEADERS });
 
@@ -379,28 +380,7 @@ export class MockLlmServer implements MockServer {
       }
     };
 
-    const delay = this.#chunkDelayMs;
-    if (delay === 0) {
-      let head = frames.preamble;
-      for (let i = 0; i < cut; i++) head += frames.chunks[i];
-      res.write(head);
-      finish();
-      return;
-    }
-    res.write(frames.preamble);
-    let sent = 0;
-    const next = (): void => {
-      exchange.timer = undefined;
-      if (res.destroyed) return;
-      if (sent < cut) {
-        res.write(frames.chunks[sent] as string);
-        sent++;
-        exchange.timer = setTimeout(next, delay);
-        return;
-      }
-      finish();
-    };
-    exchange.timer = setTimeout(next, delay);
+    writeFrames(exchange, frames, cut, this.#chunkDelayMs, finish);
   }
 
   #drop(exchange: Exchange): void {

@@ -51,7 +51,6 @@ async function main(): Promise<void> {
     apiKey: values["api-key"] ?? process.env.DSPEX_MOCK_API_KEY,
     logLimit: 0, // a long-running server must not accumulate a log nobody reads
   });
-  process.stdout.write(`${server.baseURL}\n`);
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),
@@ -60,6 +59,8 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  // Print only once the handlers are installed: a script that reads this line may signal right away.
+  process.stdout.write(`${server.baseURL}\n`);
 }
 
 main().catch((error: unknown) => {

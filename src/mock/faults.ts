@@ -51,3 +51,12 @@ export class FaultBook {
     return undefined;
   }
 }
+
+/** The retry headers a `rate_limit` fault asked for, plus its extra headers; nothing it did not ask for. */
+export function retryHeaders(fault: Extract<Fault, { kind: "rate_limit" }>): Record<string, string> {
+  const headers: Record<string, string> = { ...fault.headers };
+  if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
+  if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+  else if (fault.retryAfterDate !== undefined) headers["retry-after"] = fault.retryAfterDate.toUTCString();
+  return headers;
+}

@@ -107,6 +107,8 @@ export type Fault =
       retryAfterSeconds?: number;
       retryAfterDate?: Date;
       insufficientQuota?: boolean;
+      /** Extra headers (e.g. `x-should-retry`). */
+      headers?: Record<string, string>;
     }
   /** Destroy the socket without answering. */
   | { kind: "drop" }

@@ -13,9 +13,13 @@ import type { Reply } from "../../src/types.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 
-/** The dispatcher a worker uses by default: one pool to the client's origin, one request per connection. */
+/**
+ * The dispatcher a worker uses by default: one pool to the client's origin, one request per connection.
+ * undici's own header and body time-outs (300 s) are off: every attempt carries its own timer, which
+ * may be longer, and a stream's stall timer is the judge of a slow body.
+ */
 export function createPool(baseURL: string, connections: number): Pool {
-  return new Pool(new URL(baseURL).origin, { connections, pipelining: 1 });
+  return new Pool(new URL(baseURL).origin, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
 }
 
 /** Sends attempts for one client; see the module comment. */

@@ -5,8 +5,9 @@
  */
 import { type DspexError, dspexError } from "../../src/errors.js";
 
-/** Anthropic's documented error types and the status each stands for. */
-const ANTHROPIC_STATUS: Record<string, number> = {
+/** The vendors' error types and the status each stands for (Anthropic's documented list, OpenAI's `server_error`). */
+const TYPE_STATUS: Record<string, number> = {
+  server_error: 500,
   invalid_request_error: 400,
   authentication_error: 401,
   permission_error: 403,
@@ -45,7 +46,7 @@ export function streamErrorEvent(error: unknown): DspexError {
   ) {
     return dspexError("ERR_RATE_LIMITED", message, { ...fields, status: 429 });
   }
-  const status = type === undefined ? undefined : ANTHROPIC_STATUS[type];
+  const status = type === undefined ? undefined : TYPE_STATUS[type];
   if (status !== undefined) fields.status = status;
   return dspexError("ERR_HTTP", message, fields);
 }

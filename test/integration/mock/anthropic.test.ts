@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../src/mock/index.js";
-import { ANTHROPIC_HEADERS, chat, message, post, sseEvents } from "./http.js";
+import { ANTHROPIC_HEADERS, chat, json, message, post, sseEvents } from "./http.js";
 
 const KEY = "sk-ant-mock-secret";
 let server: MockServer;
@@ -22,7 +22,7 @@ describe("Anthropic messages (raw wire)", () => {
     const response = await post(server, "/v1/messages", body, headers);
     expect(response.status).toBe(200);
     expect(response.headers.get("request-id")).toMatch(/^req_mock\d+$/);
-    const answer = await response.json();
+    const answer = await json(response);
     expect(answer).toMatchObject({
       type: "message",
       role: "assistant",
@@ -39,20 +39,22 @@ describe("Anthropic messages (raw wire)", () => {
       { role: "system", content: "Answer briefly." },
       { role: "user", content: "Capital of France?" },
     ];
-    const viaOpenAi = await (await post(server, "/v1/chat/completions", openai, { authorization: `Bearer ${KEY}` })).json();
+    const viaOpenAi = await json(
+      await post(server, "/v1/chat/completions", openai, { authorization: `Bearer ${KEY}` }),
+    );
     expect(viaOpenAi.choices[0].message.content).toBe(answer.content[0].text);
   });
 
   it("stops at max_tokens words with stop_reason max_tokens", async () => {
     const response = await post(server, "/v1/messages", message("hi", { max_tokens: 3 }), headers);
-    const answer = await response.json();
+    const answer = await json(response);
     expect(answer.stop_reason).toBe("max_tokens");
     expect(answer.usage.output_tokens).toBe(3);
     expect(answer.content[0].text.split(" ")).toHaveLength(3);
   });
 
   it("streams the named events in the vendor's order", async () => {
-    const plain = await (await post(server, "/v1/messages", message("order?"), headers)).json();
+    const plain = await json(await post(server, "/v1/messages", message("order?"), headers));
     const response = await post(server, "/v1/messages", message("order?", { stream: true }), headers);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const events = sseEvents(await response.text());
@@ -78,7 +80,7 @@ describe("Anthropic messages (raw wire)", () => {
     for (const [body, sent, status] of cases) {
       const response = await post(server, "/v1/messages", body, sent);
       expect(response.status).toBe(status);
-      const error = await response.json();
+      const error = await json(response);
       expect(error.type).toBe("error");
       expect(error.error.type).toBe(status === 401 ? "authentication_error" : "invalid_request_error");
       expect(typeof error.error.message).toBe("string");
@@ -110,7 +112,12 @@ describe("Anthropic messages through the official SDK", () => {
     expect(final.usage.output_tokens).toBe(created.usage.output_tokens);
 
     const logged = server.requests.at(-1);
-    expect(logged).toMatchObject({ path: "/v1/messages", provider: "anthropic", stream: true, model: "claude-mock-1" });
+    expect(logged).toMatchObject({
+      path: "/v1/messages",
+      provider: "anthropic",
+      stream: true,
+      model: "claude-mock-1",
+    });
   });
 
   it("surfaces a scripted 529 as the SDK's overloaded error", async () => {

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { json } from "./http.js";
 
 const CLI = fileURLToPath(new URL("../../../dist/src/mock/cli.js", import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -40,7 +41,7 @@ describe("dspex-mock CLI", () => {
       headers: { authorization: "Bearer k-cli" },
     });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).choices[0].message.content).toMatch(/^Mock answer /);
+    expect((await json(ok)).choices[0].message.content).toMatch(/^Mock answer /);
     const exited = once(child, "exit");
     child.kill("SIGTERM");
     expect((await exited)[0]).toBe(0);

@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../src/mock/index.js";
-import { ANTHROPIC_HEADERS, chat, message, post, readUntil, sseEvents } from "./http.js";
+import { ANTHROPIC_HEADERS, chat, json, message, post, readUntil, sseEvents } from "./http.js";
 
 let server: MockServer;
 let openai: OpenAI;
@@ -26,19 +26,25 @@ const dataEvents = (text: string) => sseEvents(text).length;
 
 describe("status and rate_limit faults", () => {
   it("sends the scripted status with a custom body, headers and error code", async () => {
-    server.fault({ kind: "status", status: 418, body: { teapot: true }, headers: { "x-should-retry": "false" } }, { times: 1 });
+    server.fault(
+      { kind: "status", status: 418, body: { teapot: true }, headers: { "x-should-retry": "false" } },
+      { times: 1 },
+    );
     const custom = await post(server, COMPLETIONS, chat("x"));
     expect(custom.status).toBe(418);
     expect(custom.headers.get("x-should-retry")).toBe("false");
-    expect(await custom.json()).toEqual({ teapot: true });
+    expect(await json(custom)).toEqual({ teapot: true });
 
     server.fault({ kind: "status", status: 503, errorCode: "engine_overloaded" }, { times: 1 });
-    const built = await (await post(server, COMPLETIONS, chat("x"))).json();
+    const built = await json(await post(server, COMPLETIONS, chat("x")));
     expect(built.error).toMatchObject({ type: "server_error", code: "engine_overloaded", param: null });
 
     server.fault({ kind: "status", status: 500 }, { times: 1 });
-    const anthropicBody = await (await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS)).json();
-    expect(anthropicBody).toEqual({ type: "error", error: { type: "api_error", message: expect.any(String) } });
+    const anthropicBody = await json(await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS));
+    expect(anthropicBody).toEqual({
+      type: "error",
+      error: { type: "api_error", message: expect.any(String) },
+    });
     expect(server.stats.byStatus).toEqual({ 418: 1, 503: 1, 500: 1 });
     expect(server.stats.faulted).toBe(3);
   });
@@ -52,18 +58,21 @@ describe("status and rate_limit faults", () => {
     expect(first.status).toBe(429);
     expect(first.headers.get("retry-after-ms")).toBe("250");
     expect(first.headers.get("retry-after")).toBe("1");
-    expect((await first.json()).error.code).toBe("rate_limit_exceeded");
+    expect((await json(first)).error.code).toBe("rate_limit_exceeded");
     const second = await post(server, COMPLETIONS, chat("x"));
     expect(second.headers.get("retry-after")).toBe(date.toUTCString());
     expect(second.headers.get("retry-after-ms")).toBeNull();
     const third = await post(server, COMPLETIONS, chat("x"));
     expect(third.headers.get("retry-after")).toBeNull();
-    expect((await third.json()).error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    expect((await json(third)).error).toMatchObject({
+      type: "insufficient_quota",
+      code: "insufficient_quota",
+    });
 
     server.fault({ kind: "rate_limit" }, { times: 1 });
     const viaAnthropic = await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS);
     expect(viaAnthropic.status).toBe(429);
-    expect((await viaAnthropic.json()).error.type).toBe("rate_limit_error");
+    expect((await json(viaAnthropic)).error.type).toBe("rate_limit_error");
   });
 
   it("uses a fault `times` times, only on matching model and path, then answers normally", async () => {
@@ -73,7 +82,8 @@ describe("status and rate_limit faults", () => {
     expect((await post(server, COMPLETIONS, chat("x", { model: "flaky" }))).status).toBe(500);
     expect((await post(server, COMPLETIONS, chat("x", { model: "flaky" }))).status).toBe(500);
     expect((await post(server, COMPLETIONS, chat("x", { model: "flaky" }))).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS)).status).toBe(502);
+    for (let i = 0; i < 3; i++)
+      expect((await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS)).status).toBe(502);
     server.clearFaults();
     expect((await post(server, "/v1/messages", message("x"), ANTHROPIC_HEADERS)).status).toBe(200);
   });
@@ -153,7 +163,7 @@ describe("stream faults", () => {
     const response = await post(server, COMPLETIONS, streamBody, {}, controller.signal);
     const text = await readUntil(response, (t) => dataEvents(t) >= 3);
     expect(dataEvents(text)).toBe(3); // the role chunk and two text chunks, nothing more
-    expect(text).not.toContain("finish_reason\":\"stop");
+    expect(text).not.toContain('finish_reason":"stop');
     expect(server.stats.inFlight).toBe(1);
     controller.abort();
     await server.waitFor((s) => s.closedEarly === 1 && s.inFlight === 0);
@@ -176,7 +186,11 @@ describe("stream faults", () => {
 
   it("stream_error: Anthropic SDK sees an `error` event", async () => {
     server.fault({ kind: "stream_error", afterChunks: 1 }, { times: 1 });
-    const stream = anthropic.messages.stream({ model: "c", max_tokens: 50, messages: [{ role: "user", content: "hi" }] });
+    const stream = anthropic.messages.stream({
+      model: "c",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "hi" }],
+    });
     const pieces: string[] = [];
     stream.on("text", (t) => pieces.push(t));
     const failure = await stream.finalText().catch((e: unknown) => e);
@@ -199,7 +213,11 @@ describe("stream faults", () => {
     expect(failure).toBeInstanceOf(Error);
     expect(text.split(" ")).toHaveLength(4); // three words, each with its trailing space
 
-    const viaAnthropic = anthropic.messages.stream({ model: "c", max_tokens: 50, messages: [{ role: "user", content: "hi" }] });
+    const viaAnthropic = anthropic.messages.stream({
+      model: "c",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "hi" }],
+    });
     await expect(viaAnthropic.finalText()).rejects.toThrow();
     await server.waitFor((s) => s.dropped === 2 && s.inFlight === 0);
     expect(server.stats.closedEarly).toBe(0);

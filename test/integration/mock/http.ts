@@ -59,3 +59,12 @@ export function message(content: string, extra: Record<string, unknown> = {}): R
 
 /** The headers Anthropic requires. */
 export const ANTHROPIC_HEADERS = { "anthropic-version": "2023-06-01" };
+
+/** A parsed JSON body: the tests read wire bodies by path and assert on every field they use. */
+// biome-ignore lint/suspicious/noExplicitAny: wire bodies are loose JSON; each assertion checks its shape
+export type WireJson = any;
+
+/** The response body as loose JSON. */
+export function json(response: Response): Promise<WireJson> {
+  return response.json() as Promise<WireJson>;
+}

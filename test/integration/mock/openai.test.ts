@@ -1,7 +1,7 @@
-import OpenAI from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../src/mock/index.js";
-import { chat, post, sseEvents } from "./http.js";
+import { chat, json, post, sseEvents } from "./http.js";
 import { isErrorResponse, isRequest, isResponse, isStreamChunk } from "./openaiSchema.js";
 
 const KEY = "sk-mock-secret";
@@ -23,7 +23,9 @@ function expectValid(check: ((data: unknown) => boolean) & { errorsText(): strin
 describe("OpenAI chat completions (raw wire)", () => {
   it("uses schema validators that do reject wrong shapes", () => {
     expect(isResponse({ id: "x", object: "chat.completion", choices: [] })).toBe(false);
-    expect(isStreamChunk({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{}] })).toBe(false);
+    expect(
+      isStreamChunk({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{}] }),
+    ).toBe(false);
     expect(isErrorResponse({ error: { message: "m" } })).toBe(false);
   });
 
@@ -36,7 +38,7 @@ describe("OpenAI chat completions (raw wire)", () => {
       expect(response.headers.get(`x-ratelimit-${kind}-requests`)).toBeTruthy();
       expect(response.headers.get(`x-ratelimit-${kind}-tokens`)).toBeTruthy();
     }
-    const body = await response.json();
+    const body = await json(response);
     expectValid(isResponse, body);
     expect(body.model).toBe("gpt-mock");
     expect(body.choices[0].message.content).toMatch(/^Mock answer [0-9a-f]{8} to "Capital of France\?"$/);
@@ -46,18 +48,24 @@ describe("OpenAI chat completions (raw wire)", () => {
 
   it("is deterministic per conversation and differs between conversations", async () => {
     const text = async (body: unknown) =>
-      (await (await post(server, "/v1/chat/completions", body, auth)).json()).choices[0].message.content;
+      (await json(await post(server, "/v1/chat/completions", body, auth))).choices[0].message.content;
     const a1 = await text(chat("one"));
     expect(await text(chat("one"))).toBe(a1);
     expect(await text(chat("two"))).not.toBe(a1);
-    const withSystem = { model: "gpt-mock", messages: [{ role: "system", content: "terse" }, { role: "user", content: "one" }] };
+    const withSystem = {
+      model: "gpt-mock",
+      messages: [
+        { role: "system", content: "terse" },
+        { role: "user", content: "one" },
+      ],
+    };
     expect(await text(withSystem)).not.toBe(a1);
   });
 
   it("cuts the answer to max_tokens words with finish_reason length", async () => {
     for (const field of ["max_tokens", "max_completion_tokens"]) {
       const response = await post(server, "/v1/chat/completions", chat("hello there", { [field]: 2 }), auth);
-      const body = await response.json();
+      const body = await json(response);
       expectValid(isResponse, body);
       expect(body.choices[0].message.content).toMatch(/^Mock answer$/);
       expect(body.choices[0].finish_reason).toBe("length");
@@ -66,7 +74,7 @@ describe("OpenAI chat completions (raw wire)", () => {
   });
 
   it("streams chunks that each match the schema and join to the non-streaming text", async () => {
-    const plain = await (await post(server, "/v1/chat/completions", chat("stream me please"), auth)).json();
+    const plain = await json(await post(server, "/v1/chat/completions", chat("stream me please"), auth));
     const body = chat("stream me please", { stream: true, stream_options: { include_usage: true } });
     const response = await post(server, "/v1/chat/completions", body, auth);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -109,7 +117,7 @@ describe("OpenAI chat completions (raw wire)", () => {
     for (const [body, param] of cases) {
       const response = await post(server, "/v1/chat/completions", body, auth);
       expect(response.status).toBe(400);
-      const error = await response.json();
+      const error = await json(response);
       expectValid(isErrorResponse, error);
       expect(error.error.type).toBe("invalid_request_error");
       expect(error.error.param).toBe(param);
@@ -117,7 +125,7 @@ describe("OpenAI chat completions (raw wire)", () => {
   });
 
   it("answers 401 without the right key, never echoing the key", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong" }]) {
+    for (const headers of [{}, { authorization: "Bearer wrong" }] as Record<string, string>[]) {
       const response = await post(server, "/v1/chat/completions", chat("x"), headers);
       expect(response.status).toBe(401);
       const text = await response.text();
@@ -131,14 +139,18 @@ describe("OpenAI chat completions (raw wire)", () => {
   it("answers unknown paths with 404", async () => {
     const response = await post(server, "/v1/nowhere", chat("x"), auth);
     expect(response.status).toBe(404);
-    expectValid(isErrorResponse, await response.json());
+    expectValid(isErrorResponse, await json(response));
   });
 });
 
 describe("OpenAI chat completions through the official SDK", () => {
   it("creates a completion and streams the same text, with usage", async () => {
     const messages = [{ role: "user" as const, content: "What is 2+2?" }];
-    const completion = await client.chat.completions.create({ model: "gpt-4o-mini", messages, temperature: 0 });
+    const completion = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages,
+      temperature: 0,
+    });
     const text = completion.choices[0]?.message.content;
     expect(text).toMatch(/^Mock answer [0-9a-f]{8} to "What is 2\+2\?"$/);
 
@@ -157,6 +169,9 @@ describe("OpenAI chat completions through the official SDK", () => {
     }
     expect(joined).toBe(text);
     expect(usage).toEqual(completion.usage);
+    const streamed = server.requests.at(-1);
+    expect(streamed?.stream).toBe(true);
+    expectValid(isRequest, streamed?.body);
   });
 
   it("sends request bodies that match the vendor's request schema and that the mock accepts", async () => {
@@ -184,14 +199,14 @@ describe("OpenAI chat completions through the official SDK", () => {
       .create({ model: "m", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(serverError).toBeInstanceOf(OpenAI.InternalServerError);
-    expect((serverError as OpenAI.APIError).status).toBe(500);
+    expect((serverError as APIError).status).toBe(500);
 
     server.fault({ kind: "rate_limit", retryAfterMs: 1500 }, { times: 1 });
     const limited = await client.chat.completions
       .create({ model: "m", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((limited as OpenAI.APIError).headers?.get("retry-after-ms")).toBe("1500");
-    expect((limited as OpenAI.APIError).code).toBe("rate_limit_exceeded");
+    expect((limited as APIError).headers?.get("retry-after-ms")).toBe("1500");
+    expect((limited as APIError).code).toBe("rate_limit_exceeded");
   });
 });

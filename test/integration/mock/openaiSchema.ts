@@ -9,7 +9,9 @@ import addFormatsModule from "ajv-formats";
 type Validate = (data: unknown) => boolean;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
-const doc = JSON.parse(readFileSync(new URL("../../schemas/chat-completions.schema.json", import.meta.url), "utf8"));
+const doc = JSON.parse(
+  readFileSync(new URL("../../schemas/chat-completions.schema.json", import.meta.url), "utf8"),
+);
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addFormat("unixtime", true);

@@ -314,6 +314,24 @@ describe("retry rules", () => {
 });
 
 describe("the worker protocol", () => {
+  it("answers input that cannot be keyed or serialized with ERR_INVALID_ARGUMENT (never hangs)", async () => {
+    const h = await startActor(server.baseURL);
+    const cyclic: Record<string, unknown> = { role: "user", content: "x" };
+    cyclic.self = cyclic;
+    const messages = [cyclic] as unknown as Parameters<typeof h.call>[1];
+    expect(await h.call(1, messages)).toMatchObject({
+      type: "error",
+      error: { code: "ERR_INVALID_ARGUMENT" },
+    });
+    expect(await h.call(2, messages, { cache: "skip" })).toMatchObject({
+      type: "error",
+      error: { code: "ERR_INVALID_ARGUMENT" },
+      meta: { attempts: 0 },
+    });
+    expect(server.stats.requests).toBe(0);
+    expect(h.actor.inFlight).toBe(0);
+  });
+
   it("answers a stream request with ERR_INVALID_ARGUMENT until streaming is plugged in", async () => {
     const h = await startActor(server.baseURL);
     h.actor.handle({

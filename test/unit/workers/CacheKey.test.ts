@@ -112,7 +112,7 @@ describe("cache keys", () => {
       params: { temperature: 0, maxTokens: 64, seed: undefined, stop: undefined, extra: undefined },
     };
     expect(key(withUndefined)).toBe(k);
-    const a = { ...base(), params: { extra: { x: 1, y: undefined } } } as CacheKeyInput;
+    const a = { ...base(), params: { extra: { x: 1, y: undefined } } } as unknown as CacheKeyInput;
     const b = { ...base(), params: { extra: { x: 1 } } } as CacheKeyInput;
     expect(key(a)).toBe(key(b));
   });
