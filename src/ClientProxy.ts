@@ -225,7 +225,9 @@ export class ClientProxy {
       stats.errors[code] = (stats.errors[code] ?? 0) + 1;
     } else {
       stats.ok++;
-      if (message.type === "reply" && message.reply.cached) stats.cacheHits++;
+      // A stream's `end` carries no reply: a replayed (cached) stream is one that made no attempt.
+      const hit = message.type === "reply" ? message.reply.cached : message.meta.attempts === 0;
+      if (hit) stats.cacheHits++;
       else stats.cacheMisses++;
     }
     if (meta.cacheEntries !== undefined) stats.cacheEntries = meta.cacheEntries;

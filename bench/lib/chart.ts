@@ -18,7 +18,7 @@ export interface Panel {
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
 const W = 460;
 const H = 320;
-const M = { left: 64, right: 16, top: 36, bottom: 96 };
+const M = { left: 64, right: 16, top: 36, bottom: 112 };
 
 /** Renders the panels side by side. The first series of each panel is drawn thickest (dspex). */
 export function throughputChart(panels: Panel[], caption: string): string {
@@ -35,7 +35,8 @@ export function throughputChart(panels: Panel[], caption: string): string {
 
 function panel(p: Panel, x0: number): string {
   const xs = [...new Set(p.series.flatMap((s) => s.points.map((pt) => pt.inFlight)))].sort((a, b) => a - b);
-  const maxY = niceMax(Math.max(1, ...p.series.flatMap((s) => s.points.map((pt) => pt.throughput))));
+  const step = niceStep(Math.max(1, ...p.series.flatMap((s) => s.points.map((pt) => pt.throughput))));
+  const maxY = step.max;
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const lo = Math.log10(xs[0] ?? 1);
@@ -46,8 +47,8 @@ function panel(p: Panel, x0: number): string {
   const sy = (v: number): number => M.top + plotH - (v / maxY) * plotH;
   const out: string[] = [];
   out.push(`<text x="${x0 + M.left}" y="20" font-size="13" font-weight="bold">${escapeXml(p.title)}</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (maxY / 4) * i;
+  for (let i = 0; i <= step.ticks; i++) {
+    const v = step.size * i;
     const y = sy(v);
     out.push(`<line x1="${x0 + M.left}" x2="${x0 + M.left + plotW}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${x0 + M.left - 6}" y="${y + 4}" text-anchor="end">${compact(v)}</text>`);
@@ -78,8 +79,8 @@ function panel(p: Panel, x0: number): string {
       const [cx, cy] = pt.split(",");
       out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
     }
-    const lx = x0 + M.left + (i % 2) * (plotW / 2);
-    const ly = M.top + plotH + 50 + Math.floor(i / 2) * 16;
+    const lx = x0 + M.left;
+    const ly = M.top + plotH + 50 + i * 15;
     out.push(
       `<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="${strokeWidth}"/>`,
     );
@@ -88,14 +89,16 @@ function panel(p: Panel, x0: number): string {
   return out.join("\n");
 }
 
-function niceMax(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/** A round tick size (1, 2, 2.5 or 5 times a power of ten) giving at most 5 ticks up to `v`. */
+function niceStep(v: number): { size: number; ticks: number; max: number } {
+  const p = 10 ** Math.floor(Math.log10(v / 5));
+  const size = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => v / s <= 5) ?? 10 * p;
+  const ticks = Math.max(1, Math.ceil(v / size));
+  return { size, ticks, max: size * ticks };
 }
 
 function compact(v: number): string {
-  return v >= 1_000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v));
+  return v >= 1_000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10);
 }
 
 function escapeXml(s: string): string {

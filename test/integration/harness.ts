@@ -3,7 +3,6 @@
  * optionally through the fault-injecting fixture worker (test/fixtures/faulty-worker.mjs), which wraps
  * the real worker entry and obeys `{ type: "__fault", kind }` messages.
  */
-import { once } from "node:events";
 import type { Worker } from "node:worker_threads";
 import { type MockServer, startMockServer } from "../../src/mock/index.js";
 import { createSystem, type System } from "../../src/System.js";
@@ -47,7 +46,8 @@ export class RecordingSpawner {
   /** Injects a fault into the current worker of `name` and resolves once that thread has exited. */
   async crash(name: string, kind: WorkerFault): Promise<void> {
     const worker = this.latest(name);
-    const exited = once(worker, "exit");
+    // Not events.once: it rejects on the "error" that a throwing or out-of-memory worker emits first.
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
     worker.postMessage({ type: "__fault", kind });
     await exited;
   }

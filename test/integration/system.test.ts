@@ -23,8 +23,9 @@ describe("system.call", () => {
     const elapsed = Date.now() - started;
     expect(replies.every((r) => r.text.length > 0 && r.cached === false)).toBe(true);
     expect(env.server.stats.requests).toBe(200);
-    // Serialized, 200 calls x 100 ms would take 20 s; concurrent, the server sees them all at once.
-    expect(env.server.stats.maxInFlight).toBe(200);
+    // Serialized, 200 calls x 100 ms would take 20 s and the server would never see two at once.
+    // (Not exactly 200: on a loaded machine some connections open after others already finished.)
+    expect(env.server.stats.maxInFlight).toBeGreaterThanOrEqual(100);
     expect(elapsed).toBeLessThan(5_000);
   });
 
