@@ -82,9 +82,8 @@ async function main(): Promise<number> {
   if (options.writeDocs && failed === 0) {
     const caption = `dspex bench, ${started.toISOString().slice(0, 16)}Z, ${m.cores} cores, Node ${m.node}: ${command}`;
     note(`chart: ${await writeChart(throughputChart(panels, caption))}`);
-    note(
-      `table: ${await writeDocsTable(rows, command, started.toISOString().slice(0, 16).replace("T", " "))} UTC`,
-    );
+    const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    note(`table: ${await writeDocsTable(rows, command, when)}`);
   }
   return failed > 0 ? 1 : 0;
 }

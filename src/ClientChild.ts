@@ -6,9 +6,10 @@
  * out of memory, killed, or a normal exit with code 0), the proxy keeps unanswered calls for the next
  * incarnation, and the supervisor is told through `onExit`.
  */
-import type { Worker } from "node:worker_threads";
+import { MessageChannel, type Worker } from "node:worker_threads";
 import type { CrashCause, Child, Disposable, ExitReason } from "../supervisor/Child.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
 import type { FromWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
@@ -32,6 +33,8 @@ interface Incarnation {
   error: Error | undefined;
   exited: Promise<number>;
   stopped: (() => void) | undefined;
+  /** The main side of this incarnation's admin port (comlink); closed on "exit". See docs/admin.md. */
+  admin: AdminClient;
 }
 
 /** A supervised client: see the module comment. */
@@ -64,17 +67,29 @@ export class ClientChild implements Child {
     return this.#status;
   }
 
+  /** The running worker's admin port (see docs/admin.md), or `undefined` while no worker is ready. */
+  get admin(): AdminClient | undefined {
+    return this.#current?.ready === true ? this.#current.admin : undefined;
+  }
+
   start(): Promise<void> {
     if (this.#current !== undefined) return Promise.resolve();
     if (this.#status !== "restarting") this.#status = "starting";
     this.proxy.revive();
     const init: WorkerInit = { client: this.#spec, incarnation: this.#incarnations++ };
     if (this.proxy.breakerSnapshot !== undefined) init.breakerState = this.proxy.breakerSnapshot;
+    // --- admin port: one channel per incarnation; port2 moves into the worker (see docs/admin.md) ---
+    const channel = new MessageChannel();
+    init.adminPort = channel.port2;
+    const admin = new AdminClient(channel.port1, this.name);
+    // ---
     let worker: Worker;
     try {
       worker = this.#spawn(init, this.#spec);
     } catch (error) {
       this.#status = "failed";
+      admin.close("ERR_CLIENT_UNAVAILABLE", "the worker could not be started");
+      channel.port2.close();
       return Promise.reject(this.#startError(error));
     }
     let resolveExit!: (code: number) => void;
@@ -89,6 +104,7 @@ export class ClientChild implements Child {
         resolveExit = r;
       }),
       stopped: undefined,
+      admin,
     };
     this.#current = inc;
 
@@ -121,6 +137,11 @@ export class ClientChild implements Child {
       });
       worker.on("exit", (code) => {
         clearTimeout(timer);
+        // Admin calls in flight would never settle (comlink has no notion of a dead peer): reject them.
+        if (inc.stopping || !inc.ready)
+          inc.admin.close("ERR_CLIENT_UNAVAILABLE", "the client's worker was stopped");
+        else
+          inc.admin.close("ERR_WORKER_CRASHED", `the client's worker exited (code ${code}) before answering`);
         resolveExit(code);
         if (this.#current === inc) this.#current = undefined;
         if (!inc.ready) {

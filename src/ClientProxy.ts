@@ -101,16 +101,30 @@ export class ClientProxy {
       }
       const id = this.#nextId++;
       const request = this.wireRequest(messages, options);
-      const call = new PendingCall(this, id, { type: "call", id, request }, resolve, reject, options.controls.signal);
-      if (call.settled) return; // the signal was already aborted
+      const call = new PendingCall(
+        this,
+        id,
+        { type: "call", id, request },
+        resolve,
+        reject,
+        options.controls.signal,
+      );
+      if (call.settled) {
+        this.#countError("ERR_ABORTED"); // the signal was already aborted
+        return;
+      }
       this.admit(call);
     });
   }
 
-  /** The error a new call gets right now, or `undefined` when it may proceed. */
+  /** The error a new call gets right now (counted as its failure), or `undefined` when it may proceed. */
   #refusal(): DspexError | undefined {
-    if (this.#mode === "retired") return dspexError(this.#retiredCode, undefined, { client: this.name });
+    if (this.#mode === "retired") {
+      this.#countError(this.#retiredCode);
+      return dspexError(this.#retiredCode, undefined, { client: this.name });
+    }
     if (this.#pending.size >= this.#spec.maxConcurrency + this.#spec.maxQueue) {
+      this.#countError("ERR_QUEUE_FULL");
       return dspexError(
         "ERR_QUEUE_FULL",
         `client "${this.name}" has ${this.#pending.size} calls pending (maxConcurrency ${this.#spec.maxConcurrency} + maxQueue ${this.#spec.maxQueue})`,
@@ -169,6 +183,9 @@ export class ClientProxy {
   release(pending: Pending, cancel?: "aborted" | "timeout" | "closed"): void {
     if (this.#pending.get(pending.id) !== pending) return;
     this.#pending.delete(pending.id);
+    // Settled here, so the worker will not answer it: count the failure now or never.
+    if (cancel === "aborted") this.#countError("ERR_ABORTED");
+    else if (cancel === "timeout") this.#countError("ERR_TIMEOUT");
     if (pending.held) {
       this.#held.splice(this.#held.indexOf(pending), 1);
       pending.held = false;
@@ -176,7 +193,8 @@ export class ClientProxy {
       return;
     }
     this.stats.inFlight--;
-    if (cancel !== undefined && this.#link !== undefined) this.#link.post({ type: "cancel", id: pending.id, reason: cancel });
+    if (cancel !== undefined && this.#link !== undefined)
+      this.#link.post({ type: "cancel", id: pending.id, reason: cancel });
   }
 
   // ---- streaming (PendingStream.ts) ----
@@ -217,12 +235,15 @@ export class ClientProxy {
     }
   }
 
+  #countError(code: ErrorCode): void {
+    this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+  }
+
   #account(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>): void {
     const stats = this.stats;
     const meta: CallMeta = message.meta;
     if (message.type === "error") {
-      const code = message.error.code;
-      stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+      this.#countError(message.error.code);
     } else {
       stats.ok++;
       // A stream's `end` carries no reply: a replayed (cached) stream is one that made no attempt.
@@ -232,7 +253,8 @@ export class ClientProxy {
     }
     if (meta.cacheEntries !== undefined) stats.cacheEntries = meta.cacheEntries;
     const upstream = meta.upstreamErrors;
-    if (upstream !== undefined) for (const code of upstream) stats.upstreamErrors[code] = (stats.upstreamErrors[code] ?? 0) + 1;
+    if (upstream !== undefined)
+      for (const code of upstream) stats.upstreamErrors[code] = (stats.upstreamErrors[code] ?? 0) + 1;
   }
 
   /** A worker is ready: send it everything held, oldest first. */
@@ -269,6 +291,7 @@ export class ClientProxy {
         resend.push(pending);
       } else {
         this.#pending.delete(pending.id);
+        this.#countError("ERR_WORKER_CRASHED");
         pending.fail(
           dspexError(
             "ERR_WORKER_CRASHED",
@@ -297,7 +320,10 @@ export class ClientProxy {
     this.#held = [];
     this.stats.queued = 0;
     this.stats.inFlight = 0;
-    for (const pending of all) pending.fail(dspexError(code, message, { client: this.name }));
+    for (const pending of all) {
+      this.#countError(code);
+      pending.fail(dspexError(code, message, { client: this.name }));
+    }
   }
 
   /** Makes a retired proxy accept calls again (its client is being started afresh). */
@@ -379,7 +405,11 @@ class PendingCall implements Pending {
     if (this.settled) return;
     this.#finish();
     this.proxy.release(this, "timeout");
-    this.reject(dspexError("ERR_TIMEOUT", `client "${this.proxy.name}": the call's deadline passed`, { client: this.proxy.name }));
+    this.reject(
+      dspexError("ERR_TIMEOUT", `client "${this.proxy.name}": the call's deadline passed`, {
+        client: this.proxy.name,
+      }),
+    );
   }
 
   #abort(): void {

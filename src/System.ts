@@ -13,12 +13,14 @@ import {
   resolveSystemSpec,
 } from "../supervisor/ChildSpec.js";
 import { Supervisor } from "../supervisor/Supervisor.js";
+import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { redact } from "./redact.js";
 import { openStream } from "./PendingStream.js";
+import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
@@ -146,6 +148,36 @@ export class System {
     if (client === undefined) throw this.#unknown(name);
     await client.kill();
   }
+
+  // --- admin operations (comlink admin port; see docs/admin.md) ---
+
+  /**
+   * Operator access to client `name`'s live worker: `clearCache()`, `cacheInfo()`, `breaker()`,
+   * `mailbox()`. Each method goes to the worker running at the time of the call, so the facade stays
+   * valid across restarts. Never throws; a method rejects with `ERR_UNKNOWN_CLIENT` (no such client),
+   * `ERR_CLIENT_UNAVAILABLE` (no worker ready now: starting, restarting, stopped, given up, or stopped
+   * before answering), `ERR_WORKER_CRASHED` (the worker died before answering), `ERR_TIMEOUT` (a live
+   * worker did not answer in time), or `ERR_SYSTEM_STOPPED`.
+   */
+  admin(name: string): AdminApi {
+    return adminFacade(() => this.#adminOf(name));
+  }
+
+  #adminOf(name: string): AdminClient {
+    const client = this.#clients.get(name);
+    if (client === undefined) throw this.#unknown(name);
+    if (this.#state !== "running") throw this.#notRunning(name);
+    const admin = client.admin;
+    if (admin === undefined) {
+      const status = client.status;
+      throw dspexError("ERR_CLIENT_UNAVAILABLE", `client "${name}" has no worker ready (${status})`, {
+        client: name,
+      });
+    }
+    return admin;
+  }
+
+  // --- end of admin operations ---
 
   /** A plain-data snapshot of the tree. Never contains a secret. */
   inspect(): NodeSnapshot {

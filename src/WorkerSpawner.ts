@@ -22,6 +22,8 @@ export function spawnerFor(entry: URL = workerEntry): WorkerSpawner {
   return (init, client) => {
     const options: ConstructorParameters<typeof Worker>[1] = { workerData: init };
     if (client.resourceLimits !== undefined) options.resourceLimits = client.resourceLimits;
+    // A MessagePort cannot be cloned, only moved: the admin port must be in the transfer list.
+    if (init.adminPort !== undefined) options.transferList = [init.adminPort];
     return new Worker(entry, options);
   };
 }

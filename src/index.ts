@@ -36,6 +36,7 @@ export type { SupervisorEvent } from "../supervisor/events.js";
 export type { Disposable } from "../supervisor/Child.js";
 export { DEFAULTS } from "../supervisor/ChildSpec.js";
 export type { WorkerSpawner } from "./WorkerSpawner.js";
+export type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
 export type {
   BreakerSettings,
   BreakerState,

@@ -7,6 +7,7 @@
  * the proxy allocates. Errors travel as {@link ErrorData}.
  */
 
+import type { MessagePort } from "node:worker_threads";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ErrorCode, ErrorData } from "./errors.js";
 import type {
@@ -27,6 +28,12 @@ export interface WorkerInit {
   breakerState?: unknown;
   /** 0 for the first start, then +1 per restart. */
   incarnation: number;
+  /**
+   * The worker's end of this incarnation's admin channel (one `MessageChannel` per incarnation):
+   * when present, the worker serves {@link AdminApi} on it with comlink before it posts `ready`.
+   * A `MessagePort` cannot be cloned: the spawner must put it in the `Worker`'s `transferList`.
+   */
+  adminPort?: MessagePort;
 }
 
 /** One call as the worker receives it: validated, normalized, free of anything that cannot cross. */
@@ -93,4 +100,55 @@ export function isFromWorker(value: unknown): value is FromWorker {
   return (
     typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
   );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The admin port: a second, slow-path channel per worker, served with comlink (see docs/admin.md).
+// Calls above stay on the hand-rolled protocol; these operations are rare and for operators.
+
+/** What {@link AdminApi.cacheInfo} tells. Never the store's options: they may hold credentials. */
+export interface CacheInfo {
+  /** False when the client runs without a cache (`cache: false`); the other figures are then 0. */
+  enabled: boolean;
+  /** Entries in the in-memory LRU (expired ones not yet evicted included); `undefined` for an external store. */
+  entries: number | undefined;
+  maxEntries: number;
+  ttlMs: number;
+  /** `"memory"`, `"none"` (cache off), or the module specifier of an external keyv store. */
+  store: "memory" | "none" | (string & {});
+  /** Store failures and malformed entries seen so far (each read as a miss). */
+  errors: number;
+}
+
+/** What {@link AdminApi.breaker} tells: the breaker's state as the worker sees it right now. */
+export interface BreakerInfo {
+  state: BreakerState;
+}
+
+/** What {@link AdminApi.mailbox} tells: the worker's mailbox right now. */
+export interface MailboxInfo {
+  /** Calls holding a slot (talking to upstream). */
+  active: number;
+  /** Calls waiting for a slot. */
+  queued: number;
+  maxConcurrency: number;
+  maxQueue: number;
+}
+
+/**
+ * Operations on one client worker's live state, served by the worker on {@link WorkerInit.adminPort}.
+ * Failures cross as plain {@link ErrorData} (thrown as a value, so comlink keeps its fields).
+ */
+export interface AdminApi {
+  /**
+   * Removes every cache entry; resolves with how many entries were removed (`undefined` for an
+   * external store, whose size is not ours to count; 0 when the cache is off).
+   */
+  clearCache(): Promise<number | undefined>;
+  /** The cache's settings and size. */
+  cacheInfo(): Promise<CacheInfo>;
+  /** The breaker's current state. */
+  breaker(): Promise<BreakerInfo>;
+  /** The mailbox's occupancy and bounds. */
+  mailbox(): Promise<MailboxInfo>;
 }

@@ -22,7 +22,7 @@
  * stored in the cache under the call's key before `end` is posted.
  */
 import type { Dispatcher } from "undici";
-import type { ErrorData } from "../src/errors.js";
+import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
@@ -30,10 +30,14 @@ import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { AttemptFailure } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";
-import type { Provider } from "./providers/Provider.js";
+import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
 import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
-import { UpstreamStream } from "./stream/UpstreamStream.js";
+import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
+import type { UpstreamStream } from "./stream/UpstreamStream.js";
+
+/** Why a session tore its upstream request down (one instance: an Error's stack is costly to capture). */
+const STOPPED = new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was stopped" });
 
 /** The response cache as a stream uses it (the real one is `ResponseCache`). */
 export type StreamCache = Pick<ResponseCache, "get" | "set" | "entries">;
@@ -65,19 +69,19 @@ export class StreamSession {
   readonly #deps: StreamDeps;
   readonly #request: WireStreamRequest;
   readonly #clock: () => number;
-  /** Aborted when the session is over for any reason: tears down whatever is in flight. */
-  readonly #controller = new AbortController();
+  /** Aborted when the session stops early: tears down whatever is in flight. Made on a cache miss. */
+  #controller: AbortController | undefined;
   #credit: number;
   #creditWaiter: (() => void) | undefined;
   /** Chunks decoded and not yet sent (waiting for credit). */
   #pending: StreamChunk[] = [];
   #texts: string[] = [];
   #upstream: UpstreamStream | undefined;
-  /** A failure read together with the first text: delivered after that text. */
-  #failAfter: AttemptFailure | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** Cancelled by the main thread, or failed: nothing more is posted. */
+  /** Cancelled by the main thread, failed, or ended: nothing more is posted. */
   #over = false;
+  /** Ended normally (`end` posted): nothing to tear down. */
+  #ended = false;
   #meta: CallMeta = { attempts: 0 };
   /** Resolves when the session has released everything. */
   readonly finished: Promise<void>;
@@ -116,9 +120,9 @@ export class StreamSession {
         message: error instanceof Error ? error.message : String(error),
       });
     } finally {
-      this.#disarm();
       this.#over = true;
-      this.#stop();
+      if (this.#ended) this.#disarm();
+      else this.#stop();
     }
   }
 
@@ -136,33 +140,55 @@ export class StreamSession {
         return;
       }
     }
+    let upstreamRequest: UpstreamRequest;
     try {
-      await deps.mailbox.acquire(this.#controller.signal);
+      upstreamRequest = deps.provider.buildRequest(deps.client, request, true);
+    } catch (error) {
+      this.#fail(toErrorData(error, "ERR_INVALID_ARGUMENT"));
+      return;
+    }
+    try {
+      await deps.mailbox.acquire(this.#signal());
     } catch (error) {
       this.#fail(errorData(error));
       return;
     }
     try {
-      const outcome = await runWithRetry(() => deps.breaker.execute(() => this.#attempt()), {
-        plan: { ...deps.client.retry, maxRetries: request.maxRetries },
-        deadline: request.deadline,
-        signal: this.#controller.signal,
-        clock: this.#clock,
-        sleep,
-        random: deps.random ?? Math.random,
-        breakerOpen: () => deps.breaker.isOpen,
-        onRetry: (attempt, delayMs, failure) => {
-          const event: Extract<FromWorker, { type: "event" }>["event"] = {
-            kind: "retry",
-            id: this.id,
-            attempt,
-            delayMs,
-            code: failure.data.code,
-          };
-          if (failure.data.status !== undefined) event.status = failure.data.status;
-          deps.post({ type: "event", event });
+      const outcome = await runWithRetry(
+        () =>
+          deps.breaker.execute(() =>
+            openStreamAttempt({
+              dispatcher: deps.dispatcher,
+              provider: deps.provider,
+              request: upstreamRequest,
+              secret: deps.client.apiKey,
+              attemptTimeoutMs: request.attemptTimeoutMs,
+              deadline: request.deadline,
+              clock: this.#clock,
+              signal: this.#signal(),
+            }),
+          ),
+        {
+          plan: { ...deps.client.retry, maxRetries: request.maxRetries },
+          deadline: request.deadline,
+          signal: this.#signal(),
+          clock: this.#clock,
+          sleep,
+          random: deps.random ?? Math.random,
+          breakerOpen: () => deps.breaker.isOpen,
+          onRetry: (attempt, delayMs, failure) => {
+            const event: Extract<FromWorker, { type: "event" }>["event"] = {
+              kind: "retry",
+              id: this.id,
+              attempt,
+              delayMs,
+              code: failure.data.code,
+            };
+            if (failure.data.status !== undefined) event.status = failure.data.status;
+            deps.post({ type: "event", event });
+          },
         },
-      });
+      );
       this.#meta = { attempts: outcome.attempts };
       if (outcome.upstreamErrors !== undefined) this.#meta.upstreamErrors = outcome.upstreamErrors;
       if (!outcome.ok) {
@@ -175,74 +201,15 @@ export class StreamSession {
     }
   }
 
-  /** One attempt: open the request and read up to the first event that carries part of the answer. */
-  async #attempt(): Promise<UpstreamStream> {
-    if (this.#over)
-      throw new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was cancelled" });
-    const deps = this.#deps;
-    const { attemptTimeoutMs, deadline } = this.#request;
-    const budget = deadline - this.#clock();
-    if (budget <= 0)
-      throw new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "the call's deadline passed" });
-    const byDeadline = budget < attemptTimeoutMs;
-    const controller = new AbortController();
-    const stopped = byDeadline
-      ? new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "the call's deadline passed" })
-      : new AttemptFailure("attempt_timeout", {
-          code: "ERR_TIMEOUT",
-          message: `upstream sent no chunk within ${attemptTimeoutMs} ms (attemptTimeoutMs)`,
-        });
-    let why: AttemptFailure | undefined;
-    let upstream: UpstreamStream | undefined;
-    const stop = (failure: AttemptFailure) => {
-      why ??= failure;
-      upstream?.destroy(failure);
-      controller.abort();
-    };
-    const timer = setTimeout(() => stop(stopped), byDeadline ? budget : attemptTimeoutMs);
-    const onCancel = () =>
-      stop(new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was cancelled" }));
-    this.#controller.signal.addEventListener("abort", onCancel, { once: true });
-    this.#pending = [];
-    this.#texts = [];
-    this.#failAfter = undefined;
-    try {
-      upstream = await UpstreamStream.open(
-        deps.dispatcher,
-        deps.provider,
-        deps.provider.buildRequest(deps.client, this.#request, true),
-        controller.signal,
-        deps.client.apiKey,
-      );
-      if (why !== undefined) upstream.destroy(why);
-      for (;;) {
-        const read = await upstream.read();
-        // A failure with no text before it is the attempt's; after text, the stream's (delivered, then failed).
-        if (read.failure !== undefined && read.deltas.length === 0) throw read.failure;
-        this.#take(read.deltas);
-        this.#failAfter = read.failure;
-        if (read.progressed || read.ended || read.failure !== undefined) return upstream;
-      }
-    } catch (error) {
-      upstream?.destroy(why ?? stopped);
-      throw why ?? error;
-    } finally {
-      clearTimeout(timer);
-      this.#controller.signal.removeEventListener("abort", onCancel);
-    }
-  }
-
   /** From the first progress to the end: send with credit, read when there is room. */
-  async #pump(
-    upstream: UpstreamStream,
-    cache: StreamCache | undefined,
-    key: string | undefined,
-  ): Promise<void> {
+  async #pump(opened: OpenedStream, cache: StreamCache | undefined, key: string | undefined): Promise<void> {
+    const upstream = opened.upstream;
     this.#upstream = upstream;
+    this.#take(opened.deltas);
     const idleMs = this.#request.idleTimeoutMs;
     const stalled = `the stream stalled: no chunk for ${idleMs} ms (idleTimeoutMs)`;
     let ended = upstream.reader.done;
-    let failure = this.#failAfter;
+    let failure = opened.failure;
     let quietSince = this.#clock();
     this.#disarm();
     while (!this.#over) {
@@ -295,6 +262,7 @@ export class StreamSession {
     this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
     this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
     this.#over = true;
+    this.#ended = true;
   }
 
   /** A cache hit, replayed as one chunk that is also the last. */
@@ -318,6 +286,7 @@ export class StreamSession {
     if (entries !== undefined) meta.cacheEntries = entries;
     this.#deps.post({ type: "end", id: this.id, finishReason: hit.finishReason, meta });
     this.#over = true;
+    this.#ended = true;
   }
 
   #take(deltas: string[]): void {
@@ -366,9 +335,17 @@ export class StreamSession {
   #stop(): void {
     this.#disarm();
     this.#wake();
-    const failure = new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was stopped" });
-    this.#upstream?.destroy(failure);
-    if (!this.#controller.signal.aborted) this.#controller.abort();
+    this.#upstream?.destroy(STOPPED);
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort();
+  }
+
+  /** The session's signal (its controller is made on first use: a cache hit never needs one). */
+  #signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#over) this.#controller.abort();
+    }
+    return this.#controller.signal;
   }
 
   #arm(ms: number, message: string): void {

@@ -9,6 +9,7 @@
  */
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
+import { createAdminApi, serveAdmin } from "./AdminApi.js";
 import { ClientActor } from "./ClientActor.js";
 import { createCacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer } from "./cache/Coalescer.js";
@@ -72,6 +73,11 @@ export async function startWorker(
     streams,
   });
   port.on("message", (message: ToWorker) => actor.handle(message));
+  // The admin port (comlink, slow path; see AdminApi.ts): served before "ready", so the main side can
+  // use it as soon as it sees the worker ready.
+  if (init.adminPort !== undefined) {
+    serveAdmin(init.adminPort, createAdminApi({ client, cache, breaker, mailbox }));
+  }
   post({ type: "ready", threadId });
   return actor;
 }

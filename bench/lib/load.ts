@@ -21,6 +21,11 @@ export interface LoadOptions {
   count?: number;
   /** Warm-up before measuring, in ms (JIT, connection pools, caches). */
   warmupMs?: number;
+  /**
+   * Also wait, before measuring, until this many calls have settled (at most `drainTimeoutMs`): with
+   * `inFlight`, every lane has made a call, so every connection it needs is open.
+   */
+  warmupCalls?: number;
   /** Longest wait for the last calls to settle after the window, in ms (default 30,000). */
   drainTimeoutMs?: number;
 }
@@ -46,6 +51,11 @@ export interface LoadResult {
   mainCpu: number;
   /** Main-thread CPU per settled call, in microseconds. */
   mainCpuPerCallUs: number;
+  /**
+   * CPU of the whole process (main thread and its workers; the mock server runs elsewhere) per settled
+   * call, in microseconds: the client side's full cost of a call, which machine load barely moves.
+   */
+  processCpuPerCallUs: number;
   cpuSource: CpuReading["source"];
   /** Calls still unsettled when the drain time-out ran out (should be 0). */
   stuck: number;
@@ -64,6 +74,8 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
   let stopping = false;
   let issued = 0;
   let pending = 0;
+  let settledEver = 0;
+  let warmedUp: (() => void) | undefined;
 
   const lane = async (): Promise<void> => {
     let turns = 0;
@@ -93,25 +105,38 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
         }
       } finally {
         pending--;
+        settledEver++;
+        if (warmedUp !== undefined && settledEver >= (options.warmupCalls ?? 0)) warmedUp();
       }
     }
   };
 
   const lanes = Array.from({ length: inFlight }, lane);
   if (warmupMs > 0) await delay(warmupMs);
+  if (options.warmupCalls !== undefined && settledEver < options.warmupCalls) {
+    const enough = new Promise<void>((resolve) => {
+      warmedUp = resolve;
+    });
+    await Promise.race([enough, delay(drainTimeoutMs)]);
+    warmedUp = undefined;
+  }
   const cpuBefore = mainThreadCpu();
+  const processBefore = process.cpuUsage();
   const t0 = performance.now();
   measuring = true;
   let windowMs: number;
   let cpuAfter: CpuReading;
+  let processAfter: NodeJS.CpuUsage;
   if (options.count !== undefined) {
     await settleAll(lanes, drainTimeoutMs + (options.durationMs ?? 600_000));
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
+    processAfter = process.cpuUsage(processBefore);
   } else {
     await delay(options.durationMs ?? 2_000);
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
+    processAfter = process.cpuUsage(processBefore);
     measuring = false;
   }
   stopping = true;
@@ -131,6 +156,8 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
     failureLatency: failureHistogram.summary(),
     mainCpu: round(cpuShare(cpuBefore, cpuAfter, windowMs)),
     mainCpuPerCallUs: settledCalls > 0 ? round((cpuMs * 1_000) / settledCalls) : 0,
+    processCpuPerCallUs:
+      settledCalls > 0 ? round((processAfter.user + processAfter.system) / settledCalls) : 0,
     cpuSource: cpuAfter.source,
     stuck,
   };

@@ -56,7 +56,8 @@ export const cacheHits: Scenario = {
     const at = (key: string, i: number): LoadResult => results[key]?.[i] as LoadResult;
     o.hitsInFlight.forEach((n, i) => {
       const ceiling = { label: "bare worker echo", value: at("echo", i).throughput };
-      const lat = (r: LoadResult): string => `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms`;
+      const lat = (r: LoadResult): string =>
+        `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms, ${r.processCpuPerCallUs} µs CPU/call`;
       rows.push(
         row(
           NAME,

@@ -54,7 +54,7 @@ export const cacheMisses: Scenario = {
       const sdk = { label: "openai SDK", value: at("openai", i).throughput };
       const d = at("dspex", i);
       const lat = (r: LoadResult): string =>
-        `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms; main thread ${r.mainCpuPerCallUs} µs/call`;
+        `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms; CPU/call ${r.mainCpuPerCallUs} µs main thread, ${r.processCpuPerCallUs} µs process`;
       const at64 = n === 64;
       rows.push(
         row(

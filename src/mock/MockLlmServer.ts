@@ -88,7 +88,9 @@ export class MockLlmServer implements MockServer {
   async listen(port: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once("error", reject);
-      this.#server.listen(port, HOST, () => {
+      // A deep accept queue (Node's default is 511): a benchmark opening thousands of connections at
+      // once must not have SYNs dropped and retried after 1 s, 3 s, ... (real upstreams accept them).
+      this.#server.listen({ port, host: HOST, backlog: 4096 }, () => {
         this.#server.off("error", reject);
         resolve();
       });

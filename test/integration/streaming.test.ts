@@ -3,7 +3,7 @@
  * loopback. One system serves the whole file (a worker start costs ~90 ms); each test uses its own
  * prompts, so cache entries never leak between tests.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSystem, type ReplyStream, type StreamChunk, type System } from "../../src/index.js";
 import { defaultAnswer, type MockServer, startMockServer } from "../../src/mock/index.js";
 
@@ -127,8 +127,10 @@ describe("system.stream: cache", () => {
     const messages = user("cache call first");
     const reply = await system.call("claude", messages);
     const requests = server.stats.requests;
+    const hits = system.inspect().children?.find((c) => c.name === "claude")?.stats?.cacheHits ?? 0;
     const stream = system.stream("claude", messages);
     const chunks = await collect(stream);
+    expect(system.inspect().children?.find((c) => c.name === "claude")?.stats?.cacheHits).toBe(hits + 1);
     expect(joined(chunks)).toBe(reply.text);
     expect(chunks.at(-1)).toMatchObject({
       cached: true,
@@ -234,8 +236,7 @@ describe("system.stream: backpressure", () => {
     const first = await iterator.next();
     expect(first.done).toBe(false);
     // The producer is far ahead (the mock wrote the whole answer at once): let it spend its credit.
-    for (let turns = 0; stream.received < HWM && turns < 10_000; turns++) await new Promise(setImmediate);
-    expect(stream.received).toBe(HWM);
+    await vi.waitFor(() => expect(stream.received).toBe(HWM), { timeout: 5_000, interval: 5 });
     // Give the worker every chance to overrun the bound: it must not send without credit.
     for (let turns = 0; turns < 200; turns++) await new Promise(setImmediate);
     expect(stream.received).toBe(HWM);
@@ -299,5 +300,33 @@ describe("system.stream: concurrency", () => {
     });
     expect(server.stats.maxInFlight).toBeGreaterThan(1);
     expect(inFlight("gpt")).toBe(0);
+  });
+});
+
+describe("system.stream: stopping the system", () => {
+  it("a stream still open when the grace runs out settles with an error and its connection closes", async () => {
+    const own = await createSystem({
+      children: [
+        { name: "s", provider: "openai", model: "m", baseURL: server.baseURL, shutdownTimeoutMs: 100 },
+      ],
+    });
+    server.fault({ kind: "stream_stall", afterChunks: 1 }, { times: 1 });
+    const closed = server.stats.closedEarly;
+    const stream = own.stream("s", user("stop while streaming"));
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    const pending = iterator.next();
+    const stopping = own.stop();
+    // It settles: the worker cut it when its grace ran out. (Which code: see the lead's note on detach.)
+    const error = await pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(["ERR_SYSTEM_STOPPED", "ERR_WORKER_CRASHED"]).toContain((error as { code?: string }).code);
+    await stopping;
+    await server.waitFor((s) => s.closedEarly === closed + 1);
+    await expect(collect(own.stream("s", user("after stop")))).rejects.toMatchObject({
+      code: "ERR_SYSTEM_STOPPED",
+    });
   });
 });

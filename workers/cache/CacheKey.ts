@@ -9,7 +9,7 @@
  *   (signal, deadlines, retries, cache mode) are not generation parameters.
  *
  * Serialization is the cost (hashing is ~10x cheaper), so the serializer was chosen by measurement
- * (bench/cacheKey.ts): safe-stable-stringify in deterministic mode was the fastest of the stable
+ * (bench/micro/cache.ts): safe-stable-stringify in deterministic mode was the fastest of the stable
  * serializers tried, and faster than a hand-written recursive one, so no specialised serializer.
  */
 import { configure } from "safe-stable-stringify";

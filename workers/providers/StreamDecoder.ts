@@ -30,6 +30,11 @@ export interface StreamDecoder {
   /** True once the vendor's terminal event was seen (`[DONE]`, `message_stop`). */
   readonly done: boolean;
   /**
+   * True when a body that ends now holds the whole answer: `done`, or (OpenAI-compatible servers that
+   * close after the finish reason without `[DONE]`) the finish reason was seen.
+   */
+  readonly complete: boolean;
+  /**
    * How many events so far carried part of the answer (text, a tool-call fragment, the finish reason,
    * the end). Pings and bookkeeping events do not count: a stall timer resets only on progress.
    */

@@ -31,6 +31,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     return this.#done;
   }
 
+  get complete(): boolean {
+    return this.#done;
+  }
+
   get progress(): number {
     return this.#progress;
   }

@@ -29,6 +29,10 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     return this.#done;
   }
 
+  get complete(): boolean {
+    return this.#done || this.#finishReason !== undefined;
+  }
+
   get progress(): number {
     return this.#progress;
   }

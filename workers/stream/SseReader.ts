@@ -72,8 +72,8 @@ export class SseReader {
   }
 
   /**
-   * The body ended. Reports `ERR_NETWORK` when it ended before the vendor's terminal event (a dropped
-   * connection that still closed cleanly at the HTTP level).
+   * The body ended. Reports `ERR_NETWORK` when it ended before the answer was complete (a dropped
+   * connection that still closed cleanly at the HTTP level); see `StreamDecoder.complete`.
    */
   end(): FeedResult {
     const before = this.#decoder.progress;
@@ -81,7 +81,7 @@ export class SseReader {
       const rest = this.#utf8.decode();
       if (rest !== "") this.#parser.feed(rest);
       this.#parser.reset({ consume: true });
-      if (this.#failure === undefined && !this.#decoder.done) {
+      if (this.#failure === undefined && !this.#decoder.complete) {
         this.#failure = dspexError("ERR_NETWORK", "upstream closed the stream before its end event");
       }
     }

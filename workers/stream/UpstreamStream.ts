@@ -23,7 +23,7 @@ export interface StreamRead {
   deltas: string[];
   /** True when an event carried part of the answer (resets the stall timer). */
   progressed: boolean;
-  /** True when the vendor's end event was read. */
+  /** True when the vendor's end event was read or the body ended (then `failure` says if it ended early). */
   ended: boolean;
   /** The stream failed after `deltas`: deliver them, then fail with this. */
   failure?: AttemptFailure;
@@ -108,7 +108,8 @@ export class UpstreamStream {
     }
     if (this.#stopped !== undefined) throw this.#stopped;
     const fed = next.done === true ? this.#reader.end() : this.#reader.feed(next.value);
-    const read: StreamRead = { deltas: fed.deltas, progressed: fed.progressed, ended: this.#reader.done };
+    const ended = next.done === true || this.#reader.done;
+    const read: StreamRead = { deltas: fed.deltas, progressed: fed.progressed, ended };
     if (fed.error !== undefined) read.failure = streamFailure(fed.error, this.#secret);
     return read;
   }

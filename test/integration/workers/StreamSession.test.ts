@@ -234,4 +234,40 @@ describe("StreamSession flow control and failures", () => {
     expect(text(s.chunks())).toContain("retry me");
     expect(w.posted.filter((m) => m.type === "event" && m.event.kind === "retry")).toHaveLength(2);
   });
+
+  it("beyond the mailbox bound a stream fails with ERR_QUEUE_FULL; an open stream holds its slot", async () => {
+    const w = await worker({ maxConcurrency: 1, maxQueue: 0 });
+    server.fault({ kind: "stream_stall", afterChunks: 1 }, { times: 1 });
+    const holder = w.start("holds the slot");
+    await w.until((m) => m.type === "chunk" && m.id === holder.id);
+    const refused = w.start("no room");
+    expect(await refused.finished).toMatchObject({ type: "error", error: { code: "ERR_QUEUE_FULL" } });
+    w.streams.cancel(holder.id);
+    await w.streams.idle();
+    const after = w.start("room again");
+    expect(await after.finished).toMatchObject({ type: "end" });
+  });
+
+  it("an open breaker fails a stream fast with ERR_CIRCUIT_OPEN, sending nothing", async () => {
+    const w = await worker({ breaker: { failures: 1, halfOpenAfterMs: 60_000 } });
+    server.fault({ kind: "status", status: 500 }, { times: 1 });
+    const first = w.start("breaks it", 64, { maxRetries: 0, cache: "skip" });
+    expect(await first.finished).toMatchObject({ type: "error", error: { code: "ERR_HTTP", status: 500 } });
+    const requests = server.stats.requests;
+    const second = w.start("fails fast", 64, { cache: "skip" });
+    expect(await second.finished).toMatchObject({ type: "error", error: { code: "ERR_CIRCUIT_OPEN" } });
+    expect(server.stats.requests).toBe(requests);
+  });
+
+  it('cache "skip" neither reads nor writes; "refresh" streams from upstream and overwrites', async () => {
+    const w = await worker();
+    const streams = server.stats.streams;
+    await w.start("modes", 64, { cache: "skip" }).finished;
+    const refreshed = w.start("modes", 64, { cache: "refresh" });
+    expect(await refreshed.finished).toMatchObject({ type: "end", meta: { attempts: 1, cacheEntries: 1 } });
+    const replayed = w.start("modes");
+    expect(await replayed.finished).toMatchObject({ type: "end", meta: { attempts: 0 } });
+    expect(replayed.chunks()[0]?.cached).toBe(true);
+    expect(server.stats.streams).toBe(streams + 2);
+  });
 });

@@ -139,6 +139,13 @@ describe("OpenAI stream decoding", () => {
     expect(reader.end().error).toEqual(expect.objectContaining({ code: "ERR_NETWORK" }));
   });
 
+  it("accepts a body that ends after the finish reason without [DONE] (some compatible servers)", () => {
+    const body = sse(openaiChunk({ content: "Hi" })) + sse(openaiChunk({}, "length"));
+    const { deltas, summary } = readAll("openai", body);
+    expect(deltas).toEqual(["Hi"]);
+    expect(summary.finishReason).toBe("length");
+  });
+
   it("counts progress only for events that carry the answer", () => {
     const reader = new SseReader(createStreamDecoder("openai"));
     expect(reader.feed(enc.encode(sse(openaiChunk({ role: "assistant", content: "" })))).progressed).toBe(

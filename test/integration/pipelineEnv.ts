@@ -1,0 +1,116 @@
+/**
+ * Set-up shared by the pipeline tests (`pipeline.*.test.ts`): a real mock server on 127.0.0.1 (with
+ * any of its options) and a system of real client workers started by the default spawner, plus small
+ * helpers to watch events and catch rejections.
+ */
+
+import type { EventOf, SystemEvent, SystemEventType } from "../../src/events.js";
+import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
+import { createSystem, type System } from "../../src/System.js";
+import type { ClientSpec, ClientStats, NodeSnapshot, SystemSpec } from "../../src/types.js";
+
+/** A running system and its mock server; `close` stops both. */
+export interface PipelineEnv {
+  server: MockServer;
+  system: System;
+  close: () => Promise<void>;
+}
+
+/** Fast retries for tests: the backoff is never what a test waits for. */
+export const FAST_RETRY = { initialDelayMs: 1, maxDelayMs: 5 } as const;
+
+/** Starts a mock server with `serverOptions`, then a system built from it. */
+export async function pipelineEnv(
+  build: (server: MockServer) => SystemSpec,
+  serverOptions: MockServerOptions = {},
+): Promise<PipelineEnv> {
+  const server = await startMockServer(serverOptions);
+  let system: System;
+  try {
+    system = await createSystem(build(server));
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return {
+    server,
+    system,
+    close: async () => {
+      await system.stop();
+      await server.close();
+    },
+  };
+}
+
+/** An OpenAI client on `server` with fast retries; `extra` overrides anything. */
+export function client(server: MockServer, name: string, extra: Partial<ClientSpec> = {}): ClientSpec {
+  return {
+    name,
+    provider: "openai",
+    model: "mock-model",
+    baseURL: server.baseURL,
+    apiKey: "sk-test-pipeline",
+    retry: FAST_RETRY,
+    ...extra,
+  };
+}
+
+/** Records every event of `type` from now on. */
+export function record<T extends SystemEventType>(system: System, type: T): EventOf<T>[] {
+  const events: EventOf<T>[] = [];
+  system.on(type, (event) => events.push(event));
+  return events;
+}
+
+/** Records every event of any type from now on. */
+export function recordAll(system: System): SystemEvent[] {
+  const events: SystemEvent[] = [];
+  system.on("*", (event) => events.push(event));
+  return events;
+}
+
+/** Resolves with the next event of `type` matching `predicate`. */
+export function next<T extends SystemEventType>(
+  system: System,
+  type: T,
+  predicate: (event: EventOf<T>) => boolean = () => true,
+): Promise<EventOf<T>> {
+  return new Promise((resolve) => {
+    const sub = system.on(type, (event) => {
+      if (!predicate(event)) return;
+      sub.dispose();
+      resolve(event);
+    });
+  });
+}
+
+/** The rejection of `promise`; fails the test if it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & Record<string, unknown>;
+  }
+  throw new Error("expected a rejection, got a reply");
+}
+
+/** The snapshot node of client `name`. */
+export function nodeOf(system: System, name: string): NodeSnapshot {
+  const find = (node: NodeSnapshot): NodeSnapshot | undefined =>
+    node.name === name ? node : node.children?.map(find).find((n) => n !== undefined);
+  const node = find(system.inspect());
+  if (node === undefined) throw new Error(`no node ${name}`);
+  return node;
+}
+
+/** The stats of client `name`, as `inspect()` shows them. */
+export function statsOf(system: System, name: string): ClientStats {
+  const stats = nodeOf(system, name).stats;
+  if (stats === undefined) throw new Error(`${name} has no stats`);
+  return stats;
+}
+
+/** A one-message conversation with its own text (so each gets its own cache entry). */
+export function ask(text: string) {
+  return [{ role: "user" as const, content: text }];
+}
