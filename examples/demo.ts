@@ -21,7 +21,9 @@ function tree(node: NodeSnapshot, indent = "", last = true, root = true): string
   const lines = [`${indent}${branch}${what}`];
   const kids = node.children ?? [];
   const childIndent = root ? indent : `${indent}${last ? "   " : "│  "}`;
-  kids.forEach((child, i) => lines.push(...tree(child, childIndent, i === kids.length - 1, false)));
+  kids.forEach((child, i) => {
+    lines.push(...tree(child, childIndent, i === kids.length - 1, false));
+  });
   return lines;
 }
 
@@ -33,7 +35,13 @@ async function main(): Promise<void> {
 
   const gpt4o = realOpenAI
     ? { name: "gpt4o", provider: "openai" as const, model: "gpt-4o-mini", apiKey: process.env.OPENAI_API_KEY }
-    : { name: "gpt4o", provider: "openai" as const, model: "gpt-4o-mini", baseURL: server.baseURL, apiKey: "sk-demo" };
+    : {
+        name: "gpt4o",
+        provider: "openai" as const,
+        model: "gpt-4o-mini",
+        baseURL: server.baseURL,
+        apiKey: "sk-demo",
+      };
 
   scene(1, "Start a supervision tree: every client is a worker thread of its own");
   const started = performance.now();
@@ -50,8 +58,20 @@ async function main(): Promise<void> {
         maxRestarts: 2,
         withinMs: 5_000,
         children: [
-          { name: "fast", provider: "openai", model: "mock-fast", baseURL: server.baseURL, maxConcurrency: 256 },
-          { name: "claude", provider: "anthropic", model: "claude-sonnet-4-5", baseURL: server.baseURL, apiKey: "sk-ant-demo" },
+          {
+            name: "fast",
+            provider: "openai",
+            model: "mock-fast",
+            baseURL: server.baseURL,
+            maxConcurrency: 256,
+          },
+          {
+            name: "claude",
+            provider: "anthropic",
+            model: "claude-sonnet-4-5",
+            baseURL: server.baseURL,
+            apiKey: "sk-ant-demo",
+          },
           {
             name: "flaky",
             provider: "openai",
@@ -87,15 +107,23 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
 
   scene(2, "A call");
   const reply = await system.call("gpt4o", ask("Capital of France?"), { temperature: 0 });
-  say(`gpt4o: ${JSON.stringify(reply.text)} ${dim(`(cached ${reply.cached}, ${reply.usage.totalTokens} tokens, ${reply.finishReason})`)}`);
+  say(
+    `gpt4o: ${JSON.stringify(reply.text)} ${dim(`(cached ${reply.cached}, ${reply.usage.totalTokens} tokens, ${reply.finishReason})`)}`,
+  );
   const claude = await system.call("claude", ask("Capital of France?"), { temperature: 0 });
-  say(`claude: ${JSON.stringify(claude.text)} ${dim(`(Anthropic messages API, ${claude.usage.totalTokens} tokens)`)}`);
+  say(
+    `claude: ${JSON.stringify(claude.text)} ${dim(`(Anthropic messages API, ${claude.usage.totalTokens} tokens)`)}`,
+  );
 
   scene(3, "Many calls in flight inside one worker (the Elixir GenServer made one at a time)");
   server.setLatency(100);
   let t = performance.now();
-  await Promise.all(Array.from({ length: 200 }, (_, i) => system.call("fast", ask(`question ${i}`), { cache: "skip" })));
-  say(`200 calls against a 100 ms upstream: ${ms(t)} (one at a time would take 20 s); server peak in flight ${server.stats.maxInFlight}`);
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) => system.call("fast", ask(`question ${i}`), { cache: "skip" })),
+  );
+  say(
+    `200 calls against a 100 ms upstream: ${ms(t)} (one at a time would take 20 s); server peak in flight ${server.stats.maxInFlight}`,
+  );
   server.setLatency(20);
 
   scene(4, "Kill a worker mid-load: every call still settles");
@@ -108,8 +136,13 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   const settled = await Promise.allSettled(load);
   server.setLatency(20);
   const ok = settled.filter((s) => s.status === "fulfilled").length;
-  const after = system.inspect().children?.find((c) => c.name === "local")?.children?.find((c) => c.name === "fast");
-  say(`50 calls in flight, worker killed: ${ok} answered, ${50 - ok} failed, 0 lost (${ms(t)}); thread ${before} -> ${after?.threadId}`);
+  const after = system
+    .inspect()
+    .children?.find((c) => c.name === "local")
+    ?.children?.find((c) => c.name === "fast");
+  say(
+    `50 calls in flight, worker killed: ${ok} answered, ${50 - ok} failed, 0 lost (${ms(t)}); thread ${before} -> ${after?.threadId}`,
+  );
   say(dim("   rest_for_one: killing fast also restarted the clients started after it (claude, flaky)"));
 
   scene(5, "The response cache, and coalescing of identical concurrent calls");
@@ -122,7 +155,9 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
     system.call("fast", ask("coalesce me"), { temperature: 0.2 }),
     system.call("fast", ask("coalesce me"), { temperature: 0.2 }),
   ]);
-  say(`two identical concurrent calls: ${server.stats.requests - requestsBefore} upstream request, same text ${x.text === y.text}`);
+  say(
+    `two identical concurrent calls: ${server.stats.requests - requestsBefore} upstream request, same text ${x.text === y.text}`,
+  );
 
   scene(6, "Circuit breaker: a failing upstream fails fast; other clients keep serving");
   server.fault({ kind: "status", status: 503 }, { model: "mock-flaky" });
@@ -145,7 +180,8 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   scene(8, "Streaming: tokens as they arrive, then the same answer replayed from the cache");
   const story = ask("Tell me a short story about supervisors.");
   process.stdout.write("stream: ");
-  for await (const chunk of system.stream("claude", story, { temperature: 0 })) process.stdout.write(chunk.text);
+  for await (const chunk of system.stream("claude", story, { temperature: 0 }))
+    process.stdout.write(chunk.text);
   say();
   process.stdout.write("replay: ");
   let chunks = 0;
@@ -159,7 +195,10 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
 
   scene(9, "inspect(): the tree, plain data, no secrets");
   say(tree(system.inspect()).join("\n"));
-  const fast = system.inspect().children?.find((c) => c.name === "local")?.children?.find((c) => c.name === "fast");
+  const fast = system
+    .inspect()
+    .children?.find((c) => c.name === "local")
+    ?.children?.find((c) => c.name === "fast");
   say(dim(`fast stats: ${JSON.stringify(fast?.stats)}`));
 }
 

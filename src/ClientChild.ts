@@ -7,7 +7,7 @@
  * incarnation, and the supervisor is told through `onExit`.
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
-import type { CrashCause, Child, Disposable, ExitReason } from "../supervisor/Child.js";
+import type { Child, CrashCause, Disposable, ExitReason } from "../supervisor/Child.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
@@ -146,7 +146,11 @@ export class ClientChild implements Child {
         if (this.#current === inc) this.#current = undefined;
         if (!inc.ready) {
           this.#status = "failed";
-          reject(this.#startError(inc.error ?? new Error(`the worker exited with code ${code} before it was ready`)));
+          reject(
+            this.#startError(
+              inc.error ?? new Error(`the worker exited with code ${code} before it was ready`),
+            ),
+          );
           return;
         }
         this.proxy.detach();

@@ -5,7 +5,7 @@
  * `createSystem` validates the whole tree before any thread starts, starts children in order, and
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
-import type { Child } from "../supervisor/Child.js";
+import type { Child, Disposable } from "../supervisor/Child.js";
 import {
   clientsOf,
   type ResolvedChildSpec,
@@ -18,14 +18,13 @@ import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
-import { redact } from "./redact.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
+import { redact } from "./redact.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
-import type { Disposable } from "../supervisor/Child.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
@@ -93,7 +92,10 @@ export class System {
       this.#state = "stopped";
       await this.#root.stop();
       const message = error instanceof Error ? error.message : String(error);
-      throw new StartFailedError({ code: "ERR_START_FAILED", message: this.#redact(message) }, { cause: error });
+      throw new StartFailedError(
+        { code: "ERR_START_FAILED", message: this.#redact(message) },
+        { cause: error },
+      );
     }
   }
 
@@ -221,12 +223,17 @@ export class System {
 
   #unknown(name: string): DspexError {
     const known = [...this.#proxies.keys()].join(", ");
-    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(String(name))} (known: ${known})`);
+    return dspexError(
+      "ERR_UNKNOWN_CLIENT",
+      `no client named ${JSON.stringify(String(name))} (known: ${known})`,
+    );
   }
 
   #notRunning(name: string): DspexError {
     if (this.#state === "failed") {
-      return dspexError("ERR_CLIENT_UNAVAILABLE", "the system failed: its root supervisor gave up", { client: name });
+      return dspexError("ERR_CLIENT_UNAVAILABLE", "the system failed: its root supervisor gave up", {
+        client: name,
+      });
     }
     return dspexError("ERR_SYSTEM_STOPPED", "the system is stopping or stopped", { client: name });
   }

@@ -74,7 +74,9 @@ export class SystemEvents {
       try {
         listener(event);
       } catch (error) {
-        process.emitWarning(`dspex: a listener of "${event.type}" threw: ${(error as Error)?.message ?? error}`);
+        process.emitWarning(
+          `dspex: a listener of "${event.type}" threw: ${(error as Error)?.message ?? error}`,
+        );
       }
     }
   }

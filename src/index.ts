@@ -1,8 +1,10 @@
 /**
  * dspex: LLM clients built the way Erlang/OTP builds services. The public surface, listed explicitly.
  */
-export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
-export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
+
+export type { Disposable } from "../supervisor/Child.js";
+export { DEFAULTS } from "../supervisor/ChildSpec.js";
+export type { SupervisorEvent } from "../supervisor/events.js";
 export {
   AbortedError,
   BadResponseError,
@@ -32,11 +34,9 @@ export type {
   SystemEventType,
   SystemFailedEvent,
 } from "./events.js";
-export type { SupervisorEvent } from "../supervisor/events.js";
-export type { Disposable } from "../supervisor/Child.js";
-export { DEFAULTS } from "../supervisor/ChildSpec.js";
-export type { WorkerSpawner } from "./WorkerSpawner.js";
 export type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
+export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
+export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
 export type {
   BreakerSettings,
   BreakerState,
@@ -67,3 +67,4 @@ export type {
   ToolCall,
   Usage,
 } from "./types.js";
+export type { WorkerSpawner } from "./WorkerSpawner.js";

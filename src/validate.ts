@@ -6,7 +6,14 @@
  * also guarantees they can cross a thread (functions, symbols, class instances, cycles cannot).
  */
 import { invalidArgument } from "./errors.js";
-import type { CallControls, CallOptions, ChatMessage, GenerationParams, Role, StreamOptions } from "./types.js";
+import type {
+  CallControls,
+  CallOptions,
+  ChatMessage,
+  GenerationParams,
+  Role,
+  StreamOptions,
+} from "./types.js";
 
 const ROLES = new Set<Role>(["system", "developer", "user", "assistant", "tool"]);
 const CACHE_MODES = new Set(["use", "skip", "refresh"]);
@@ -81,7 +88,8 @@ export function splitOptions(options: unknown, streaming = false): SplitOptions 
         break;
       case "responseFormat":
       case "extra":
-        if (!isPlainObject(value)) throw invalidArgument(`options.${key}`, "must be an object of JSON values");
+        if (!isPlainObject(value))
+          throw invalidArgument(`options.${key}`, "must be an object of JSON values");
         checkJson(value, `options.${key}`, 0);
         params[key] = value as never;
         break;
@@ -95,7 +103,8 @@ export function splitOptions(options: unknown, streaming = false): SplitOptions 
         params.toolChoice = value as never;
         break;
       case "signal":
-        if (!(value instanceof AbortSignal)) throw invalidArgument("options.signal", "must be an AbortSignal");
+        if (!(value instanceof AbortSignal))
+          throw invalidArgument("options.signal", "must be an AbortSignal");
         controls.signal = value;
         break;
       case "timeoutMs":
@@ -117,7 +126,10 @@ export function splitOptions(options: unknown, streaming = false): SplitOptions 
         controls.cache = value as CallControls["cache"] & string;
         break;
       default:
-        throw invalidArgument(`options.${key}`, "is not a known option (provider-specific fields go in `extra`)");
+        throw invalidArgument(
+          `options.${key}`,
+          "is not a known option (provider-specific fields go in `extra`)",
+        );
     }
   }
   return { params, controls };
@@ -148,12 +160,14 @@ function checkJson(value: unknown, field: string, depth: number): void {
       if (!Number.isFinite(value)) throw invalidArgument(field, "must be a finite number");
       return;
     case "object": {
-      if (depth > MAX_DEPTH) throw invalidArgument(field, `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+      if (depth > MAX_DEPTH)
+        throw invalidArgument(field, `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) checkJson(value[i], `${field}[${i}]`, depth + 1);
         return;
       }
-      if (!isPlainObject(value)) throw invalidArgument(field, "must be a plain JSON object (it cannot cross a thread)");
+      if (!isPlainObject(value))
+        throw invalidArgument(field, "must be a plain JSON object (it cannot cross a thread)");
       for (const key in value) {
         const v = value[key];
         if (v !== undefined) checkJson(v, `${field}.${key}`, depth + 1);
@@ -161,7 +175,10 @@ function checkJson(value: unknown, field: string, depth: number): void {
       return;
     }
     default:
-      throw invalidArgument(field, `is a ${typeof value}, which is not a JSON value and cannot cross a thread`);
+      throw invalidArgument(
+        field,
+        `is a ${typeof value}, which is not a JSON value and cannot cross a thread`,
+      );
   }
 }
 

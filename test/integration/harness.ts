@@ -4,6 +4,7 @@
  * the real worker entry and obeys `{ type: "__fault", kind }` messages.
  */
 import type { Worker } from "node:worker_threads";
+import type { EventOf, SystemEventType } from "../../src/events.js";
 import { type MockServer, startMockServer } from "../../src/mock/index.js";
 import { createSystem, type System } from "../../src/System.js";
 import type { ClientSpec, SystemSpec } from "../../src/types.js";
@@ -60,7 +61,14 @@ export class RecordingSpawner {
 
 /** A client spec pointing at the mock server. */
 export function mockClient(server: MockServer, name: string, extra: Partial<ClientSpec> = {}): ClientSpec {
-  return { name, provider: "openai", model: "mock-model", baseURL: server.baseURL, apiKey: "sk-test-harness", ...extra };
+  return {
+    name,
+    provider: "openai",
+    model: "mock-model",
+    baseURL: server.baseURL,
+    apiKey: "sk-test-harness",
+    ...extra,
+  };
 }
 
 /** Starts a mock server and a system; `using`-style cleanup via the returned `close`. */
@@ -91,13 +99,13 @@ export async function setup(
 }
 
 /** Resolves with the next event of `type` that satisfies `predicate`. */
-export function nextEvent<T extends Parameters<System["on"]>[0]>(
+export function nextEvent<T extends SystemEventType>(
   system: System,
   type: T,
-  predicate: (event: Parameters<Parameters<System["on"]>[1]>[0]) => boolean = () => true,
-): Promise<unknown> {
+  predicate: (event: EventOf<T>) => boolean = () => true,
+): Promise<EventOf<T>> {
   return new Promise((resolve) => {
-    const sub = system.on(type as "*", (event) => {
+    const sub = system.on(type, (event) => {
       if (!predicate(event)) return;
       sub.dispose();
       resolve(event);

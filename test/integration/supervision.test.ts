@@ -3,8 +3,8 @@
  * escalation. Synchronized on events and thread exits, never on sleeps.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { NodeSnapshot } from "../../src/types.js";
 import type { System } from "../../src/System.js";
+import type { NodeSnapshot } from "../../src/types.js";
 import { HELLO, mockClient, nextEvent, setup, type WorkerFault } from "./harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -38,13 +38,17 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
       const env = await setup(
         (s) => ({
           maxRestarts: 5,
-          children: [mockClient(s, "gpt", kind === "oom" ? { resourceLimits: { maxOldGenerationSizeMb: 32 } } : {})],
+          children: [
+            mockClient(s, "gpt", kind === "oom" ? { resourceLimits: { maxOldGenerationSizeMb: 32 } } : {}),
+          ],
         }),
         { latencyMs: 150 },
       );
       cleanups.push(env.close);
       const before = tid(env.system, "gpt");
-      const calls = Array.from({ length: 20 }, (_, i) => env.system.call("gpt", [{ role: "user", content: `q${i}` }]));
+      const calls = Array.from({ length: 20 }, (_, i) =>
+        env.system.call("gpt", [{ role: "user", content: `q${i}` }]),
+      );
       await env.server.waitFor((s) => s.inFlight === 20);
       const crashEvent = nextEvent(env.system, "crash");
       const back = restarted(env.system, "gpt");
@@ -77,9 +81,12 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
   });
 
   it("redelivery is bounded: a call whose worker keeps dying fails with ERR_WORKER_CRASHED", async () => {
-    const env = await setup((s) => ({ maxRestarts: 10, children: [mockClient(s, "gpt", { maxRedeliveries: 1 })] }), {
-      latencyMs: 10_000,
-    });
+    const env = await setup(
+      (s) => ({ maxRestarts: 10, children: [mockClient(s, "gpt", { maxRedeliveries: 1 })] }),
+      {
+        latencyMs: 10_000,
+      },
+    );
     cleanups.push(env.close);
     // Observed at once: the rejection may come before the loop ends.
     const call = env.system.call("gpt", HELLO).catch((error: unknown) => error);
@@ -94,18 +101,21 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
 });
 
 describe("strategies", () => {
-  const tree = (strategy: "one_for_one" | "one_for_all" | "rest_for_one") => (s: Parameters<typeof mockClient>[0]) => ({
-    strategy,
-    maxRestarts: 5,
-    children: [mockClient(s, "a"), mockClient(s, "b"), mockClient(s, "c")],
-  });
+  const tree =
+    (strategy: "one_for_one" | "one_for_all" | "rest_for_one") => (s: Parameters<typeof mockClient>[0]) => ({
+      strategy,
+      maxRestarts: 5,
+      children: [mockClient(s, "a"), mockClient(s, "b"), mockClient(s, "c")],
+    });
   const cases = {
     one_for_one: { a: false, b: true, c: false },
     one_for_all: { a: true, b: true, c: true },
     rest_for_one: { a: false, b: true, c: true },
   } as const;
   for (const [strategy, expected] of Object.entries(cases)) {
-    it(`${strategy}: killing b restarts ${Object.keys(expected).filter((k) => expected[k as "a"]).join(", ")}`, async () => {
+    it(`${strategy}: killing b restarts ${Object.keys(expected)
+      .filter((k) => expected[k as "a"])
+      .join(", ")}`, async () => {
       const env = await setup(tree(strategy as "one_for_one"));
       cleanups.push(env.close);
       const before = { a: tid(env.system, "a"), b: tid(env.system, "b"), c: tid(env.system, "c") };
@@ -125,7 +135,9 @@ describe("strategies", () => {
 
 describe("restart types", () => {
   it("temporary: never restarted; calls then reject with ERR_CLIENT_UNAVAILABLE", async () => {
-    const env = await setup((s) => ({ children: [mockClient(s, "tmp", { restart: "temporary" }), mockClient(s, "p")] }));
+    const env = await setup((s) => ({
+      children: [mockClient(s, "tmp", { restart: "temporary" }), mockClient(s, "p")],
+    }));
     cleanups.push(env.close);
     const exit = nextEvent(env.system, "exit");
     await env.system.kill("tmp");
@@ -164,7 +176,13 @@ describe("intensity and escalation", () => {
       maxRestarts: 5,
       children: [
         mockClient(s, "top"),
-        { type: "supervisor", name: "inner", maxRestarts: 1, withinMs: 60_000, children: [mockClient(s, "x"), mockClient(s, "y")] },
+        {
+          type: "supervisor",
+          name: "inner",
+          maxRestarts: 1,
+          withinMs: 60_000,
+          children: [mockClient(s, "x"), mockClient(s, "y")],
+        },
       ],
     }));
     cleanups.push(env.close);
@@ -172,7 +190,11 @@ describe("intensity and escalation", () => {
     const first = restarted(env.system, "x");
     await env.system.kill("x");
     await first;
-    const gaveUp = nextEvent(env.system, "give_up", (e) => (e as { supervisor?: string }).supervisor === "inner");
+    const gaveUp = nextEvent(
+      env.system,
+      "give_up",
+      (e) => (e as { supervisor?: string }).supervisor === "inner",
+    );
     const innerBack = restarted(env.system, "inner");
     const yBefore = tid(env.system, "y");
     await env.system.kill("x");
@@ -189,9 +211,18 @@ describe("intensity and escalation", () => {
   });
 
   it("a root that gives up leaves the system failed; pending and later calls reject ERR_CLIENT_UNAVAILABLE", async () => {
-    const env = await setup((s) => ({ maxRestarts: 0, children: [mockClient(s, "a", { shutdownTimeoutMs: 200 }), mockClient(s, "b", { shutdownTimeoutMs: 200 })] }), {
-      latencyMs: 10_000,
-    });
+    const env = await setup(
+      (s) => ({
+        maxRestarts: 0,
+        children: [
+          mockClient(s, "a", { shutdownTimeoutMs: 200 }),
+          mockClient(s, "b", { shutdownTimeoutMs: 200 }),
+        ],
+      }),
+      {
+        latencyMs: 10_000,
+      },
+    );
     cleanups.push(env.close);
     const pending = env.system.call("b", HELLO);
     await env.server.waitFor((s) => s.inFlight === 1);

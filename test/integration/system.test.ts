@@ -2,9 +2,9 @@
  * The runtime core through the public API: real worker threads, a real mock server on loopback.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createSystem } from "../../src/System.js";
 import { isDspexError } from "../../src/errors.js";
 import { startMockServer } from "../../src/mock/index.js";
+import { createSystem } from "../../src/System.js";
 import { HELLO, mockClient, RecordingSpawner, setup } from "./harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -14,11 +14,15 @@ afterEach(async () => {
 
 describe("system.call", () => {
   it("runs many upstream requests concurrently inside one client's worker", async () => {
-    const env = await setup((s) => ({ children: [mockClient(s, "gpt", { maxConcurrency: 200 })] }), { latencyMs: 100 });
+    const env = await setup((s) => ({ children: [mockClient(s, "gpt", { maxConcurrency: 200 })] }), {
+      latencyMs: 100,
+    });
     cleanups.push(env.close);
     const started = Date.now();
     const replies = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => env.system.call("gpt", [{ role: "user", content: `question ${i}` }])),
+      Array.from({ length: 200 }, (_, i) =>
+        env.system.call("gpt", [{ role: "user", content: `question ${i}` }]),
+      ),
     );
     const elapsed = Date.now() - started;
     expect(replies.every((r) => r.text.length > 0 && r.cached === false)).toBe(true);
@@ -42,7 +46,10 @@ describe("system.call", () => {
     const env = await setup((s) => ({ children: [mockClient(s, "gpt")] }));
     cleanups.push(env.close);
     await expect(env.system.call("nope", HELLO)).rejects.toMatchObject({ code: "ERR_UNKNOWN_CLIENT" });
-    await expect(env.system.call("gpt", [])).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", field: "messages" });
+    await expect(env.system.call("gpt", [])).rejects.toMatchObject({
+      code: "ERR_INVALID_ARGUMENT",
+      field: "messages",
+    });
     await expect(env.system.call("gpt", [{ role: "user", content: "x", f: () => 1 }])).rejects.toMatchObject({
       code: "ERR_INVALID_ARGUMENT",
     });
@@ -54,9 +61,12 @@ describe("system.call", () => {
   });
 
   it("rejects beyond the mailbox bound with ERR_QUEUE_FULL at once", async () => {
-    const env = await setup((s) => ({ children: [mockClient(s, "gpt", { maxConcurrency: 1, maxQueue: 2 })] }), {
-      latencyMs: 50,
-    });
+    const env = await setup(
+      (s) => ({ children: [mockClient(s, "gpt", { maxConcurrency: 1, maxQueue: 2 })] }),
+      {
+        latencyMs: 50,
+      },
+    );
     cleanups.push(env.close);
     const calls = [1, 2, 3].map((i) => env.system.call("gpt", [{ role: "user", content: `q${i}` }]));
     await expect(env.system.call("gpt", HELLO)).rejects.toMatchObject({ code: "ERR_QUEUE_FULL" });
@@ -71,7 +81,12 @@ describe("createSystem", () => {
     const spawner = new RecordingSpawner();
     await expect(
       createSystem(
-        { children: [{ name: "a", provider: "openai", model: "m" }, { name: "a", provider: "openai", model: "m" }] },
+        {
+          children: [
+            { name: "a", provider: "openai", model: "m" },
+            { name: "a", provider: "openai", model: "m" },
+          ],
+        },
         { spawner: spawner.spawner },
       ),
     ).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", field: "children[1].name" });
@@ -97,7 +112,9 @@ describe("createSystem", () => {
 
 describe("system.stop", () => {
   it("lets calls in flight finish, rejects later calls, and leaves no thread behind", async () => {
-    const env = await setup((s) => ({ children: [mockClient(s, "a"), mockClient(s, "b")] }), { latencyMs: 100 });
+    const env = await setup((s) => ({ children: [mockClient(s, "a"), mockClient(s, "b")] }), {
+      latencyMs: 100,
+    });
     const inFlight = [env.system.call("a", HELLO), env.system.call("b", HELLO)];
     await env.server.waitFor((s) => s.inFlight === 2);
     await env.system.stop();
@@ -114,9 +131,12 @@ describe("system.stop", () => {
 describe("secrets", () => {
   it("never puts the API key in an error, an event or a snapshot", async () => {
     const secret = "sk-live-VERY-SECRET-0123456789";
-    const env = await setup((s) => ({ children: [mockClient(s, "gpt", { apiKey: secret, retry: { maxRetries: 0 } })] }), {
-      apiKey: "sk-the-right-key",
-    });
+    const env = await setup(
+      (s) => ({ children: [mockClient(s, "gpt", { apiKey: secret, retry: { maxRetries: 0 } })] }),
+      {
+        apiKey: "sk-the-right-key",
+      },
+    );
     cleanups.push(env.close);
     const events: unknown[] = [];
     env.system.on("*", (e) => events.push(e));

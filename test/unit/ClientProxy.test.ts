@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { resolveSystemSpec, type ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import { ClientProxy } from "../../src/ClientProxy.js";
 import type { ToWorker } from "../../src/protocol.js";
 import type { Reply } from "../../src/types.js";
 import { splitOptions } from "../../src/validate.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../supervisor/ChildSpec.js";
 
 const SECRET = "sk-proxy-test-SECRET-9876";
 
@@ -15,7 +15,13 @@ function spec(extra: object = {}): ResolvedClientSpec {
 }
 
 const MSGS = [{ role: "user" as const, content: "hi" }];
-const reply: Reply = { text: "ok", cached: false, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, finishReason: "stop", model: "m" };
+const reply: Reply = {
+  text: "ok",
+  cached: false,
+  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+  finishReason: "stop",
+  model: "m",
+};
 
 function link() {
   const sent: ToWorker[] = [];
@@ -37,7 +43,12 @@ describe("ClientProxy", () => {
     proxy.attach(l);
     expect(l.sent.map(callId)).toEqual([1, 2]);
     proxy.receive({ type: "reply", id: 2, reply: { ...reply, text: "second" }, meta: { attempts: 1 } });
-    proxy.receive({ type: "reply", id: 1, reply: { ...reply, text: "first", cached: true }, meta: { attempts: 0 } });
+    proxy.receive({
+      type: "reply",
+      id: 1,
+      reply: { ...reply, text: "first", cached: true },
+      meta: { attempts: 0 },
+    });
     expect((await a).text).toBe("first");
     expect((await b).text).toBe("second");
     expect(proxy.stats).toMatchObject({ ok: 2, cacheHits: 1, cacheMisses: 1, inFlight: 0, queued: 0 });
@@ -75,7 +86,9 @@ describe("ClientProxy", () => {
     const proxy = new ClientProxy(spec());
     const l = link();
     proxy.attach(l);
-    await expect(proxy.call(MSGS, splitOptions({ timeoutMs: 5 }))).rejects.toMatchObject({ code: "ERR_TIMEOUT" });
+    await expect(proxy.call(MSGS, splitOptions({ timeoutMs: 5 }))).rejects.toMatchObject({
+      code: "ERR_TIMEOUT",
+    });
     expect(l.sent[1]).toEqual({ type: "cancel", id: 1, reason: "timeout" });
     // A late answer for a settled call is ignored.
     proxy.receive({ type: "reply", id: 1, reply, meta: { attempts: 1 } });
@@ -91,7 +104,9 @@ describe("ClientProxy", () => {
     ac.abort();
     await expect(pending).rejects.toMatchObject({ code: "ERR_ABORTED" });
     expect(l.sent.at(-1)).toEqual({ type: "cancel", id: 1, reason: "aborted" });
-    await expect(proxy.call(MSGS, splitOptions({ signal: AbortSignal.abort() }))).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    await expect(proxy.call(MSGS, splitOptions({ signal: AbortSignal.abort() }))).rejects.toMatchObject({
+      code: "ERR_ABORTED",
+    });
     expect(l.sent).toHaveLength(2);
   });
 
@@ -119,7 +134,12 @@ describe("ClientProxy", () => {
       meta: { attempts: 3, upstreamErrors: ["ERR_RATE_LIMITED", "ERR_RATE_LIMITED", "ERR_RATE_LIMITED"] },
     });
     const error = await pending.catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "ERR_RATE_LIMITED", status: 429, retryAfterMs: 1200, name: "RateLimitedError" });
+    expect(error).toMatchObject({
+      code: "ERR_RATE_LIMITED",
+      status: 429,
+      retryAfterMs: 1200,
+      name: "RateLimitedError",
+    });
     expect(String((error as Error).message)).not.toContain(SECRET);
     expect(proxy.stats.upstreamErrors).toEqual({ ERR_RATE_LIMITED: 3 });
     expect(proxy.stats.errors).toEqual({ ERR_RATE_LIMITED: 1 });
@@ -128,7 +148,9 @@ describe("ClientProxy", () => {
   it("after retire, every later call rejects with the retirement code; revive accepts again", async () => {
     const proxy = new ClientProxy(spec());
     proxy.retire("ERR_CLIENT_UNAVAILABLE");
-    await expect(proxy.call(MSGS, splitOptions({}))).rejects.toMatchObject({ code: "ERR_CLIENT_UNAVAILABLE" });
+    await expect(proxy.call(MSGS, splitOptions({}))).rejects.toMatchObject({
+      code: "ERR_CLIENT_UNAVAILABLE",
+    });
     proxy.revive();
     const l = link();
     proxy.attach(l);

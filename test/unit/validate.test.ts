@@ -20,7 +20,11 @@ describe("validateMessages", () => {
         { role: "system", content: "be brief" },
         { role: "developer", content: "rules" },
         { role: "user", content: [{ type: "text", text: "hi" }], name: "ann" },
-        { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "f", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "t1", type: "function", function: { name: "f", arguments: "{}" } }],
+        },
         { role: "tool", content: "42", tool_call_id: "t1" },
       ]),
     ).not.toThrow();
@@ -38,7 +42,10 @@ describe("validateMessages", () => {
 
   it("rejects values that cannot cross a thread", () => {
     invalid(() => validateMessages([{ role: "user", content: "x", fn: () => 1 }]), "messages[0].fn");
-    invalid(() => validateMessages([{ role: "user", content: [{ type: "text", text: Symbol("s") }] }]), "messages[0].content[0].text");
+    invalid(
+      () => validateMessages([{ role: "user", content: [{ type: "text", text: Symbol("s") }] }]),
+      "messages[0].content[0].text",
+    );
     invalid(() => validateMessages([{ role: "user", content: "x", when: new Date() }]), "messages[0].when");
     invalid(() => validateMessages([{ role: "user", content: "x", n: Number.NaN }]), "messages[0].n");
     const cycle: Record<string, unknown> = {};
@@ -62,7 +69,14 @@ describe("splitOptions", () => {
       maxRetries: 0,
       cache: "skip",
     });
-    expect(params).toEqual({ temperature: 0, maxTokens: 10, topP: 1, stop: ["\n"], seed: 7, extra: { logprobs: false } });
+    expect(params).toEqual({
+      temperature: 0,
+      maxTokens: 10,
+      topP: 1,
+      stop: ["\n"],
+      seed: 7,
+      extra: { logprobs: false },
+    });
     expect(controls).toEqual({ signal, timeoutMs: 100, maxRetries: 0, cache: "skip" });
   });
 
