@@ -127,21 +127,31 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   server.setLatency(20);
 
   scene(4, "Kill a worker mid-load: every call still settles");
-  const before = system.inspect().children?.find((c) => c.name === "fast")?.threadId;
+  const fastNode = () =>
+    system
+      .inspect()
+      .children?.find((c) => c.name === "local")
+      ?.children?.find((c) => c.name === "fast");
+  const before = fastNode()?.threadId;
+  // rest_for_one: "flaky", started last under "local", comes back last.
+  const lastBack = new Promise<void>((resolve) => {
+    const sub = system.on("restart", (e) => {
+      if (e.child !== "flaky") return;
+      sub.dispose();
+      resolve();
+    });
+  });
   server.setLatency(150);
   const load = Array.from({ length: 50 }, (_, i) => system.call("fast", ask(`load ${i}`), { cache: "skip" }));
   await server.waitFor((s) => s.inFlight >= 50);
   t = performance.now();
   await system.kill("fast");
   const settled = await Promise.allSettled(load);
+  await lastBack;
   server.setLatency(20);
   const ok = settled.filter((s) => s.status === "fulfilled").length;
-  const after = system
-    .inspect()
-    .children?.find((c) => c.name === "local")
-    ?.children?.find((c) => c.name === "fast");
   say(
-    `50 calls in flight, worker killed: ${ok} answered, ${50 - ok} failed, 0 lost (${ms(t)}); thread ${before} -> ${after?.threadId}`,
+    `50 calls in flight, worker killed: ${ok} answered, ${50 - ok} failed, 0 lost (${ms(t)}); thread ${before} -> ${fastNode()?.threadId}`,
   );
   say(dim("   rest_for_one: killing fast also restarted the clients started after it (claude, flaky)"));
 

@@ -153,7 +153,11 @@ export class ClientChild implements Child {
           );
           return;
         }
-        this.proxy.detach();
+        // A deliberate stop that is not part of a restart ends what cannot be redelivered with
+        // ERR_SYSTEM_STOPPED; anything else is the worker dying under its calls.
+        this.proxy.detach(
+          inc.stopping && this.#status !== "restarting" ? "ERR_SYSTEM_STOPPED" : "ERR_WORKER_CRASHED",
+        );
         if (inc.stopping) return;
         const reason = this.#classify(inc, code);
         this.#status = reason.kind === "normal" ? "stopped" : "failed";

@@ -277,12 +277,18 @@ export class ClientProxy {
 
   /**
    * The worker is gone (crash, kill, or stopped with calls abandoned). Unanswered calls are held for
-   * the next incarnation while their redelivery budget lasts; the rest fail with `ERR_WORKER_CRASHED`.
+   * the next incarnation while their redelivery budget lasts; the rest (and streams the caller has
+   * already read from) fail with `code`: `ERR_WORKER_CRASHED` after a crash, `ERR_SYSTEM_STOPPED`
+   * when the system stopped the worker on purpose.
    */
-  detach(): void {
+  detach(code: "ERR_WORKER_CRASHED" | "ERR_SYSTEM_STOPPED" = "ERR_WORKER_CRASHED"): void {
     this.#link = undefined;
     if (this.#mode !== "retired") this.#mode = "restarting";
     const resend: Pending[] = [];
+    const why =
+      code === "ERR_SYSTEM_STOPPED"
+        ? "the worker was stopped with the call in flight"
+        : "the worker died with the call in flight";
     for (const pending of this.#pending.values()) {
       if (pending.held) continue;
       this.stats.inFlight--;
@@ -291,13 +297,11 @@ export class ClientProxy {
         resend.push(pending);
       } else {
         this.#pending.delete(pending.id);
-        this.#countError("ERR_WORKER_CRASHED");
+        this.#countError(code);
         pending.fail(
-          dspexError(
-            "ERR_WORKER_CRASHED",
-            `client "${this.name}": the worker died with the call in flight (delivered ${pending.deliveries} times)`,
-            { client: this.name },
-          ),
+          dspexError(code, `client "${this.name}": ${why} (delivered ${pending.deliveries} times)`, {
+            client: this.name,
+          }),
         );
       }
     }

@@ -9,6 +9,10 @@
  * writes) and answered with `cached: false`. Coalescing applies only to calls that use the cache:
  * a `skip` call (or a client without a cache) always gets its own request.
  *
+ * A shared request runs with its first caller's `attemptTimeoutMs` and `maxRetries`, and lasts until
+ * the latest of its callers' deadlines: a caller leaves at its own deadline without cutting it short
+ * for the others.
+ *
  * The deadline (`WireRequest.deadline`) bounds the whole call, queueing and backoff included. A
  * cancelled call is never answered; its queue entry leaves the mailbox, and its request is torn down
  * (a shared request only when every caller sharing it is gone).
@@ -91,6 +95,11 @@ class Call {
   constructor(readonly id: number) {}
 }
 
+/** The deadline of a shared (coalesced) request: the latest of its callers'. */
+interface Flight {
+  deadline: number;
+}
+
 /** The result of one shared upstream fetch (what coalesced callers receive). */
 type Fetched = RetryOutcome<Reply> & { cacheEntries: number | undefined };
 
@@ -127,6 +136,8 @@ export class ClientActor {
   readonly #random: () => number;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
+  /** Deadlines of the shared requests in flight, by cache key (see `#miss`). */
+  readonly #flights = new Map<string, Flight>();
   /** Reused for every key: keying is synchronous, so one object serves all calls. */
   readonly #keyInput: CacheKeyInput;
   #stopping = false;
@@ -271,9 +282,16 @@ export class ClientActor {
     let leader = true;
     try {
       if (key !== undefined && this.#coalescer !== undefined) {
-        const shared = await this.#coalescer.run(key, call.controller.signal, (signal) =>
-          this.#fetch(request, signal, call, key),
-        );
+        const flights = this.#flights;
+        const joined = this.#coalescer.run(key, call.controller.signal, (signal) => {
+          const flight: Flight = { deadline: request.deadline };
+          flights.set(key, flight);
+          return this.#fetch(request, signal, call, key, flight);
+        });
+        // A follower's deadline extends the shared request's: it must not fail at the leader's.
+        const flight = flights.get(key);
+        if (flight !== undefined && flight.deadline < request.deadline) flight.deadline = request.deadline;
+        const shared = await joined;
         outcome = shared.value;
         leader = shared.leader;
       } else {
@@ -302,6 +320,22 @@ export class ClientActor {
     signal: AbortSignal,
     owner: Call,
     key: string | undefined,
+    flight?: Flight,
+  ): Promise<Fetched> {
+    try {
+      return await this.#fetchOnce(request, signal, owner, key, flight);
+    } finally {
+      if (key !== undefined && flight !== undefined && this.#flights.get(key) === flight)
+        this.#flights.delete(key);
+    }
+  }
+
+  async #fetchOnce(
+    request: WireRequest,
+    signal: AbortSignal,
+    owner: Call,
+    key: string | undefined,
+    flight: Flight | undefined,
   ): Promise<Fetched> {
     let upstream: UpstreamRequest;
     try {
@@ -317,10 +351,16 @@ export class ClientActor {
     try {
       const transport = this.#transport;
       const breaker = this.#breaker;
-      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, request.deadline);
+      // A shared request is not cut at any one caller's deadline: each caller leaves at its own (its
+      // timer), and the request is torn down when the last one has left (the coalescer's signal).
+      const attemptDeadline = flight === undefined ? request.deadline : Number.POSITIVE_INFINITY;
+      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, attemptDeadline);
       const outcome = await runWithRetry(() => breaker.execute(send), {
         plan: { ...this.#client.retry, maxRetries: request.maxRetries },
-        deadline: request.deadline,
+        // Read at each decision: followers may have pushed it later since the request started.
+        get deadline() {
+          return flight?.deadline ?? request.deadline;
+        },
         signal,
         clock: this.#clock,
         sleep: this.#sleep,

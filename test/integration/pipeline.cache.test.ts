@@ -235,6 +235,15 @@ describe("coalescing", () => {
     expect(server.stats).toMatchObject({ requests: 1, completed: 1, closedEarly: 0 });
   });
 
+  it("a caller whose deadline passes leaves the shared request; the others keep their own deadlines", async () => {
+    const { system, server } = await env({}, { latencyMs: 600 });
+    const hasty = system.call("gpt", ask("deadlines"), { timeoutMs: 200 });
+    const patient = system.call("gpt", ask("deadlines"), { timeoutMs: 10_000 });
+    expect(await failure(hasty)).toMatchObject({ code: "ERR_TIMEOUT" });
+    expect((await patient).cached).toBe(false);
+    expect(server.stats).toMatchObject({ requests: 1, completed: 1, closedEarly: 0 });
+  });
+
   it("when every caller aborts, the shared request is torn down", async () => {
     const { system, server } = await env({}, { latencyMs: 5_000 });
     const controllers = [new AbortController(), new AbortController()];
