@@ -5,8 +5,8 @@
  * `redact` with the API key: upstream sometimes echoes what it was sent.
  */
 
-import type { Dispatcher } from "undici";
-import { Pool } from "undici";
+import { createRequire } from "node:module";
+import type { Dispatcher, Pool } from "undici";
 import type { ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
@@ -14,12 +14,42 @@ import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 
 /**
+ * undici's `Pool` and its request API, without the rest. The package's index loads everything
+ * (fetch, WebSocket, mocks, caches): ~90 ms in every new worker thread, against ~27 ms for the pool
+ * plus the API that the index mixes into `Dispatcher.prototype` (medians of 7 worker starts; see
+ * docs/decisions.md). A worker's start time is a restart's latency, so these are loaded by path,
+ * exactly as the index does it. undici has no `exports` map and the lockfile pins its version; should
+ * a future layout differ, the full package is loaded instead.
+ */
+function loadPool(): typeof Pool {
+  const require = createRequire(import.meta.url);
+  try {
+    const PoolByPath: typeof Pool = require("undici/lib/dispatcher/pool.js");
+    const DispatcherByPath: { prototype: object } = require("undici/lib/dispatcher/dispatcher.js");
+    if (typeof (DispatcherByPath.prototype as { request?: unknown }).request !== "function") {
+      Object.assign(DispatcherByPath.prototype, require("undici/lib/api/index.js"));
+    }
+    if (typeof PoolByPath.prototype.request === "function") return PoolByPath;
+  } catch {
+    // A different layout: fall through to the package's own entry.
+  }
+  return (require("undici") as typeof import("undici")).Pool;
+}
+
+const PoolClass = loadPool();
+
+/**
  * The dispatcher a worker uses by default: one pool to the client's origin, one request per connection.
  * undici's own header and body time-outs (300 s) are off: every attempt carries its own timer, which
  * may be longer, and a stream's stall timer is the judge of a slow body.
  */
 export function createPool(baseURL: string, connections: number): Pool {
-  return new Pool(new URL(baseURL).origin, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  return new PoolClass(new URL(baseURL).origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
 }
 
 /** Sends attempts for one client; see the module comment. */

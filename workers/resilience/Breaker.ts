@@ -14,26 +14,32 @@
  * `maxHalfOpenAfterMs`. State survives the worker: every change is reported with `toJSON()`, and a
  * restarted worker passes that snapshot back as `initialState`.
  */
-import {
+import { createRequire } from "node:module";
+import type { CircuitBreakerPolicy, CircuitState as CircuitStateType, IBreaker } from "cockatiel";
+import type { WorkerEvent } from "../../src/protocol.js";
+import type { BreakerSettings, BreakerState } from "../../src/types.js";
+import { AttemptFailure, countsAgainstUpstream } from "../http/AttemptFailure.js";
+
+/**
+ * cockatiel through `require`: importing its CommonJS build from ESM costs ~40 ms in a new worker
+ * thread (the ESM loader lexes every file for named exports), `require` ~8 ms (medians of 7). A
+ * worker's start time is a restart's latency; see docs/decisions.md.
+ */
+const {
   BrokenCircuitError,
-  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
-  type IBreaker,
   noJitterGenerator,
   SamplingBreaker,
-} from "cockatiel";
-import type { WorkerEvent } from "../../src/protocol.js";
-import type { BreakerSettings, BreakerState } from "../../src/types.js";
-import { AttemptFailure, countsAgainstUpstream } from "../http/AttemptFailure.js";
+}: typeof import("cockatiel") = createRequire(import.meta.url)("cockatiel");
 
 /** A breaker state change, as posted to the main thread. */
 export type BreakerEvent = Extract<WorkerEvent, { kind: "breaker" }>;
 
-const STATES: Record<CircuitState, BreakerState> = {
+const STATES: Record<CircuitStateType, BreakerState> = {
   [CircuitState.Closed]: "closed",
   [CircuitState.Open]: "open",
   [CircuitState.HalfOpen]: "half_open",
