@@ -27,6 +27,8 @@ export interface BenchOptions {
   durationMs: number;
   /** Warm-up per point, ms. */
   warmupMs: number;
+  /** Calls each worker (client or ceiling) must have answered before a window opens: JIT and sockets warm. */
+  warmupCalls: number;
   hitsInFlight: number[];
   missesInFlight: number[];
   latencyMs: number;
@@ -45,6 +47,11 @@ const FLAGS = {
   scenario: { type: "string", env: "BENCH_SCENARIO", help: `comma list of: ${SCENARIOS.join(", ")}` },
   duration: { type: "string", env: "BENCH_DURATION_MS", help: "measured window per point, ms" },
   warmup: { type: "string", env: "BENCH_WARMUP_MS", help: "warm-up per point, ms" },
+  "warmup-calls": {
+    type: "string",
+    env: "BENCH_WARMUP_CALLS",
+    help: "calls per worker before measuring (at least)",
+  },
   "hits-inflight": {
     type: "string",
     env: "BENCH_HITS_INFLIGHT",
@@ -123,6 +130,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     scenarios,
     durationMs: one("duration", 2_000, 300),
     warmupMs: one("warmup", 500, 100),
+    warmupCalls: one("warmup-calls", 2_000, 100),
     hitsInFlight: list("hits-inflight", [1, 16, 256], [1, 16]),
     missesInFlight: list("misses-inflight", [64, 256], [16]),
     latencyMs: one("latency-ms", 200, 50),

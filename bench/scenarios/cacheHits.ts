@@ -34,7 +34,12 @@ export const cacheHits: Scenario = {
       for (const n of o.hitsInFlight) {
         const piscina = await piscinaEcho(n);
         const measure = async (key: string, c: Contender): Promise<void> => {
-          const r = await runLoad(c.call, { inFlight: n, durationMs: o.durationMs, warmupMs: o.warmupMs });
+          const r = await runLoad(c.call, {
+            inFlight: n,
+            durationMs: o.durationMs,
+            warmupMs: o.warmupMs,
+            warmupCalls: o.warmupCalls,
+          });
           point(c.label, r);
           results[key]?.push(r);
         };

@@ -38,7 +38,12 @@ export const cacheMisses: Scenario = {
     try {
       for (const n of o.missesInFlight) {
         for (const [key, c] of Object.entries(contenders)) {
-          const r = await runLoad(c.call, { inFlight: n, durationMs: o.durationMs, warmupMs: o.warmupMs });
+          const r = await runLoad(c.call, {
+            inFlight: n,
+            durationMs: o.durationMs,
+            warmupMs: o.warmupMs,
+            warmupCalls: o.warmupCalls,
+          });
           point(c.label, r);
           results[key]?.push(r);
         }

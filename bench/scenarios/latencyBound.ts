@@ -46,7 +46,12 @@ export const latencyBound: Scenario = {
     try {
       for (const [key, c] of Object.entries(contenders)) {
         await server.resetStats();
-        const r = await runLoad(c.call, { inFlight: n, durationMs, warmupMs, warmupCalls: n });
+        const r = await runLoad(c.call, {
+          inFlight: n,
+          durationMs,
+          warmupMs,
+          warmupCalls: Math.max(n, o.warmupCalls),
+        });
         serverMaxInFlight[key] = (await server.stats()).maxInFlight;
         point(c.label, r);
         results[key] = r;

@@ -34,7 +34,13 @@ export const manyClients: Scenario = {
         try {
           const r = await runLoad(
             (seq) => system.call(names[seq % k] as string, messagesFor(seq, true), { temperature: 0 }),
-            { inFlight: total, durationMs: o.durationMs, warmupMs: o.warmupMs },
+            {
+              inFlight: total,
+              durationMs: o.durationMs,
+              warmupMs: o.warmupMs,
+              // Every worker warms its own JIT and sockets: each serves the warm-up quota first.
+              warmupCalls: o.warmupCalls * k,
+            },
           );
           point(`${k} client${k === 1 ? "" : "s"}`, r);
           results.push({ clients: k, result: r });

@@ -38,7 +38,7 @@ export const openBreaker: Scenario = {
     ]);
     const healthy = (seq: number) => system.call("healthy", messagesFor(seq, true), { temperature: 0 });
     const broken = (seq: number) => system.call("broken", messagesFor(seq, true), { temperature: 0 });
-    const window = { durationMs: o.durationMs, warmupMs: o.warmupMs };
+    const window = { durationMs: o.durationMs, warmupMs: o.warmupMs, warmupCalls: o.warmupCalls };
     let alone: LoadResult;
     let storm: LoadResult;
     let during: LoadResult;

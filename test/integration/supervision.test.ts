@@ -49,7 +49,7 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
       const calls = Array.from({ length: 20 }, (_, i) =>
         env.system.call("gpt", [{ role: "user", content: `q${i}` }]),
       );
-      await env.server.waitFor((s) => s.inFlight === 20);
+      await env.server.waitFor((s) => s.inFlight === 20, 15_000);
       const crashEvent = nextEvent(env.system, "crash");
       const back = restarted(env.system, "gpt");
       if (kind === "kill") await env.system.kill("gpt");
@@ -91,7 +91,7 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
     // Observed at once: the rejection may come before the loop ends.
     const call = env.system.call("gpt", HELLO).catch((error: unknown) => error);
     for (let i = 0; i < 2; i++) {
-      await env.server.waitFor((s) => s.inFlight >= 1);
+      await env.server.waitFor((s) => s.inFlight >= 1, 15_000);
       const back = restarted(env.system, "gpt");
       await env.system.kill("gpt");
       await back;
@@ -225,7 +225,7 @@ describe("intensity and escalation", () => {
     );
     cleanups.push(env.close);
     const pending = env.system.call("b", HELLO);
-    await env.server.waitFor((s) => s.inFlight === 1);
+    await env.server.waitFor((s) => s.inFlight === 1, 15_000);
     const failed = nextEvent(env.system, "system_failed");
     await env.system.kill("a");
     await failed;

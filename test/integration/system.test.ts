@@ -116,7 +116,7 @@ describe("system.stop", () => {
       latencyMs: 100,
     });
     const inFlight = [env.system.call("a", HELLO), env.system.call("b", HELLO)];
-    await env.server.waitFor((s) => s.inFlight === 2);
+    await env.server.waitFor((s) => s.inFlight === 2, 15_000);
     await env.system.stop();
     const settled = await Promise.allSettled(inFlight);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled"]);
