@@ -11,7 +11,8 @@ import type { Child, CrashCause, Disposable, ExitReason } from "../supervisor/Ch
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
-import type { FromWorker, WorkerInit } from "./protocol.js";
+import { Outbox, unbatch } from "./Outbox.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
 import type { NodeSnapshot, NodeStatus } from "./types.js";
 import type { WorkerSpawner } from "./WorkerSpawner.js";
@@ -35,6 +36,8 @@ interface Incarnation {
   stopped: (() => void) | undefined;
   /** The main side of this incarnation's admin port (comlink); closed on "exit". See docs/admin.md. */
   admin: AdminClient;
+  /** Calls and control messages to this worker, batched per turn. */
+  outbox: Outbox<ToWorker>;
 }
 
 /** A supervised client: see the module comment. */
@@ -105,6 +108,7 @@ export class ClientChild implements Child {
       }),
       stopped: undefined,
       admin,
+      outbox: new Outbox<ToWorker>(worker, "microtask"),
     };
     this.#current = inc;
 
@@ -116,13 +120,13 @@ export class ClientChild implements Child {
       }, START_TIMEOUT_MS);
       timer.unref();
 
-      worker.on("message", (message: FromWorker) => {
+      const handle = (message: FromWorker): void => {
         switch (message.type) {
           case "ready":
             clearTimeout(timer);
             inc.ready = true;
             this.#status = "running";
-            this.proxy.attach({ post: (m) => worker.postMessage(m) });
+            this.proxy.attach(inc.outbox);
             resolve();
             return;
           case "stopped":
@@ -131,7 +135,8 @@ export class ClientChild implements Child {
           default:
             this.proxy.receive(message);
         }
-      });
+      };
+      worker.on("message", (message: FromWorker) => unbatch(message, handle));
       worker.on("error", (error) => {
         inc.error = error;
       });
@@ -142,6 +147,7 @@ export class ClientChild implements Child {
           inc.admin.close("ERR_CLIENT_UNAVAILABLE", "the client's worker was stopped");
         else
           inc.admin.close("ERR_WORKER_CRASHED", `the client's worker exited (code ${code}) before answering`);
+        inc.outbox.close();
         resolveExit(code);
         if (this.#current === inc) this.#current = undefined;
         if (!inc.ready) {
@@ -199,11 +205,9 @@ export class ClientChild implements Child {
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, grace + STOP_MARGIN_MS);
     });
-    try {
-      inc.worker.postMessage({ type: "stop", graceMs: grace });
-    } catch {
-      // The port is already closed: the thread is on its way out.
-    }
+    // Through the outbox, after any calls still queued in it, so the worker sees them first.
+    inc.outbox.post({ type: "stop", graceMs: grace });
+    inc.outbox.flush();
     await Promise.race([stopped, timedOut, inc.exited]);
     clearTimeout(timer);
     await inc.worker.terminate();

@@ -230,6 +230,9 @@ export class ClientProxy {
         }
         this.onWorkerEvent(message);
         return;
+      case "batch":
+        for (const m of message.messages) this.receive(m);
+        return;
       default:
         return;
     }

@@ -62,7 +62,9 @@ export type ToWorker =
   /** Stop working on `id` and tear its upstream request down. No answer is expected. */
   | { type: "cancel"; id: number; reason: "aborted" | "timeout" | "closed" }
   /** Take no new work, let calls in flight finish within `graceMs`, answer `stopped`, then exit. */
-  | { type: "stop"; graceMs: number };
+  | { type: "stop"; graceMs: number }
+  /** Several of the above posted in one turn, in order (see `Outbox`). */
+  | { type: "batch"; messages: ToWorker[] };
 
 /** What the worker tells the proxy about one finished call, beside the answer. */
 export interface CallMeta {
@@ -93,7 +95,9 @@ export type FromWorker =
   | { type: "end"; id: number; finishReason: FinishReason; meta: CallMeta }
   | { type: "event"; event: WorkerEvent }
   /** Answer to `stop`: everything drained (or the grace ran out); the worker exits next. */
-  | { type: "stopped"; abandoned: number };
+  | { type: "stopped"; abandoned: number }
+  /** Several of the above posted in one turn, in order (see `Outbox`). */
+  | { type: "batch"; messages: FromWorker[] };
 
 /** Type guard for messages arriving from a worker. */
 export function isFromWorker(value: unknown): value is FromWorker {

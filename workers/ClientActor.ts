@@ -26,7 +26,7 @@ import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protoco
 import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
-import type { ResponseCache } from "./cache/ResponseCache.js";
+import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
@@ -199,6 +199,9 @@ export class ClientActor {
       case "stop":
         void this.stop(message.graceMs);
         return;
+      case "batch":
+        for (const m of message.messages) this.handle(m);
+        return;
     }
   }
 
@@ -307,7 +310,10 @@ export class ClientActor {
     const meta: CallMeta = { attempts: leader ? outcome.attempts : 0 };
     if (leader && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
     if (outcome.cacheEntries !== undefined) meta.cacheEntries = outcome.cacheEntries;
-    if (outcome.ok) this.#post({ type: "reply", id, reply: outcome.value, meta });
+    // Followers get their own copy: replies batched into one message would otherwise arrive as one
+    // shared object on the main side, and one caller's mutation would show in another's reply.
+    if (outcome.ok)
+      this.#post({ type: "reply", id, reply: leader ? outcome.value : copyReply(outcome.value), meta });
     else this.#post({ type: "error", id, error: outcome.error, meta });
   }
 

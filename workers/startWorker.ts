@@ -8,6 +8,7 @@
  * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
  */
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
+import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
 import { ClientActor } from "./ClientActor.js";
@@ -30,7 +31,9 @@ export async function startWorker(
 ): Promise<ClientActor> {
   if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
   const client = init.client;
-  const post = (message: FromWorker) => port.postMessage(message);
+  // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
+  const outbox = new Outbox<FromWorker>(port, "immediate");
+  const post = (message: FromWorker) => outbox.post(message);
   const [keyer, cache] = await Promise.all([
     createCacheKeyer(),
     client.cache === false ? undefined : ResponseCache.create(client.cache),
@@ -72,7 +75,8 @@ export async function startWorker(
     mailbox,
     streams,
   });
-  port.on("message", (message: ToWorker) => actor.handle(message));
+  const handle = (message: ToWorker) => actor.handle(message);
+  port.on("message", (message: ToWorker) => unbatch(message, handle));
   // The admin port (comlink, slow path; see AdminApi.ts): served before "ready", so the main side can
   // use it as soon as it sees the worker ready.
   if (init.adminPort !== undefined) {

@@ -149,6 +149,16 @@ export class ResponseCache {
 }
 
 /**
+ * A copy of a reply that shares no mutable part with it: what each coalesced follower gets, since
+ * replies posted in one batch keep their identity across the thread (structured clone does).
+ */
+export function copyReply(reply: Reply): Reply {
+  const out = copy(reply, true);
+  out.cached = reply.cached;
+  return out;
+}
+
+/**
  * A copy that shares no mutable part with `reply`, with `cached` set (a hit) or left out (an entry).
  * Field by field on purpose: measured ~0.05 µs, against ~0.9 µs for object spread of the same reply.
  */

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { unbatch } from "../../../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../../../src/protocol.js";
 import type { ClientSpec } from "../../../src/types.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
@@ -40,18 +41,23 @@ function init(spec: Partial<ClientSpec> = {}): WorkerInit {
 function spawn(entry: URL, workerData: unknown) {
   const worker = new Worker(entry, { workerData });
   const posted: FromWorker[] = [];
-  worker.on("message", (m: FromWorker) => posted.push(m));
+  const waiters = new Set<{ predicate: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }>();
+  // The worker batches what it posts in one turn (src/Outbox.ts): look at each message inside.
+  worker.on("message", (raw: FromWorker) =>
+    unbatch(raw, (m) => {
+      posted.push(m);
+      for (const waiter of waiters) {
+        if (!waiter.predicate(m)) continue;
+        waiters.delete(waiter);
+        waiter.resolve(m);
+      }
+    }),
+  );
   const next = (predicate: (m: FromWorker) => boolean) =>
     new Promise<FromWorker>((resolve) => {
       const found = posted.find(predicate);
       if (found !== undefined) return resolve(found);
-      const listener = (m: FromWorker) => {
-        if (predicate(m)) {
-          worker.off("message", listener);
-          resolve(m);
-        }
-      };
-      worker.on("message", listener);
+      waiters.add({ predicate, resolve });
     });
   // Not events.once: it would also reject on "error", which these tests await on their own.
   const exited = new Promise<[number]>((resolve) => worker.once("exit", (code: number) => resolve([code])));
