@@ -24,12 +24,18 @@ import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
+import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
   /** Starts worker threads (default: the real client worker). Tests inject fixture workers here. */
   spawner?: WorkerSpawner;
+  /**
+   * Keep one pre-loaded standby worker so that a start or restart skips module loading (default
+   * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
+   */
+  warmSpare?: boolean;
 }
 
 /** The lifecycle of a system. */
@@ -38,7 +44,8 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 /** Validates `spec`, starts the tree, and resolves once every client is ready. */
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
-  const system = new System(resolved, options.spawner ?? defaultSpawner);
+  const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
+  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm);
   await system.start();
   return system;
 }
@@ -51,10 +58,12 @@ export class System {
   readonly #root: Supervisor;
   readonly #secrets: string[];
   #state: SystemState = "running";
+  readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner) {
+  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+    this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
     const factory = (child: ResolvedChildSpec): Child => {
@@ -79,6 +88,7 @@ export class System {
       this.#state = "failed";
       // Nobody above the root: its clients will not come back, so held and later calls reject now.
       this.#root.retire("unavailable");
+      void this.#warm?.close();
       const message = reason.kind === "crash" ? reason.message : "the root supervisor exited";
       emit({ type: "system_failed", message });
     });
@@ -86,11 +96,13 @@ export class System {
 
   /** @internal Starts the tree; on failure everything started is stopped and a typed error thrown. */
   async start(): Promise<void> {
+    this.#warm?.prime();
     try {
       await this.#root.start();
     } catch (error) {
       this.#state = "stopped";
       await this.#root.stop();
+      await this.#warm?.close();
       const message = error instanceof Error ? error.message : String(error);
       throw new StartFailedError(
         { code: "ERR_START_FAILED", message: this.#redact(message) },
@@ -201,11 +213,16 @@ export class System {
     if (this.#stopping !== undefined) return this.#stopping;
     const wasFailed = this.#state === "failed";
     this.#state = "stopping";
-    this.#stopping = this.#root.stop().then(() => {
+    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close()]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
+  }
+
+  /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */
+  get warmSpawner(): WarmSpawner | undefined {
+    return this.#warm;
   }
 
   /** @internal The per-client proxy (streaming and diagnostics use it). */

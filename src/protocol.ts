@@ -36,6 +36,22 @@ export interface WorkerInit {
   adminPort?: MessagePort;
 }
 
+/** The `workerData` of a warm spare: a worker that loads everything, then waits for its client. */
+export interface StandbyData {
+  standby: true;
+}
+
+/** The one message a warm spare waits for: the client it becomes (with `adminPort` transferred). */
+export interface StandbyInit {
+  type: "init";
+  init: WorkerInit;
+}
+
+/** True when `workerData` marks a warm spare. */
+export function isStandby(data: unknown): data is StandbyData {
+  return typeof data === "object" && data !== null && (data as { standby?: unknown }).standby === true;
+}
+
 /** One call as the worker receives it: validated, normalized, free of anything that cannot cross. */
 export interface WireRequest {
   messages: ChatMessage[];
