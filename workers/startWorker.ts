@@ -16,10 +16,10 @@ import { createCacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer } from "./cache/Coalescer.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
 import { createPool } from "./http/Transport.js";
+import { LazyStreams } from "./LazyStreams.js";
 import { Mailbox } from "./Mailbox.js";
 import { providerFor } from "./providers/index.js";
 import { Breaker } from "./resilience/Breaker.js";
-import { StreamSessions } from "./StreamSessions.js";
 
 /**
  * Starts the client described by `init` on `port` (default: this thread's `parentPort`) and resolves
@@ -45,8 +45,9 @@ export async function startWorker(
   const dispatcher = createPool(client.baseURL, client.maxConcurrency);
   const provider = providerFor(client.provider);
   const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
-  // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts).
-  const streams = new StreamSessions({
+  // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts);
+  // their code loads on the first stream (see LazyStreams.ts).
+  const streams = new LazyStreams({
     client,
     provider,
     dispatcher,
