@@ -114,6 +114,11 @@ export function parseOpenAIError(status: number, headers: ResponseHeaders, bodyT
 
 function usageOf(usage: unknown): Usage {
   if (!isRecord(usage)) return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  return openaiUsage(usage);
+}
+
+/** OpenAI's `usage` object (replies and the last stream chunk) in the contract's shape. */
+export function openaiUsage(usage: Record<string, unknown>): Usage {
   const promptTokens = count(usage.prompt_tokens);
   const completionTokens = count(usage.completion_tokens);
   const total = usage.total_tokens;

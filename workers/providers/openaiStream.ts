@@ -6,6 +6,7 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import type { FinishReason, ToolCall, Usage } from "../../src/types.js";
+import { openaiUsage } from "./openai.js";
 import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
 import { badStreamEvent, streamErrorEvent } from "./streamError.js";
 
@@ -116,20 +117,8 @@ export class OpenAIStreamDecoder implements StreamDecoder {
   }
 }
 
-/** OpenAI's `usage` object in the contract's shape. */
+/** OpenAI's `usage` object in the contract's shape; a stream's usage chunk must carry an object. */
 function usageOf(raw: unknown): Usage {
   if (typeof raw !== "object" || raw === null) throw badStreamEvent("a usage that is not an object");
-  const u = raw as Record<string, unknown>;
-  const promptTokens = count(u.prompt_tokens);
-  const completionTokens = count(u.completion_tokens);
-  const total = u.total_tokens;
-  return {
-    promptTokens,
-    completionTokens,
-    totalTokens: typeof total === "number" ? total : promptTokens + completionTokens,
-  };
-}
-
-function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+  return openaiUsage(raw as Record<string, unknown>);
 }
