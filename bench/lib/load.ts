@@ -191,3 +191,11 @@ async function settleAll(promises: Promise<unknown>[], timeoutMs: number): Promi
   clearTimeout(timer);
   return result;
 }
+
+/** The round with the median throughput (rounds measured alike, so noise from other work drops out). */
+export function medianRound(rounds: LoadResult[]): LoadResult {
+  const sorted = [...rounds].sort((a, b) => a.throughput - b.throughput);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new Error("medianRound: no rounds");
+  return median;
+}

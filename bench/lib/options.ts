@@ -29,6 +29,8 @@ export interface BenchOptions {
   warmupMs: number;
   /** Calls each worker (client or ceiling) must have answered before a window opens: JIT and sockets warm. */
   warmupCalls: number;
+  /** Interleaved rounds per point in scenarios 1 and 2; each figure is the median round. */
+  rounds: number;
   hitsInFlight: number[];
   missesInFlight: number[];
   latencyMs: number;
@@ -52,6 +54,7 @@ const FLAGS = {
     env: "BENCH_WARMUP_CALLS",
     help: "calls per worker before measuring (at least)",
   },
+  rounds: { type: "string", env: "BENCH_ROUNDS", help: "rounds per point in scenarios 1-2 (median kept)" },
   "hits-inflight": {
     type: "string",
     env: "BENCH_HITS_INFLIGHT",
@@ -131,6 +134,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     durationMs: one("duration", 2_000, 300),
     warmupMs: one("warmup", 500, 100),
     warmupCalls: one("warmup-calls", 2_000, 100),
+    rounds: one("rounds", 3, 1),
     hitsInFlight: list("hits-inflight", [1, 16, 256], [1, 16]),
     missesInFlight: list("misses-inflight", [64, 256], [16]),
     latencyMs: one("latency-ms", 200, 50),

@@ -7,7 +7,7 @@
 
 import type { Contender } from "../lib/contender.js";
 import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
-import { type LoadResult, runLoad } from "../lib/load.js";
+import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
 import { heading, point } from "../lib/progress.js";
@@ -29,10 +29,12 @@ export const cacheHits: Scenario = {
     const echo = await bareEcho();
     const comlink = await comlinkEcho();
     const results: Record<string, LoadResult[]> = { dspex: [], echo: [], piscina: [], comlink: [] };
+    const allRounds: { inFlight: number; rounds: Record<string, LoadResult[]> }[] = [];
     try {
       await dspex.call(0); // the one miss that fills the cache
       for (const n of o.hitsInFlight) {
         const piscina = await piscinaEcho(n);
+        const rounds: Record<string, LoadResult[]> = { echo: [], dspex: [], piscina: [], comlink: [] };
         const measure = async (key: string, c: Contender): Promise<void> => {
           const r = await runLoad(c.call, {
             inFlight: n,
@@ -41,14 +43,19 @@ export const cacheHits: Scenario = {
             warmupCalls: o.warmupCalls,
           });
           point(c.label, r);
-          results[key]?.push(r);
+          rounds[key]?.push(r);
         };
         try {
-          // Interleaved per level, so noise from other work on the machine spreads over all of them.
-          await measure("echo", echo);
-          await measure("dspex", dspex);
-          await measure("piscina", piscina);
-          await measure("comlink", comlink);
+          // Interleaved per level and round, so noise from other work on the machine spreads over all
+          // of them; each figure is the median of its rounds.
+          for (let round = 0; round < o.rounds; round++) {
+            await measure("echo", echo);
+            await measure("dspex", dspex);
+            await measure("piscina", piscina);
+            await measure("comlink", comlink);
+          }
+          for (const [key, list] of Object.entries(rounds)) results[key]?.push(medianRound(list));
+          allRounds.push({ inFlight: n, rounds });
         } finally {
           await piscina.close();
         }
@@ -108,7 +115,7 @@ export const cacheHits: Scenario = {
           series("comlink", "comlink 4.4 wrap()"),
         ],
       },
-      data: results,
+      data: { medians: results, rounds: allRounds },
     };
   },
 };

@@ -8,7 +8,7 @@
 import type { Contender } from "../lib/contender.js";
 import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
 import { globalFetch, openaiSdk, undiciPool } from "../lib/httpPeers.js";
-import { type LoadResult, runLoad } from "../lib/load.js";
+import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
 import { heading, point } from "../lib/progress.js";
@@ -35,18 +35,25 @@ export const cacheMisses: Scenario = {
       openai: openaiSdk(server.baseURL),
     };
     const results: Record<string, LoadResult[]> = { undici: [], dspex: [], fetch: [], openai: [] };
+    const allRounds: { inFlight: number; rounds: Record<string, LoadResult[]> }[] = [];
     try {
       for (const n of o.missesInFlight) {
-        for (const [key, c] of Object.entries(contenders)) {
-          const r = await runLoad(c.call, {
-            inFlight: n,
-            durationMs: o.durationMs,
-            warmupMs: o.warmupMs,
-            warmupCalls: o.warmupCalls,
-          });
-          point(c.label, r);
-          results[key]?.push(r);
+        const rounds: Record<string, LoadResult[]> = { undici: [], dspex: [], fetch: [], openai: [] };
+        // Interleaved rounds; each figure is the median of its rounds.
+        for (let round = 0; round < o.rounds; round++) {
+          for (const [key, c] of Object.entries(contenders)) {
+            const r = await runLoad(c.call, {
+              inFlight: n,
+              durationMs: o.durationMs,
+              warmupMs: o.warmupMs,
+              warmupCalls: o.warmupCalls,
+            });
+            point(c.label, r);
+            rounds[key]?.push(r);
+          }
         }
+        for (const [key, list] of Object.entries(rounds)) results[key]?.push(medianRound(list));
+        allRounds.push({ inFlight: n, rounds });
       }
     } finally {
       await Promise.allSettled(Object.values(contenders).map((c) => c.close()));
@@ -123,7 +130,7 @@ export const cacheMisses: Scenario = {
           series("openai", "openai SDK 6, retries off"),
         ],
       },
-      data: results,
+      data: { medians: results, rounds: allRounds },
     };
   },
 };

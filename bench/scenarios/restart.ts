@@ -8,6 +8,10 @@
  * gap between kills, so the supervisor restarts at once instead of applying its crash-loop backoff
  * (10 ms doubling to 500 ms, a separate, deliberate cost). Before the next kill, every call that was in
  * flight at this one has settled, so no call meets two kills (that would test the redelivery bound).
+ *
+ * Two cadences: `o.kills` kills "at rest" (200 ms after the system recovered, so its warm spare has
+ * booted again: a crash in a healthy system, the target's case), then half as many back to back (the
+ * next kill as soon as the previous one recovered: the spare may still be loading, as in a crash burst).
  */
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
@@ -26,7 +30,8 @@ import type { Scenario } from "../lib/scenario.js";
 
 const NAME = "restart";
 const BACKGROUND_IN_FLIGHT = 16;
-const GAP_MS = 60;
+/** Pause after a recovery before the next kill, "at rest". */
+const REST_MS = 200;
 
 /** See the file comment. */
 export const restart: Scenario = {
@@ -44,6 +49,7 @@ export const restart: Scenario = {
     const bareStart = await bareWorkerStarts(o.kills);
     note(`bare worker spawn -> first reply: p50 ${bareStart.p50Ms} ms, p99 ${bareStart.p99Ms} ms`);
     const histogram = new LatencyHistogram();
+    const burst = new LatencyHistogram();
     const lostBy: Record<string, number> = {};
     const outstanding = new Set<Promise<unknown>>();
     let seq = 1;
@@ -74,17 +80,21 @@ export const restart: Scenario = {
     let victim: NodeSnapshot | undefined;
     try {
       await delay(o.warmupMs);
-      for (let k = 0; k < o.kills; k++) {
-        const atKill = [...outstanding];
-        const t0 = performance.now();
-        await system.kill("victim");
-        await call(); // the probe: settles once a restarted worker has answered a call
-        histogram.record(performance.now() - t0);
-        await Promise.allSettled(atKill);
-        await delay(GAP_MS);
-        if ((k + 1) % 10 === 0 || k + 1 === o.kills)
-          note(`${k + 1}/${o.kills} kills, ${lost} calls lost so far`);
-      }
+      const killLoop = async (kills: number, gapMs: number, into: LatencyHistogram, label: string) => {
+        for (let k = 0; k < kills; k++) {
+          const atKill = [...outstanding];
+          const t0 = performance.now();
+          await system.kill("victim");
+          await call(); // the probe: settles once a restarted worker has answered a call
+          into.record(performance.now() - t0);
+          await Promise.allSettled(atKill);
+          if (gapMs > 0) await delay(gapMs);
+          if ((k + 1) % 10 === 0 || k + 1 === kills)
+            note(`${label}: ${k + 1}/${kills} kills, ${lost} calls lost so far`);
+        }
+      };
+      await killLoop(o.kills, REST_MS, histogram, "at rest");
+      await killLoop(Math.ceil(o.kills / 2), 0, burst, "back to back");
     } finally {
       running = false;
       const drained = await Promise.race([
@@ -97,6 +107,7 @@ export const restart: Scenario = {
       await server.close();
     }
     const summary = histogram.summary();
+    const burstSummary = burst.summary();
     note(
       `kill -> next success p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms; lost ${lost + stuck}; redelivered ${victim?.stats?.redelivered ?? "?"}`,
     );
@@ -104,7 +115,7 @@ export const restart: Scenario = {
       rows: [
         row(
           NAME,
-          `kill -> next successful call, p50 (${o.kills} kills)`,
+          `kill at rest -> next successful call, p50 (${o.kills} kills)`,
           summary.p50Ms,
           "ms",
           { label: "bare worker start p50", value: bareStart.p50Ms },
@@ -112,12 +123,21 @@ export const restart: Scenario = {
         ),
         row(
           NAME,
-          "kill -> next successful call, p99",
+          "kill at rest -> next successful call, p99",
           summary.p99Ms,
           "ms",
           { label: "bare worker start p99", value: bareStart.p99Ms },
           undefined,
           `max ${summary.maxMs} ms`,
+        ),
+        row(
+          NAME,
+          `back-to-back kills, p50 (${Math.ceil(o.kills / 2)} kills)`,
+          burstSummary.p50Ms,
+          "ms",
+          { label: "bare worker start p50", value: bareStart.p50Ms },
+          undefined,
+          `p99 ${burstSummary.p99Ms} ms: the next kill as soon as the last recovered`,
         ),
         row(
           NAME,
@@ -132,6 +152,7 @@ export const restart: Scenario = {
       data: {
         kills: o.kills,
         latency: summary,
+        backToBack: burstSummary,
         bareWorkerStart: bareStart,
         settled,
         lost,
