@@ -13,16 +13,13 @@ import { BadResponseError, type ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ToolCall } from "../../src/types.js";
 import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
-import { first, retryAfterMs } from "../http/retryAfter.js";
 import { toAnthropicMessages, toAnthropicToolChoice, toAnthropicTools } from "./anthropicMessages.js";
 import { anthropicFinishReason } from "./anthropicStream.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
+import { parseJsonBody, upstreamError } from "./upstreamError.js";
 
 /** The API version every request names. */
 export const ANTHROPIC_VERSION = "2023-06-01";
-
-/** Longest upstream error text kept in a message. */
-const MAX_MESSAGE = 500;
 
 /** The Anthropic provider. */
 export const anthropicProvider: Provider = {
@@ -114,12 +111,7 @@ export function parseAnthropicReply(body: unknown): Reply {
 export function parseAnthropicError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData {
   let message: string | undefined;
   let upstreamCode: string | undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bodyText);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonBody(bodyText);
   if (isRecord(parsed)) {
     const error = parsed.error;
     if (isRecord(error)) {
@@ -132,17 +124,7 @@ export function parseAnthropicError(status: number, headers: ResponseHeaders, bo
   } else if (bodyText.trim() !== "") {
     message = bodyText.trim();
   }
-  const data: ErrorData = {
-    code: status === 429 ? "ERR_RATE_LIMITED" : "ERR_HTTP",
-    message: `upstream answered ${status}${message === undefined ? "" : `: ${clip(message)}`}`,
-    status,
-  };
-  if (upstreamCode !== undefined) data.upstreamCode = upstreamCode;
-  const wait = retryAfterMs(headers);
-  if (wait !== undefined) data.retryAfterMs = wait;
-  const requestId = first(headers["request-id"]);
-  if (requestId !== undefined) data.requestId = requestId;
-  return data;
+  return upstreamError(status, headers, { message, upstreamCode }, "request-id");
 }
 
 function usageOf(usage: unknown): Reply["usage"] {
@@ -154,10 +136,6 @@ function usageOf(usage: unknown): Reply["usage"] {
 
 function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
-}
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
 }
 
 function bad(message: string): BadResponseError {

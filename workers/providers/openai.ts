@@ -9,11 +9,8 @@ import { BadResponseError, type ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ToolCall, Usage } from "../../src/types.js";
 import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
-import { first, retryAfterMs } from "../http/retryAfter.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
-
-/** Longest upstream error text kept in a message. */
-const MAX_MESSAGE = 500;
+import { parseJsonBody, upstreamError } from "./upstreamError.js";
 
 /** The OpenAI provider. */
 export const openaiProvider: Provider = {
@@ -82,12 +79,7 @@ export function parseOpenAIReply(body: unknown): Reply {
 export function parseOpenAIError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData {
   let message: string | undefined;
   let upstreamCode: string | undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bodyText);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonBody(bodyText);
   if (isRecord(parsed)) {
     const error = parsed.error;
     if (isRecord(error)) {
@@ -99,17 +91,7 @@ export function parseOpenAIError(status: number, headers: ResponseHeaders, bodyT
     }
   }
   if (message === undefined && parsed === undefined && bodyText.trim() !== "") message = bodyText.trim();
-  const data: ErrorData = {
-    code: status === 429 ? "ERR_RATE_LIMITED" : "ERR_HTTP",
-    message: `upstream answered ${status}${message === undefined ? "" : `: ${clip(message)}`}`,
-    status,
-  };
-  if (upstreamCode !== undefined) data.upstreamCode = upstreamCode;
-  const wait = retryAfterMs(headers);
-  if (wait !== undefined) data.retryAfterMs = wait;
-  const requestId = first(headers["x-request-id"]);
-  if (requestId !== undefined) data.requestId = requestId;
-  return data;
+  return upstreamError(status, headers, { message, upstreamCode }, "x-request-id");
 }
 
 function usageOf(usage: unknown): Usage {
@@ -152,10 +134,6 @@ function text(value: unknown): string | undefined {
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
   return undefined;
-}
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
 }
 
 function bad(message: string): BadResponseError {
