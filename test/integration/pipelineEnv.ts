@@ -8,6 +8,7 @@ import type { EventOf, SystemEvent, SystemEventType } from "../../src/events.js"
 import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
 import { createSystem, type System } from "../../src/System.js";
 import type { ClientSpec, ClientStats, NodeSnapshot, SystemSpec } from "../../src/types.js";
+import { nextEvent } from "./harness.js";
 
 /** A running system and its mock server; `close` stops both. */
 export interface PipelineEnv {
@@ -69,20 +70,8 @@ export function recordAll(system: System): SystemEvent[] {
   return events;
 }
 
-/** Resolves with the next event of `type` matching `predicate`. */
-export function next<T extends SystemEventType>(
-  system: System,
-  type: T,
-  predicate: (event: EventOf<T>) => boolean = () => true,
-): Promise<EventOf<T>> {
-  return new Promise((resolve) => {
-    const sub = system.on(type, (event) => {
-      if (!predicate(event)) return;
-      sub.dispose();
-      resolve(event);
-    });
-  });
-}
+/** Resolves with the next event of `type` matching `predicate` (the harness's `nextEvent`). */
+export const next = nextEvent;
 
 /** The rejection of `promise`; fails the test if it resolves. */
 export async function failure(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
