@@ -25,6 +25,7 @@ import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import { Cancellation, type CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import { Transport } from "./http/Transport.js";
@@ -40,8 +41,8 @@ export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close"
 export interface ActorCoalescer {
   run<T>(
     key: string,
-    signal: AbortSignal | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
+    signal: CancelSignal | undefined,
+    work: (signal: CancelSignal) => Promise<T>,
   ): Promise<{ value: T; leader: boolean }>;
 }
 
@@ -78,14 +79,14 @@ export interface ClientActorDeps {
   /** Epoch milliseconds (deadlines are epoch ms). Default `Date.now`. */
   clock?: () => number;
   /** Backoff delay. Default: a `setTimeout` that ends early on abort. */
-  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   /** Jitter source. Default `Math.random`. */
   random?: () => number;
 }
 
 /** A miss in progress, owned by one caller. */
 class Call {
-  readonly controller = new AbortController();
+  readonly controller = new Cancellation();
   timer: NodeJS.Timeout | undefined = undefined;
   /** Answered, cancelled or abandoned: nothing more is posted for it. */
   done = false;
@@ -132,7 +133,7 @@ export class ClientActor {
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
   readonly #clock: () => number;
-  readonly #sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  readonly #sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   readonly #random: () => number;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
@@ -323,7 +324,7 @@ export class ClientActor {
    */
   async #fetch(
     request: WireRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     owner: Call,
     key: string | undefined,
     flight?: Flight,
@@ -338,7 +339,7 @@ export class ClientActor {
 
   async #fetchOnce(
     request: WireRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     owner: Call,
     key: string | undefined,
     flight: Flight | undefined,

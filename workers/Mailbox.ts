@@ -6,11 +6,12 @@
  * A slot is handed straight from `release()` to the oldest waiter, so a burst cannot overtake the queue.
  */
 import { QueueFullError } from "../src/errors.js";
+import type { CancelSignal } from "./Cancellation.js";
 
 interface Waiter {
   resolve: () => void;
   reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
@@ -46,7 +47,7 @@ export class Mailbox {
    * `ERR_QUEUE_FULL` at once when the queue is at its bound, or with the signal's reason when the
    * signal aborts while waiting (the entry leaves the queue and never gets a slot).
    */
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: CancelSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#active < this.maxConcurrency) {
       this.#active++;
@@ -66,7 +67,7 @@ export class Mailbox {
         waiter.onAbort = () => {
           if (this.#waiting.delete(waiter)) reject(signal.reason);
         };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        signal.addEventListener("abort", waiter.onAbort);
       }
       this.#waiting.add(waiter);
     });

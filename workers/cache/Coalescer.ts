@@ -14,9 +14,10 @@
  *   job, not the coalescer's, to remember answers).
  */
 import { AbortedError, DspexError } from "../../src/errors.js";
+import { Cancellation, type CancelSignal } from "../Cancellation.js";
 
 interface Flight {
-  readonly controller: AbortController;
+  readonly controller: Cancellation;
   readonly promise: Promise<unknown>;
   /** Callers still waiting on this flight. */
   waiting: number;
@@ -38,8 +39,8 @@ export class Coalescer {
    */
   run<T>(
     key: string,
-    signal: AbortSignal | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
+    signal: CancelSignal | undefined,
+    work: (signal: CancelSignal) => Promise<T>,
   ): Promise<{ value: T; leader: boolean }> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     let flight = this.#flights.get(key);
@@ -48,8 +49,8 @@ export class Coalescer {
     return this.#join(key, flight, leader, signal) as Promise<{ value: T; leader: boolean }>;
   }
 
-  #start<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Flight {
-    const controller = new AbortController();
+  #start<T>(key: string, work: (signal: CancelSignal) => Promise<T>): Flight {
+    const controller = new Cancellation();
     let promise: Promise<T>;
     try {
       promise = work(controller.signal);
@@ -68,7 +69,7 @@ export class Coalescer {
     key: string,
     flight: Flight,
     leader: boolean,
-    signal: AbortSignal | undefined,
+    signal: CancelSignal | undefined,
   ): Promise<{ value: unknown; leader: boolean }> {
     flight.waiting++;
     return new Promise((resolve, reject) => {
@@ -83,7 +84,7 @@ export class Coalescer {
         }
         reject(abortError(signal));
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort);
       flight.promise.then(
         (value) => {
           if (settled) return;
@@ -110,7 +111,7 @@ export class Coalescer {
 }
 
 /** The error a caller whose signal aborted is rejected with. */
-function abortError(signal: AbortSignal | undefined): DspexError {
+function abortError(signal: CancelSignal | undefined): DspexError {
   const reason: unknown = signal?.reason;
   if (reason instanceof DspexError) return reason;
   return new AbortedError({ code: "ERR_ABORTED" });

@@ -1,7 +1,7 @@
 /**
- * One upstream attempt: sends a provider's {@link UpstreamRequest} through an undici dispatcher, bounded
- * by its own time-out and the caller's signal, and turns every outcome into a {@link Reply} or an
- * {@link AttemptFailure}. Every message built from upstream text or a library error passes through
+ * One upstream attempt: sends a provider's {@link UpstreamRequest} through an undici dispatcher as an
+ * {@link Exchange}, bounded by its own time-out and the caller's signal, and turns every outcome into a
+ * {@link Reply} or an {@link AttemptFailure}. Every message built from upstream text or a library error passes through
  * `redact` with the API key: upstream sometimes echoes what it was sent.
  */
 
@@ -10,8 +10,15 @@ import type { Dispatcher, Pool } from "undici";
 import type { ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
-import type { Provider, UpstreamRequest } from "../providers/Provider.js";
+import type { CancelSignal } from "../Cancellation.js";
+import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
+import { Exchange } from "./Exchange.js";
+
+/** The attempt's timer: a plain function, so arming it allocates no closure. */
+function stopExchange(exchange: Exchange, kind: FailureKind): void {
+  exchange.stop(kind);
+}
 
 /**
  * undici's `Pool` and its request API, without the rest. The package's index loads everything
@@ -73,7 +80,7 @@ export class Transport {
    */
   async send(
     request: UpstreamRequest,
-    signal: AbortSignal | undefined,
+    signal: CancelSignal | undefined,
     attemptTimeoutMs: number,
     deadline: number,
   ): Promise<Reply> {
@@ -81,39 +88,35 @@ export class Transport {
     if (budget <= 0) throw this.#stopped("deadline", attemptTimeoutMs);
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
     const byDeadline = budget < attemptTimeoutMs;
-    const controller = new AbortController();
-    let cause: FailureKind | undefined;
+    const exchange = new Exchange();
     const timer = setTimeout(
-      () => {
-        cause = byDeadline ? "deadline" : "attempt_timeout";
-        controller.abort();
-      },
+      stopExchange,
       byDeadline ? budget : attemptTimeoutMs,
+      exchange,
+      byDeadline ? "deadline" : "attempt_timeout",
     );
-    const onAbort = () => {
-      cause = "aborted";
-      controller.abort();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", exchange.onCancel);
     try {
       this.#target(request.url);
-      const response = await this.dispatcher.request({
-        origin: this.#origin,
-        path: this.#path,
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-        signal: controller.signal,
-      });
-      const text = await response.body.text();
-      return this.#answer(response.statusCode, response.headers, text);
+      this.dispatcher.dispatch(
+        {
+          origin: this.#origin,
+          path: this.#path,
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+        },
+        exchange,
+      );
+      const response = await exchange.promise;
+      return this.#answer(response.status, response.headers, response.text);
     } catch (error) {
-      if (cause !== undefined) throw this.#stopped(cause, attemptTimeoutMs);
+      if (exchange.cause !== undefined) throw this.#stopped(exchange.cause, attemptTimeoutMs);
       if (error instanceof AttemptFailure) throw error;
       throw this.#transportError(error);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", exchange.onCancel);
     }
   }
 
@@ -125,9 +128,9 @@ export class Transport {
     this.#url = url;
   }
 
-  #answer(status: number, headers: Dispatcher.ResponseData["headers"], text: string): Reply {
+  #answer(status: number, headers: ResponseHeaders | undefined, text: string): Reply {
     if (status < 200 || status > 299) {
-      const data = this.provider.parseError(status, headers, text);
+      const data = this.provider.parseError(status, headers ?? {}, text);
       data.message = redact(data.message, this.secret);
       throw new AttemptFailure("status", data);
     }

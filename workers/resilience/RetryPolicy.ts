@@ -16,6 +16,7 @@
  */
 import type { ErrorCode, ErrorData } from "../../src/errors.js";
 import type { RetrySettings } from "../../src/types.js";
+import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
 
 /** What one decision needs to know about the settings (`maxRetries` comes from the call). */
@@ -82,10 +83,10 @@ export interface RetryRun {
   plan: RetryPlan;
   deadline: number;
   /** Aborting stops the loop (during an attempt or a backoff). */
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   clock: () => number;
   /** Waits `ms`; resolves early when `signal` aborts. */
-  sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   random: () => number;
   breakerOpen: () => boolean;
   /** Told before each backoff: the retry number (1 = first retry), the wait, and what failed. */
@@ -147,7 +148,7 @@ function asFailure(error: unknown): AttemptFailure {
 }
 
 /** A `setTimeout` delay that ends early when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: CancelSignal | undefined): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -156,6 +157,6 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    signal?.addEventListener("abort", done);
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError, TimeoutError } from "../../../src/errors.js";
+import type { CancelSignal } from "../../../workers/Cancellation.js";
 import { Coalescer } from "../../../workers/cache/Coalescer.js";
 
 /** A promise settled from outside, plus the signal `work` was given. */
@@ -10,8 +11,8 @@ function deferredWork<T>() {
     resolve = res;
     reject = rej;
   });
-  const calls: AbortSignal[] = [];
-  const work = (signal: AbortSignal) => {
+  const calls: CancelSignal[] = [];
+  const work = (signal: CancelSignal) => {
     calls.push(signal);
     return promise;
   };
