@@ -228,16 +228,22 @@ export class ClientActor {
           return;
         }
         if (request.cache === "use") {
-          this.#calls.set(id, null);
           let hit: Reply | undefined;
           try {
-            hit = await cache.get(key);
+            const lookup = cache.get(key);
+            if (lookup instanceof Promise) {
+              // An external store answers later: the call may be cancelled (or abandoned) meanwhile.
+              this.#calls.set(id, null);
+              hit = await lookup;
+              if (!this.#calls.has(id)) return;
+              this.#calls.delete(id);
+            } else {
+              hit = lookup;
+            }
           } catch {
             hit = undefined; // a cache never fails a call: a broken lookup is a miss
           }
-          if (!this.#calls.has(id)) return; // cancelled (or abandoned by stop) during the lookup
           if (hit !== undefined) {
-            this.#calls.delete(id);
             this.#post({ type: "reply", id, reply: hit, meta: HIT_META });
             if (this.#drained !== undefined) this.#checkDrained();
             return;
@@ -390,7 +396,8 @@ export class ClientActor {
       });
       let cacheEntries: number | undefined;
       if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        await this.#cache.set(key, outcome.value);
+        const stored = this.#cache.set(key, outcome.value);
+        if (stored !== undefined) await stored;
         cacheEntries = this.#cache.entries;
       }
       return { ...outcome, cacheEntries };

@@ -1,16 +1,15 @@
 /**
- * A client's response cache: keyv over a bounded in-memory LRU by default, or over any keyv store
- * (Redis, SQLite, ...) named in the client's settings and built inside the worker.
+ * A client's response cache: a bounded in-memory LRU by default, or any keyv store (Redis, SQLite, ...)
+ * named in the client's settings and built inside the worker.
  *
  * In memory (the default):
- * - The store is an `lru-cache` instance (`max: maxEntries`, `ttl: ttlMs`): it bounds memory and owns
- *   the TTL. keyv is given no `ttl` of its own, on purpose: keyv passes its ttl to `store.set` as a
- *   bare number, which lru-cache 11 takes for its options object and throws on (keyv swallows the
- *   error and the entry is silently never stored).
- * - keyv's JSON serializer is off: values are kept as live objects (no 6-10 µs JSON per get and set).
- *   So nothing stored is ever handed out or kept by reference: `set` stores a copy, and `get` returns
- *   a fresh copy (`usage` and `toolCalls` copied too) that the caller may mutate. Copies hold the
- *   fields of {@link Reply} only.
+ * - An `lru-cache` instance (`max: maxEntries`, `ttl: ttlMs`) bounds memory and owns the TTL. It is
+ *   used directly and synchronously: `get` and `set` return plain values, not promises, so a hit or a
+ *   miss costs no turn of the microtask queue. keyv is not on this path (it made every lookup and
+ *   store asynchronous: measured in docs/decisions.md), and is loaded only for an external store.
+ * - Values are kept as live objects (no 6-10 µs JSON per get and set). So nothing stored is ever
+ *   handed out or kept by reference: `set` stores a copy, and `get` returns a fresh copy (`usage` and
+ *   `toolCalls` copied too) that the caller may mutate. Copies hold the fields of {@link Reply} only.
  *
  * External stores (`store: { module, options }`):
  * - `module` is imported inside the worker (a package name resolves from dspex's own location; a
@@ -19,6 +18,7 @@
  * - keyv serializes to strings (external stores need them) and enforces the TTL (`expires`, checked
  *   on read, and passed to the store's `set` so a store like Redis expires entries itself).
  * - keyv's namespace is `dspex`; keys already start with `dspex:` so keyv adds no second prefix.
+ * - `get` and `set` return promises.
  * - `entries` is `undefined`: an external store's size is not ours to count.
  *
  * A cache never fails a call: a store error or an entry of the wrong shape counts in `errors` and
@@ -26,7 +26,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Keyv } from "keyv";
+import type { Keyv } from "keyv";
 import { LRUCache } from "lru-cache";
 import { invalidArgument } from "../../src/errors.js";
 import type { Json, Reply } from "../../src/types.js";
@@ -34,6 +34,9 @@ import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 
 /** The cache settings of a client whose cache is on. */
 export type ResponseCacheSettings = Exclude<ResolvedClientSpec["cache"], false>;
+
+/** A value, or a promise of one: what the cache answers (plain in memory, a promise from a store). */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** A reply as stored: without `cached`, which is a property of each answer, not of the entry. */
 export type StoredReply = Omit<Reply, "cached">;
@@ -53,7 +56,7 @@ export class ResponseCache {
   #errors = 0;
 
   private constructor(
-    private readonly keyv: Keyv<StoredReply>,
+    private readonly keyv: Keyv<StoredReply> | undefined,
     private readonly lru: LRUCache<string, object> | undefined,
   ) {}
 
@@ -72,15 +75,11 @@ export class ResponseCache {
         // With an injected clock, read it on every check (lru-cache otherwise reuses a reading for 1 ms).
         ...(options.clock === undefined ? {} : { perf: options.clock, ttlResolution: 0 }),
       });
-      const keyv = new Keyv<StoredReply>({
-        store: lru,
-        namespace: undefined,
-        serialize: undefined,
-        deserialize: undefined,
-      });
-      return new ResponseCache(keyv, lru);
+      return new ResponseCache(undefined, lru);
     }
     const store = await buildStore(settings.store.module, settings.store.options);
+    // Loaded here only: a worker with the in-memory cache never pays for keyv's modules.
+    const { Keyv } = await import("keyv");
     let keyv: Keyv<StoredReply>;
     try {
       // throwOnErrors: keyv otherwise swallows a failed store `get` without a trace; we catch and count.
@@ -104,31 +103,54 @@ export class ResponseCache {
     return this.#errors;
   }
 
-  /** The reply stored under `key`, as a fresh copy with `cached: true`; `undefined` on a miss. */
-  async get(key: string): Promise<Reply | undefined> {
+  /**
+   * The reply stored under `key`, as a fresh copy with `cached: true`; `undefined` on a miss. In memory
+   * the answer is synchronous; an external store's is a promise (which never rejects).
+   */
+  get(key: string): MaybePromise<Reply | undefined> {
     if (this.#closed) return undefined;
+    const lru = this.lru;
+    if (lru !== undefined) {
+      const stored = lru.get(key);
+      return stored === undefined ? undefined : copy(stored as StoredReply, true);
+    }
+    return this.#getExternal(key);
+  }
+
+  async #getExternal(key: string): Promise<Reply | undefined> {
     let stored: unknown;
     try {
-      stored = await this.keyv.get(key);
+      stored = await (this.keyv as Keyv<StoredReply>).get(key);
     } catch {
       // The store failed, or its entry is not JSON.
       this.#errors++;
       return undefined;
     }
     if (stored === undefined) return undefined;
-    // Entries of a shared external store may come from anyone; the in-memory ones are ours.
-    if (this.lru === undefined && !isStoredReply(stored)) {
+    // Entries of a shared external store may come from anyone.
+    if (!isStoredReply(stored)) {
       this.#errors++;
       return undefined;
     }
     return copy(stored as StoredReply, true);
   }
 
-  /** Stores a copy of `reply` (without `cached`). The caller stores only successful, complete replies. */
-  async set(key: string, reply: Reply): Promise<void> {
+  /**
+   * Stores a copy of `reply` (without `cached`). The caller stores only successful, complete replies.
+   * Synchronous in memory; an external store's write is a promise (which never rejects).
+   */
+  set(key: string, reply: Reply): MaybePromise<void> {
     if (this.#closed) return;
+    if (this.lru !== undefined) {
+      this.lru.set(key, copy(reply));
+      return;
+    }
+    return this.#setExternal(key, reply);
+  }
+
+  async #setExternal(key: string, reply: Reply): Promise<void> {
     try {
-      await this.keyv.set(key, copy(reply));
+      await (this.keyv as Keyv<StoredReply>).set(key, copy(reply));
     } catch {
       this.#errors++;
     }
@@ -136,15 +158,16 @@ export class ResponseCache {
 
   /** Removes every entry (in a shared external store: every entry in the `dspex` namespace). */
   async clear(): Promise<void> {
-    await this.keyv.clear();
+    if (this.lru !== undefined) this.lru.clear();
+    else await (this.keyv as Keyv<StoredReply>).clear();
   }
 
   /** Releases the store (disconnects an external one). Later gets miss and sets are dropped. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.lru === undefined) await this.keyv.disconnect();
-    else this.lru.clear();
+    if (this.lru !== undefined) this.lru.clear();
+    else await (this.keyv as Keyv<StoredReply>).disconnect();
   }
 }
 

@@ -211,8 +211,17 @@ describe("cancel", () => {
     expect(h.about(2)).toEqual([]);
   });
 
-  it("a cancel during the cache lookup leaves the call unanswered", async () => {
+  it("an in-memory cache hit is answered within the same turn", async () => {
     const h = await startActor(server.baseURL);
+    await h.call(1, "cached");
+    h.send(2, "cached");
+    // No await between: the in-memory lookup is synchronous, so the reply is already posted.
+    expect(h.about(2)).toMatchObject([{ type: "reply", reply: { cached: true } }]);
+  });
+
+  it("a cancel during an external store's lookup leaves the call unanswered", async () => {
+    const store = new URL("../../fixtures/map-store.mjs", import.meta.url).pathname;
+    const h = await startActor(server.baseURL, { cache: { store: { module: store } } });
     await h.call(1, "cached");
     h.send(2, "cached");
     h.actor.handle({ type: "cancel", id: 2, reason: "aborted" });
