@@ -25,8 +25,9 @@ import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
-import { Cancellation, type CancelSignal } from "./Cancellation.js";
+import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
+import { Coalescer, Flight } from "./cache/Coalescer.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
@@ -36,15 +37,6 @@ import { type RetryOutcome, runWithRetry, sleep } from "./resilience/RetryPolicy
 
 /** The response cache as the actor uses it (the real one is `ResponseCache`). */
 export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close">;
-
-/** Shares one run of `work` between concurrent callers of the same key (the real one is `Coalescer`). */
-export interface ActorCoalescer {
-  run<T>(
-    key: string,
-    signal: CancelSignal | undefined,
-    work: (signal: CancelSignal) => Promise<T>,
-  ): Promise<{ value: T; leader: boolean }>;
-}
 
 /** Streaming, plugged in by the streaming module. */
 export interface StreamHandler {
@@ -71,8 +63,8 @@ export interface ClientActorDeps {
   cache?: ActorCache | undefined;
   /** Needed with a cache. */
   keyer?: CacheKeyer | undefined;
-  /** Without one, identical concurrent misses each make their own request. */
-  coalescer?: ActorCoalescer | undefined;
+  /** Identical concurrent misses share one request (default true); false: each makes its own. */
+  coalesce?: boolean | undefined;
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
   mailbox?: Mailbox;
   streams?: StreamHandler | undefined;
@@ -86,26 +78,22 @@ export interface ClientActorDeps {
 
 /** A miss in progress, owned by one caller. */
 class Call {
-  readonly controller = new Cancellation();
   timer: NodeJS.Timeout | undefined = undefined;
   /** Answered, cancelled or abandoned: nothing more is posted for it. */
   done = false;
-  /** Upstream attempts so far (for the meta of a call that runs out of time). */
+  /** The fetch it waits on (its own, or one it joined). */
+  flight: Flight<Call> | undefined = undefined;
+  /** Upstream attempts so far, when it owns its flight (for the meta of a call that runs out of time). */
   attempts = 0;
   upstreamErrors: ErrorCode[] | undefined = undefined;
   constructor(readonly id: number) {}
 }
 
-/** The deadline of a shared (coalesced) request: the latest of its callers'. */
-interface Flight {
-  deadline: number;
-}
-
-/** The result of one shared upstream fetch (what coalesced callers receive). */
-type Fetched = RetryOutcome<Reply> & { cacheEntries: number | undefined };
+/** The result of one upstream fetch (what every caller on its flight receives). */
+type Fetched = RetryOutcome<Reply>;
 
 function failed(error: ErrorData): Fetched {
-  return { ok: false, error, attempts: 0, upstreamErrors: undefined, cacheEntries: undefined };
+  return { ok: false, error, attempts: 0, upstreamErrors: undefined };
 }
 
 const HIT_META: CallMeta = Object.freeze({ attempts: 0 }) as CallMeta;
@@ -129,7 +117,7 @@ export class ClientActor {
   readonly #breaker: Breaker;
   readonly #cache: ActorCache | undefined;
   readonly #keyer: CacheKeyer | undefined;
-  readonly #coalescer: ActorCoalescer | undefined;
+  readonly #coalescer: Coalescer<Call> | undefined;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
   readonly #clock: () => number;
@@ -137,8 +125,6 @@ export class ClientActor {
   readonly #random: () => number;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
-  /** Deadlines of the shared requests in flight, by cache key (see `#miss`). */
-  readonly #flights = new Map<string, Flight>();
   /** Reused for every key: keying is synchronous, so one object serves all calls. */
   readonly #keyInput: CacheKeyInput;
   #stopping = false;
@@ -156,7 +142,7 @@ export class ClientActor {
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;
     if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
-    this.#coalescer = deps.coalescer;
+    this.#coalescer = deps.coalesce === false ? undefined : new Coalescer<Call>();
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
     this.#sleep = deps.sleep ?? sleep;
@@ -250,7 +236,7 @@ export class ClientActor {
           }
         }
       }
-      await this.#miss(id, request, key);
+      this.#miss(id, request, key);
     } catch (error) {
       // Only a bug gets here: answer (unless already answered or cancelled), never hang.
       const call = this.#calls.get(id);
@@ -279,7 +265,11 @@ export class ClientActor {
     }
   }
 
-  async #miss(id: number, request: WireRequest, key: string | undefined): Promise<void> {
+  /**
+   * A miss: the call gets its deadline timer, then joins the flight in progress for its key or starts
+   * one. Answers come from `#fly` (or from the timer, or never for a cancelled call).
+   */
+  #miss(id: number, request: WireRequest, key: string | undefined): void {
     const call = new Call(id);
     this.#calls.set(id, call);
     const remaining = request.deadline - this.#clock();
@@ -288,74 +278,71 @@ export class ClientActor {
       return;
     }
     call.timer = setTimeout(this.#onDeadline, remaining, call);
+    const flight =
+      key !== undefined && this.#coalescer !== undefined
+        ? this.#coalescer.join(key, call, request.deadline)
+        : new Flight<Call>(undefined, call, request.deadline);
+    call.flight = flight;
+    if (flight.owner === call) void this.#fly(flight, request, key);
+  }
+
+  /** Runs a flight's fetch, then answers every caller still on it. Never rejects. */
+  async #fly(flight: Flight<Call>, request: WireRequest, key: string | undefined): Promise<void> {
     let outcome: Fetched;
-    let leader = true;
+    let cacheEntries: number | undefined;
     try {
-      if (key !== undefined && this.#coalescer !== undefined) {
-        const flights = this.#flights;
-        const joined = this.#coalescer.run(key, call.controller.signal, (signal) => {
-          const flight: Flight = { deadline: request.deadline };
-          flights.set(key, flight);
-          return this.#fetch(request, signal, call, key, flight);
-        });
-        // A follower's deadline extends the shared request's: it must not fail at the leader's.
-        const flight = flights.get(key);
-        if (flight !== undefined && flight.deadline < request.deadline) flight.deadline = request.deadline;
-        const shared = await joined;
-        outcome = shared.value;
-        leader = shared.leader;
-      } else {
-        outcome = await this.#fetch(request, call.controller.signal, call, key);
+      outcome = await this.#fetch(request, flight);
+      if (outcome.ok && key !== undefined && this.#cache !== undefined) {
+        const stored = this.#cache.set(key, outcome.value);
+        if (stored !== undefined) await stored;
+        cacheEntries = this.#cache.entries;
       }
     } catch (error) {
-      // The coalescer rejects a caller that left (cancel, deadline): already answered or not to be.
-      if (call.done) return;
-      outcome = failed(toErrorData(error, "ERR_ABORTED"));
+      // Only a bug gets here: answer the callers all the same, never hang.
+      outcome = failed(toErrorData(error, "ERR_BAD_RESPONSE"));
     }
-    if (call.done) return;
-    this.#finish(id, call);
-    const meta: CallMeta = { attempts: leader ? outcome.attempts : 0 };
-    if (leader && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
-    if (outcome.cacheEntries !== undefined) meta.cacheEntries = outcome.cacheEntries;
-    // Followers get their own copy: replies batched into one message would otherwise arrive as one
-    // shared object on the main side, and one caller's mutation would show in another's reply.
-    if (outcome.ok)
-      this.#post({ type: "reply", id, reply: leader ? outcome.value : copyReply(outcome.value), meta });
-    else this.#post({ type: "error", id, error: outcome.error, meta });
+    this.#coalescer?.land(flight);
+    const callers = flight.callers;
+    let first = true;
+    for (const call of callers) {
+      if (call.done) continue;
+      this.#finish(call.id, call);
+      // Only the owner's answer carries the attempts it made and their errors.
+      const owner = call === flight.owner;
+      const meta: CallMeta = { attempts: owner ? outcome.attempts : 0 };
+      if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
+      if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
+      // Every caller after the first gets its own copy: replies batched into one message would
+      // otherwise arrive as one shared object on the main side, and one caller's mutation would show
+      // in another's reply.
+      if (outcome.ok) {
+        this.#post({
+          type: "reply",
+          id: call.id,
+          reply: first ? outcome.value : copyReply(outcome.value),
+          meta,
+        });
+      } else {
+        this.#post({ type: "error", id: call.id, error: outcome.error, meta });
+      }
+      first = false;
+    }
   }
 
   /**
-   * One upstream fetch, shared by every caller coalesced on it: mailbox slot, retries, breaker, HTTP,
-   * then the cache write. Never rejects. `owner` is the caller that started it (its id tags events).
+   * One upstream fetch for a flight: mailbox slot, retries, breaker, HTTP. Never rejects. A shared
+   * request is not cut at any one caller's deadline: each caller leaves at its own (its timer), and the
+   * request is torn down when the last one has left (the flight's signal). Retries stop at the latest
+   * caller's deadline.
    */
-  async #fetch(
-    request: WireRequest,
-    signal: CancelSignal,
-    owner: Call,
-    key: string | undefined,
-    flight?: Flight,
-  ): Promise<Fetched> {
-    try {
-      return await this.#fetchOnce(request, signal, owner, key, flight);
-    } finally {
-      if (key !== undefined && flight !== undefined && this.#flights.get(key) === flight)
-        this.#flights.delete(key);
-    }
-  }
-
-  async #fetchOnce(
-    request: WireRequest,
-    signal: CancelSignal,
-    owner: Call,
-    key: string | undefined,
-    flight: Flight | undefined,
-  ): Promise<Fetched> {
+  async #fetch(request: WireRequest, flight: Flight<Call>): Promise<Fetched> {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#provider.buildRequest(this.#client, request, false);
     } catch (error) {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }
+    const signal = flight.signal;
     try {
       await this.#mailbox.acquire(signal);
     } catch (error) {
@@ -364,29 +351,28 @@ export class ClientActor {
     try {
       const transport = this.#transport;
       const breaker = this.#breaker;
-      // A shared request is not cut at any one caller's deadline: each caller leaves at its own (its
-      // timer), and the request is torn down when the last one has left (the coalescer's signal).
-      const attemptDeadline = flight === undefined ? request.deadline : Number.POSITIVE_INFINITY;
-      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, attemptDeadline);
-      const outcome = await runWithRetry(() => breaker.execute(send), {
-        plan: { ...this.#client.retry, maxRetries: request.maxRetries },
+      const owner = flight.owner;
+      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, Number.POSITIVE_INFINITY);
+      const retry = this.#client.retry;
+      return await runWithRetry(() => breaker.execute(send), {
+        plan: request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries },
         // Read at each decision: followers may have pushed it later since the request started.
         get deadline() {
-          return flight?.deadline ?? request.deadline;
+          return flight.deadline;
         },
         signal,
         clock: this.#clock,
         sleep: this.#sleep,
         random: this.#random,
         breakerOpen: () => breaker.isOpen,
-        onRetry: (retry, delayMs, failure) => {
-          owner.attempts = retry;
+        onRetry: (attempt, delayMs, failure) => {
+          owner.attempts = attempt;
           owner.upstreamErrors ??= [];
           owner.upstreamErrors.push(failure.data.code);
           const event: Extract<FromWorker, { type: "event" }>["event"] = {
             kind: "retry",
             id: owner.id,
-            attempt: retry,
+            attempt,
             delayMs,
             code: failure.data.code,
           };
@@ -394,16 +380,18 @@ export class ClientActor {
           this.#post({ type: "event", event });
         },
       });
-      let cacheEntries: number | undefined;
-      if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        const stored = this.#cache.set(key, outcome.value);
-        if (stored !== undefined) await stored;
-        cacheEntries = this.#cache.entries;
-      }
-      return { ...outcome, cacheEntries };
     } finally {
       this.#mailbox.release();
     }
+  }
+
+  /** `call` stops waiting on its flight; the last caller out tears the flight down. */
+  #leave(call: Call): void {
+    const flight = call.flight;
+    if (flight === undefined) return;
+    call.flight = undefined;
+    if (this.#coalescer !== undefined) this.#coalescer.leave(flight, call);
+    else flight.leave(call);
   }
 
   /** Arrow property: handed to `setTimeout` without a closure per call. */
@@ -413,7 +401,7 @@ export class ClientActor {
 
   #expire(call: Call): void {
     this.#finish(call.id, call);
-    call.controller.abort();
+    this.#leave(call);
     const meta: CallMeta = { attempts: call.attempts };
     if (call.upstreamErrors !== undefined) meta.upstreamErrors = call.upstreamErrors;
     this.#post({
@@ -440,7 +428,7 @@ export class ClientActor {
       return;
     }
     this.#finish(id, call);
-    if (call !== null) call.controller.abort();
+    if (call !== null) this.#leave(call);
   }
 
   #checkDrained(): void {
@@ -470,7 +458,7 @@ export class ClientActor {
       if (call !== null) {
         call.done = true;
         clearTimeout(call.timer);
-        call.controller.abort();
+        this.#leave(call);
       }
     }
     abandoned += await streamsStopped.catch(() => 0);

@@ -13,7 +13,6 @@ import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
 import { ClientActor } from "./ClientActor.js";
 import { createCacheKeyer } from "./cache/CacheKey.js";
-import { Coalescer } from "./cache/Coalescer.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
 import { createPool } from "./http/Transport.js";
 import { LazyStreams } from "./LazyStreams.js";
@@ -72,7 +71,6 @@ export async function startWorker(
     breaker,
     cache,
     keyer,
-    coalescer: new Coalescer(),
     mailbox,
     streams,
   });

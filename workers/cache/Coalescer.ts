@@ -1,118 +1,95 @@
 /**
  * Request coalescing: identical calls in flight at the same time (same cache key) share one upstream
- * request. The first caller of a key is the leader and starts `work`; callers that arrive while it
- * runs are followers and wait for the same outcome.
+ * request, a {@link Flight}. The first caller of a key is its owner and starts the fetch; callers that
+ * arrive while it runs join it and get the same outcome.
  *
- * - Every caller gets the same value (one object reference) or the same error. The caller copies if
- *   it must: posting a reply to the main thread clones it anyway.
- * - A caller whose signal aborts is rejected at once (with the signal's reason when that is a
- *   `DspexError`, such as an `ERR_TIMEOUT` of a deadline, else with `ERR_ABORTED`); the shared work
- *   goes on for the others.
- * - When every caller has aborted, the work's own signal aborts (the upstream request is torn down)
+ * - A caller leaves on its own (cancel, deadline) and the fetch goes on for the others.
+ * - When the last caller has left, the flight's cancellation fires (the upstream request is torn down)
  *   and the key is free at once, so a new call starts fresh instead of joining a dying request.
- * - The key is freed as soon as the work settles: a later call starts a new request (it is the cache's
+ * - The key is freed as soon as the fetch lands: a later call starts a new request (it is the cache's
  *   job, not the coalescer's, to remember answers).
+ *
+ * Callers are plain entries in the flight's list, not promises: a miss costs one flight object and no
+ * closures, and the actor answers everyone still listed when the fetch lands.
  */
-import { AbortedError, DspexError } from "../../src/errors.js";
 import { Cancellation, type CancelSignal } from "../Cancellation.js";
 
-interface Flight {
-  readonly controller: Cancellation;
-  readonly promise: Promise<unknown>;
-  /** Callers still waiting on this flight. */
-  waiting: number;
+/** One upstream fetch and the callers waiting on it. */
+export class Flight<C> {
+  /** Fires when every caller has left: the fetch should stop. */
+  readonly #cancellation = new Cancellation();
+  /** Callers still waiting, in arrival order. */
+  readonly callers: C[];
+  /** The latest deadline among the callers (epoch ms): retries may run until then. */
+  deadline: number;
+
+  /**
+   * @param key the cache key it is registered under, or `undefined` for a fetch nobody may join
+   * @param owner the caller that starts it
+   */
+  constructor(
+    readonly key: string | undefined,
+    readonly owner: C,
+    deadline: number,
+  ) {
+    this.callers = [owner];
+    this.deadline = deadline;
+  }
+
+  /** Aborts once nobody waits any more. */
+  get signal(): CancelSignal {
+    return this.#cancellation;
+  }
+
+  /** Removes `caller`; returns true when it was the last one (the flight is then cancelled). */
+  leave(caller: C): boolean {
+    const callers = this.callers;
+    const index = callers.indexOf(caller);
+    if (index < 0) return false;
+    callers.splice(index, 1);
+    if (callers.length > 0) return false;
+    this.#cancellation.abort();
+    return true;
+  }
 }
 
-/** Shares one `work` among identical concurrent calls; see the module comment. */
-export class Coalescer {
-  readonly #flights = new Map<string, Flight>();
+/** Shares one fetch among identical concurrent calls; see the module comment. */
+export class Coalescer<C> {
+  readonly #flights = new Map<string, Flight<C>>();
 
-  /** Shared requests in flight. */
+  /** Shared fetches in flight. */
   get size(): number {
     return this.#flights.size;
   }
 
   /**
-   * Runs `work` for `key`, or joins the run already in flight for it. Resolves with the work's value
-   * and whether this caller started it (`leader`). `work` receives a signal that aborts only when
-   * every caller has aborted.
+   * Joins the flight in progress for `key` (its deadline extended to `deadline` if later), or starts a
+   * new one owned by `caller`. The caller starts the fetch when `flight.owner === caller`.
    */
-  run<T>(
-    key: string,
-    signal: CancelSignal | undefined,
-    work: (signal: CancelSignal) => Promise<T>,
-  ): Promise<{ value: T; leader: boolean }> {
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    let flight = this.#flights.get(key);
-    const leader = flight === undefined;
-    if (flight === undefined) flight = this.#start(key, work);
-    return this.#join(key, flight, leader, signal) as Promise<{ value: T; leader: boolean }>;
-  }
-
-  #start<T>(key: string, work: (signal: CancelSignal) => Promise<T>): Flight {
-    const controller = new Cancellation();
-    let promise: Promise<T>;
-    try {
-      promise = work(controller.signal);
-    } catch (error) {
-      promise = Promise.reject(error);
+  join(key: string, caller: C, deadline: number): Flight<C> {
+    const flight = this.#flights.get(key);
+    if (flight === undefined) {
+      const started = new Flight(key, caller, deadline);
+      this.#flights.set(key, started);
+      return started;
     }
-    const flight: Flight = { controller, promise, waiting: 0 };
-    this.#flights.set(key, flight);
-    const release = () => this.#release(key, flight);
-    // Both branches handled: this chain itself never rejects unhandled.
-    promise.then(release, release);
+    flight.callers.push(caller);
+    if (flight.deadline < deadline) flight.deadline = deadline;
     return flight;
   }
 
-  #join(
-    key: string,
-    flight: Flight,
-    leader: boolean,
-    signal: CancelSignal | undefined,
-  ): Promise<{ value: unknown; leader: boolean }> {
-    flight.waiting++;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (settled) return;
-        settled = true;
-        flight.waiting--;
-        if (flight.waiting === 0) {
-          this.#release(key, flight);
-          flight.controller.abort(abortError(signal));
-        }
-        reject(abortError(signal));
-      };
-      signal?.addEventListener("abort", onAbort);
-      flight.promise.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          flight.waiting--;
-          signal?.removeEventListener("abort", onAbort);
-          resolve({ value, leader });
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          flight.waiting--;
-          signal?.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
+  /** `caller` leaves `flight`; the last one out cancels it and frees its key. */
+  leave(flight: Flight<C>, caller: C): void {
+    if (flight.leave(caller)) this.#free(flight);
   }
 
-  /** Frees `key` unless a newer flight already holds it. */
-  #release(key: string, flight: Flight): void {
-    if (this.#flights.get(key) === flight) this.#flights.delete(key);
+  /** The fetch has landed: frees the key. The callers still listed are the ones to answer. */
+  land(flight: Flight<C>): void {
+    this.#free(flight);
   }
-}
 
-/** The error a caller whose signal aborted is rejected with. */
-function abortError(signal: CancelSignal | undefined): DspexError {
-  const reason: unknown = signal?.reason;
-  if (reason instanceof DspexError) return reason;
-  return new AbortedError({ code: "ERR_ABORTED" });
+  #free(flight: Flight<C>): void {
+    if (flight.key !== undefined && this.#flights.get(flight.key) === flight)
+      this.#flights.delete(flight.key);
+  }
 }

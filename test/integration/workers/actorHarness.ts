@@ -8,7 +8,6 @@ import type { ChatMessage, ClientSpec } from "../../../src/types.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 import { ClientActor } from "../../../workers/ClientActor.js";
 import { createCacheKeyer } from "../../../workers/cache/CacheKey.js";
-import { Coalescer } from "../../../workers/cache/Coalescer.js";
 import { ResponseCache } from "../../../workers/cache/ResponseCache.js";
 import { createPool } from "../../../workers/http/Transport.js";
 import { openaiProvider } from "../../../workers/providers/openai.js";
@@ -93,7 +92,6 @@ export async function startActor(
     }),
     cache,
     keyer,
-    coalescer: new Coalescer(),
   });
   const waitPosted = (predicate: (m: FromWorker) => boolean) => {
     const found = posted.find(predicate);
