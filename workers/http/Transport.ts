@@ -5,14 +5,14 @@
  * `redact` with the API key: upstream sometimes echoes what it was sent.
  */
 
-import { createRequire } from "node:module";
-import type { Dispatcher, Pool } from "undici";
+import type { Dispatcher } from "undici";
 import type { ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
+import { ConnectionPool } from "./ConnectionPool.js";
 import { Exchange } from "./Exchange.js";
 
 /** The attempt's timer: a plain function, so arming it allocates no closure. */
@@ -21,37 +21,12 @@ function stopExchange(exchange: Exchange, kind: FailureKind): void {
 }
 
 /**
- * undici's `Pool` and its request API, without the rest. The package's index loads everything
- * (fetch, WebSocket, mocks, caches): ~90 ms in every new worker thread, against ~27 ms for the pool
- * plus the API that the index mixes into `Dispatcher.prototype` (medians of 7 worker starts; see
- * docs/decisions.md). A worker's start time is a restart's latency, so these are loaded by path,
- * exactly as the index does it. undici has no `exports` map and the lockfile pins its version; should
- * a future layout differ, the full package is loaded instead.
+ * The dispatcher a worker uses by default: a {@link ConnectionPool} to the client's origin, one request
+ * per connection. undici's own header and body time-outs (300 s) are off: every attempt carries its own
+ * timer, which may be longer, and a stream's stall timer is the judge of a slow body.
  */
-function loadPool(): typeof Pool {
-  const require = createRequire(import.meta.url);
-  try {
-    const PoolByPath: typeof Pool = require("undici/lib/dispatcher/pool.js");
-    const DispatcherByPath: { prototype: object } = require("undici/lib/dispatcher/dispatcher.js");
-    if (typeof (DispatcherByPath.prototype as { request?: unknown }).request !== "function") {
-      Object.assign(DispatcherByPath.prototype, require("undici/lib/api/index.js"));
-    }
-    if (typeof PoolByPath.prototype.request === "function") return PoolByPath;
-  } catch {
-    // A different layout: fall through to the package's own entry.
-  }
-  return (require("undici") as typeof import("undici")).Pool;
-}
-
-const PoolClass = loadPool();
-
-/**
- * The dispatcher a worker uses by default: one pool to the client's origin, one request per connection.
- * undici's own header and body time-outs (300 s) are off: every attempt carries its own timer, which
- * may be longer, and a stream's stall timer is the judge of a slow body.
- */
-export function createPool(baseURL: string, connections: number): Pool {
-  return new PoolClass(new URL(baseURL).origin, {
+export function createPool(baseURL: string, connections: number): ConnectionPool {
+  return new ConnectionPool(new URL(baseURL).origin, {
     connections,
     pipelining: 1,
     headersTimeout: 0,

@@ -3,7 +3,7 @@
  * cache, keyer and undici pool, against the real mock server. No threads: the main thread's part is
  * played by a list of posted messages and explicit `credit` calls.
  */
-import type { Pool } from "undici";
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultAnswer, startMockServer } from "../../../src/mock/index.js";
 import type { MockServer } from "../../../src/mock/types.js";
@@ -12,6 +12,7 @@ import type { ClientSpec, StreamChunk } from "../../../src/types.js";
 import { clientsOf, type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 import { createCacheKeyer } from "../../../workers/cache/CacheKey.js";
 import { ResponseCache } from "../../../workers/cache/ResponseCache.js";
+import type { ConnectionPool } from "../../../workers/http/ConnectionPool.js";
 import { createPool } from "../../../workers/http/Transport.js";
 import { Mailbox } from "../../../workers/Mailbox.js";
 import { providerFor } from "../../../workers/providers/index.js";
@@ -19,7 +20,7 @@ import { Breaker } from "../../../workers/resilience/Breaker.js";
 import { StreamSessions } from "../../../workers/StreamSessions.js";
 
 let server: MockServer;
-const pools: Pool[] = [];
+const pools: ConnectionPool[] = [];
 
 beforeAll(async () => {
   // "long N" asks for an answer of N words (w0 ... wN-1); anything else gets the default answer.
