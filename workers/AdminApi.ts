@@ -7,8 +7,8 @@
  * method throws plain {@link ErrorData} instead, which structured clone carries intact; the main
  * side's `AdminClient` rebuilds it into a `DspexError`.
  */
+import { createRequire } from "node:module";
 import type { MessagePort } from "node:worker_threads";
-import { expose } from "comlink";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
@@ -17,6 +17,13 @@ import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Breaker } from "./resilience/Breaker.js";
+
+/**
+ * comlink ships CommonJS (UMD) as its `main`: imported from ESM, Node would run its CJS export lexer,
+ * a WebAssembly module instantiated once per thread (about 1.3 MiB of every idle worker, see
+ * docs/decisions.md). `require` needs no lexer.
+ */
+const { expose } = createRequire(import.meta.url)("comlink") as typeof import("comlink");
 
 /** The live parts of one worker that the admin API reads and acts on. */
 export interface AdminParts {
