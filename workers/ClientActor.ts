@@ -18,7 +18,9 @@
  * (a shared request only when every caller sharing it is gone).
  *
  * The cache-hit path is the hot one (the proxy-to-worker round trip is the ceiling): one key, one
- * awaited lookup, one message; no per-call closures or timers.
+ * synchronous lookup (an external store's is awaited), one message; no per-call closures or timers.
+ * A miss costs one `Call` (its deadline timer) and, for the caller that starts it, one `Flight`: the
+ * callers waiting on one fetch are a list, answered together when it lands, not promises.
  */
 import type { Dispatcher } from "undici";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
@@ -55,7 +57,7 @@ export interface ClientActorDeps {
   client: ResolvedClientSpec;
   /** Sends a message to the main thread. */
   post: (message: FromWorker) => void;
-  /** Where HTTP goes (by default one undici `Pool` to the client's origin). Closed by `stop`. */
+  /** Where HTTP goes (by default a `ConnectionPool` to the client's origin). Closed by `stop`. */
   dispatcher: Dispatcher;
   provider: Provider;
   breaker: Breaker;

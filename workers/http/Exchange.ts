@@ -5,10 +5,10 @@
  *
  * Why not `Dispatcher.request`: its `RequestHandler` is an `AsyncResource`, wraps the body in a
  * `Readable` stream, parses every response's headers into an object and needs an `AbortSignal` (an
- * `EventTarget`) to be stopped. A cache miss needs none of that; measured side by side, this handler
- * took about N µs of CPU off every miss (docs/decisions.md). The handler uses undici 7's native
- * callbacks (`onConnect` ... `onComplete`), the ones its own `request()` is built on; the newer
- * `onRequestStart` family would be wrapped back into these and parse every header set on the way.
+ * `EventTarget`) to be stopped. A cache miss needs none of that. Together with `Cancellation`, this
+ * handler took a miss from about 110 to 66-68 µs of process CPU (docs/decisions.md). It uses undici
+ * 7's native callbacks (`onConnect` ... `onComplete`), the ones its own `request()` is built on; the
+ * newer `onRequestStart` family would be wrapped back into these and parse every header set on the way.
  */
 import type { Dispatcher } from "undici";
 import type { ResponseHeaders } from "../providers/Provider.js";
@@ -68,10 +68,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else this.#abort = abort;
   }
 
-  /** undici: status and headers arrived. */
+  /** undici: status and headers arrived (a 1xx may come first; the last call is the answer's). */
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     this.#status = status;
-    if (status < 200 || status > 299) this.#rawHeaders = rawHeaders;
+    this.#rawHeaders = status < 200 || status > 299 ? rawHeaders : undefined;
     return true;
   }
 
