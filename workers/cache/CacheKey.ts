@@ -21,7 +21,9 @@ import type { ChatMessage, GenerationParams } from "../../src/types.js";
  * a WebAssembly module that is instantiated once per thread and held: about 1.3 MiB of every idle
  * worker's RSS (docs/decisions.md). `require` needs no lexer.
  */
-const { configure } = createRequire(import.meta.url)("safe-stable-stringify") as typeof import("safe-stable-stringify");
+const { configure } = createRequire(import.meta.url)(
+  "safe-stable-stringify",
+) as typeof import("safe-stable-stringify");
 
 /** Bumped whenever the serialized shape changes, so old entries in a shared store are never read. */
 export const KEY_VERSION = 1;
