@@ -2,6 +2,8 @@
  * The worker's connection pool against the real mock server: bounded connections, reuse, a queue
  * when every connection is busy, and no connection lost to a refused or stopped request.
  */
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockServer } from "../../../src/mock/index.js";
 import type { MockServer } from "../../../src/mock/types.js";
@@ -93,6 +95,33 @@ describe("ConnectionPool", () => {
     expect(stalled.cause).toBe("aborted");
     expect((await next.promise).status).toBe(200);
     await server.waitFor((s) => s.closedEarly === 1);
+  });
+
+  it("a dropped connection fails its request and the pool goes on with one connection", async () => {
+    const p = pool(1);
+    for (let i = 0; i < 3; i++) {
+      server.fault({ kind: "drop" }, { times: 1 });
+      await expect(exchange(p).promise).rejects.toThrow();
+    }
+    // Had a failure kept the only connection from coming back, this would wait forever.
+    expect((await exchange(p).promise).status).toBe(200);
+    expect(p.size).toBe(1);
+  });
+
+  it("a refused connection fails its request without losing the slot", async () => {
+    // A loopback port with nothing listening: take one, then close it.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const { port } = probe.address() as { port: number };
+    probe.close();
+    await once(probe, "close");
+    const p = createPool(`http://127.0.0.1:${port}/v1`, 1);
+    pools.push(p);
+    for (let i = 0; i < 3; i++) {
+      await expect(exchange(p).promise).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    }
+    expect(p.size).toBe(1);
+    expect(p.queued).toBe(0);
   });
 
   it("serves the request API used by streams (request + body)", async () => {
