@@ -31,11 +31,18 @@ import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
 import { Coalescer, Flight } from "./cache/Coalescer.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
+import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
-import { type RetryOutcome, runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+import {
+  type RetryOutcome,
+  type RetryPlan,
+  type RetryRun,
+  runWithRetry,
+  sleep,
+} from "./resilience/RetryPolicy.js";
 
 /** The response cache as the actor uses it (the real one is `ResponseCache`). */
 export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close">;
@@ -109,6 +116,53 @@ const NO_STREAMING: ErrorData = Object.freeze({
   message: "streaming not available",
 }) as ErrorData;
 const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: [], params: {} };
+
+/**
+ * The retry loop's view of one flight. A class, not an object literal: a literal with a getter (the
+ * deadline must be read live, followers push it later) is built through a slow path on every miss;
+ * here the getter lives on the prototype.
+ */
+class FlightRun implements RetryRun {
+  constructor(
+    readonly plan: RetryPlan,
+    private readonly flight: Flight<Call>,
+    readonly clock: () => number,
+    readonly sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>,
+    readonly random: () => number,
+    private readonly breaker: Breaker,
+    private readonly post: (message: FromWorker) => void,
+  ) {}
+
+  /** Read at each decision: followers may have pushed it later since the request started. */
+  get deadline(): number {
+    return this.flight.deadline;
+  }
+
+  get signal(): CancelSignal {
+    return this.flight.signal;
+  }
+
+  breakerOpen(): boolean {
+    return this.breaker.isOpen;
+  }
+
+  /** Counts the retry on the flight's owner (its meta if it times out) and tells the main thread. */
+  onRetry(attempt: number, delayMs: number, failure: AttemptFailure): void {
+    const owner = this.flight.owner;
+    owner.attempts = attempt;
+    owner.upstreamErrors ??= [];
+    owner.upstreamErrors.push(failure.data.code);
+    const event: Extract<FromWorker, { type: "event" }>["event"] = {
+      kind: "retry",
+      id: owner.id,
+      attempt,
+      delayMs,
+      code: failure.data.code,
+    };
+    if (failure.data.status !== undefined) event.status = failure.data.status;
+    this.post({ type: "event", event });
+  }
+}
 
 /** One client's behaviour inside its worker; see the module comment. */
 export class ClientActor {
@@ -353,35 +407,14 @@ export class ClientActor {
     try {
       const transport = this.#transport;
       const breaker = this.#breaker;
-      const owner = flight.owner;
       const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, Number.POSITIVE_INFINITY);
       const retry = this.#client.retry;
-      return await runWithRetry(() => breaker.execute(send), {
-        plan: request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries },
-        // Read at each decision: followers may have pushed it later since the request started.
-        get deadline() {
-          return flight.deadline;
-        },
-        signal,
-        clock: this.#clock,
-        sleep: this.#sleep,
-        random: this.#random,
-        breakerOpen: () => breaker.isOpen,
-        onRetry: (attempt, delayMs, failure) => {
-          owner.attempts = attempt;
-          owner.upstreamErrors ??= [];
-          owner.upstreamErrors.push(failure.data.code);
-          const event: Extract<FromWorker, { type: "event" }>["event"] = {
-            kind: "retry",
-            id: owner.id,
-            attempt,
-            delayMs,
-            code: failure.data.code,
-          };
-          if (failure.data.status !== undefined) event.status = failure.data.status;
-          this.#post({ type: "event", event });
-        },
-      });
+      const plan =
+        request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
+      return await runWithRetry(
+        () => breaker.execute(send),
+        new FlightRun(plan, flight, this.#clock, this.#sleep, this.#random, breaker, this.#post),
+      );
     } finally {
       this.#mailbox.release();
     }
