@@ -43,7 +43,8 @@ export function buildOpenAIRequest(
   if (stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
-  } else {
+  } else if (p.extra !== undefined) {
+    // Only `extra` can have put them there (and `delete` would slow the common body down).
     delete body.stream;
     delete body.stream_options;
   }
