@@ -29,7 +29,7 @@ import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
-import { Coalescer, Flight } from "./cache/Coalescer.js";
+import { Coalescer, type Flight } from "./cache/Coalescer.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
@@ -173,7 +173,9 @@ export class ClientActor {
   readonly #breaker: Breaker;
   readonly #cache: ActorCache | undefined;
   readonly #keyer: CacheKeyer | undefined;
-  readonly #coalescer: Coalescer<Call> | undefined;
+  readonly #coalescer = new Coalescer<Call>();
+  /** False: every miss gets a flight of its own (`ClientActorDeps.coalesce`). */
+  readonly #coalesce: boolean;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
   readonly #clock: () => number;
@@ -193,12 +195,12 @@ export class ClientActor {
     this.#post = deps.post;
     this.#provider = deps.provider;
     this.#clock = deps.clock ?? Date.now;
-    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, this.#clock);
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey);
     this.#breaker = deps.breaker;
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;
     if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
-    this.#coalescer = deps.coalesce === false ? undefined : new Coalescer<Call>();
+    this.#coalesce = deps.coalesce !== false;
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
     this.#sleep = deps.sleep ?? sleep;
@@ -334,10 +336,7 @@ export class ClientActor {
       return;
     }
     call.timer = setTimeout(this.#onDeadline, remaining, call);
-    const flight =
-      key !== undefined && this.#coalescer !== undefined
-        ? this.#coalescer.join(key, call, request.deadline)
-        : new Flight<Call>(undefined, call, request.deadline);
+    const flight = this.#coalescer.join(this.#coalesce ? key : undefined, call, request.deadline);
     call.flight = flight;
     if (flight.owner === call) void this.#fly(flight, request, key);
   }
@@ -357,7 +356,7 @@ export class ClientActor {
       // Only a bug gets here: answer the callers all the same, never hang.
       outcome = failed(toErrorData(error, "ERR_BAD_RESPONSE"));
     }
-    this.#coalescer?.land(flight);
+    this.#coalescer.land(flight);
     const callers = flight.callers;
     let first = true;
     for (const call of callers) {
@@ -407,7 +406,7 @@ export class ClientActor {
     try {
       const transport = this.#transport;
       const breaker = this.#breaker;
-      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs, Number.POSITIVE_INFINITY);
+      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs);
       const retry = this.#client.retry;
       const plan =
         request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
@@ -425,8 +424,7 @@ export class ClientActor {
     const flight = call.flight;
     if (flight === undefined) return;
     call.flight = undefined;
-    if (this.#coalescer !== undefined) this.#coalescer.leave(flight, call);
-    else flight.leave(call);
+    this.#coalescer.leave(flight, call);
   }
 
   /** Arrow property: handed to `setTimeout` without a closure per call. */

@@ -64,9 +64,11 @@ export class Coalescer<C> {
 
   /**
    * Joins the flight in progress for `key` (its deadline extended to `deadline` if later), or starts a
-   * new one owned by `caller`. The caller starts the fetch when `flight.owner === caller`.
+   * new one owned by `caller`. The caller starts the fetch when `flight.owner === caller`. Without a
+   * key (a call that may not share: cache off, mode `skip`) the flight is new and nobody can join it.
    */
-  join(key: string, caller: C, deadline: number): Flight<C> {
+  join(key: string | undefined, caller: C, deadline: number): Flight<C> {
+    if (key === undefined) return new Flight(undefined, caller, deadline);
     const flight = this.#flights.get(key);
     if (flight === undefined) {
       const started = new Flight(key, caller, deadline);

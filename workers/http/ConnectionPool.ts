@@ -148,7 +148,10 @@ export class ConnectionPool extends undici.Dispatcher {
     else this.#send(client, next.options, next.handler);
   }
 
-  /** Waits for the requests in flight, then closes every connection. */
+  /**
+   * Fails the requests still waiting for a connection, lets those in flight finish, then closes every
+   * connection.
+   */
   override close(): Promise<void>;
   override close(callback: () => void): void;
   override close(callback?: () => void): Promise<void> | undefined {

@@ -45,31 +45,22 @@ export class Transport {
     readonly dispatcher: Dispatcher,
     readonly provider: Provider,
     private readonly secret: string | undefined,
-    private readonly clock: () => number = Date.now,
   ) {}
 
   /**
-   * Makes one attempt. It is aborted when `signal` aborts (kind `aborted`), after `attemptTimeoutMs`
-   * (kind `attempt_timeout`) or at `deadline` (kind `deadline`), whichever comes first; aborting tears
-   * the connection down, so upstream sees the close.
+   * Makes one attempt. It is aborted when `signal` aborts (kind `aborted`) or after `attemptTimeoutMs`
+   * (kind `attempt_timeout`), whichever comes first; aborting tears the connection down, so upstream
+   * sees the close. The call's deadline needs no timer here: a caller leaves its flight at its
+   * deadline, and the last one out aborts `signal`.
    */
   async send(
     request: UpstreamRequest,
     signal: CancelSignal | undefined,
     attemptTimeoutMs: number,
-    deadline: number,
   ): Promise<Reply> {
-    const budget = deadline - this.clock();
-    if (budget <= 0) throw this.#stopped("deadline", attemptTimeoutMs);
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
-    const byDeadline = budget < attemptTimeoutMs;
     const exchange = new Exchange();
-    const timer = setTimeout(
-      stopExchange,
-      byDeadline ? budget : attemptTimeoutMs,
-      exchange,
-      byDeadline ? "deadline" : "attempt_timeout",
-    );
+    const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
     signal?.addEventListener("abort", exchange.onCancel);
     try {
       this.#target(request.url);

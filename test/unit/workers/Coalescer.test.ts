@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Coalescer, Flight } from "../../../workers/cache/Coalescer.js";
+import { Coalescer } from "../../../workers/cache/Coalescer.js";
 
 /** A caller, as the actor's `Call` would be: identity is all the coalescer uses. */
 const caller = (name: string) => ({ name });
@@ -82,11 +82,14 @@ describe("Coalescer", () => {
     expect(c.join("k", caller("d"), 100)).toBe(fresh);
   });
 
-  it("a keyless flight (nobody may join) behaves the same on its own", () => {
-    const a = caller("a");
-    const flight = new Flight(undefined, a, 100);
+  it("a keyless flight is never shared nor registered, and cancels when its caller leaves", () => {
+    const c = new Coalescer<{ name: string }>();
+    const [a, b] = [caller("a"), caller("b")];
+    const flight = c.join(undefined, a, 100);
     expect(flight.owner).toBe(a);
-    expect(flight.leave(a)).toBe(true);
+    expect(c.join(undefined, b, 100)).not.toBe(flight);
+    expect(c.size).toBe(0);
+    c.leave(flight, a);
     expect(flight.signal.aborted).toBe(true);
   });
 });
