@@ -9,7 +9,9 @@ import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
+import { KeyLimiter, requestKey } from "./limits.js";
 import { OpenAiWire } from "./openaiWire.js";
+import { Outages, outageStatus } from "./outage.js";
 import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
@@ -18,6 +20,8 @@ import type {
   Fault,
   FaultOptions,
   MockAnswerInput,
+  MockLimits,
+  MockOutage,
   MockProvider,
   MockRateLimit,
   MockRequestLog,
@@ -63,6 +67,8 @@ export class MockLlmServer implements MockServer {
   readonly #openai: OpenAiWire;
   readonly #anthropic = new AnthropicWire();
   readonly #exchanges = new Set<Exchange>();
+  readonly #limits: KeyLimiter;
+  readonly #outages = new Outages();
   readonly #apiKey: string | undefined;
   readonly #chunkSize: number;
   readonly #answer: (input: MockAnswerInput) => string;
@@ -80,6 +86,7 @@ export class MockLlmServer implements MockServer {
     this.#apiKey = options.apiKey === "" ? undefined : options.apiKey;
     this.#log = new RequestLog(nonNegative(options.logLimit, 1000));
     this.#openai = new OpenAiWire(options.rateLimit);
+    this.#limits = new KeyLimiter(options.limits ?? {});
     this.#answer = options.answer ?? ((input) => defaultAnswer(input.messages));
     this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
   }
@@ -128,6 +135,18 @@ export class MockLlmServer implements MockServer {
 
   setRateLimit(rateLimit: Partial<MockRateLimit>): void {
     this.#openai.setRateLimit(rateLimit);
+  }
+
+  setLimits(limits: MockLimits): void {
+    this.#limits.set(limits);
+  }
+
+  outage(outage: MockOutage): void {
+    this.#outages.add(outage, Date.now());
+  }
+
+  clearOutages(): void {
+    this.#outages.clear();
   }
 
   fault(fault: Fault, opts?: FaultOptions): void {
@@ -313,6 +332,13 @@ export class MockLlmServer implements MockServer {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
       return;
     }
+    const now = Date.now();
+    const down = this.#outages.match(exchange.path, parsed.model, now);
+    if (down !== undefined) {
+      const status = outageStatus(down);
+      this.#sendJson(exchange, wire, status, wire.errorBody(status));
+      return;
+    }
     const full = this.#answer({
       provider: wire.provider,
       model: parsed.model,
@@ -330,8 +356,25 @@ export class MockLlmServer implements MockServer {
       promptTokens,
       completionTokens: countWords(text),
     };
-    if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault);
-    else this.#send(exchange, 200, { "content-type": "application/json" }, wire.completion(answer), wire);
+    let limitHeaders: Record<string, string> | undefined;
+    if (this.#limits.active) {
+      const tokens = answer.promptTokens + answer.completionTokens;
+      const verdict = this.#limits.check(requestKey(req.headers), tokens, wire.provider, now);
+      if (!verdict.allowed) {
+        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
+        return;
+      }
+      limitHeaders = verdict.headers;
+    }
+    if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault, limitHeaders);
+    else
+      this.#send(
+        exchange,
+        200,
+        { "content-type": "application/json", ...limitHeaders },
+        wire.completion(answer),
+        wire,
+      );
   }
 
   #requestId(): string {
@@ -353,14 +396,15 @@ export class MockLlmServer implements MockServer {
     wire: WireFormat,
     answer: PlannedAnswer,
     includeUsage: boolean,
-    fault?: Fault,
+    fault: Fault | undefined,
+    limitHeaders: Record<string, string> | undefined,
   ): void {
     const { res } = exchange;
     const frames = wire.stream(answer, splitWords(answer.text, this.#chunkSize), includeUsage);
     const streamFault = fault !== undefined && isStreamFault(fault) ? fault : undefined;
     const cut = cutPoint(streamFault, frames.chunks.length);
     this.#count(200);
-    res.writeHead(200, { ...wire.headers(this.#requestId()), ...SSE_HEADERS });
+    res.writeHead(200, { ...wire.headers(this.#requestId()), ...limitHeaders, ...SSE_HEADERS });
 
     const finish = (): void => {
       switch (streamFault?.kind) {

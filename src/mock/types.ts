@@ -17,6 +17,28 @@ export interface MockRateLimit {
   resetTokens: string;
 }
 
+/**
+ * Limits the server enforces per API key, like a vendor (see `limits.ts`): requests and tokens (prompt +
+ * completion) per `windowMs`, refilling continuously. Answers carry `x-ratelimit-*` (OpenAI) or
+ * `anthropic-ratelimit-*` headers; a request that does not fit gets a 429 with `retry-after`.
+ */
+export interface MockLimits {
+  /** Requests per window. */
+  rpm?: number;
+  /** Tokens per window. */
+  tpm?: number;
+  /** The window, in ms (default 60,000; a benchmark scales a minute down with it). */
+  windowMs?: number;
+}
+
+/** A provider that is down (503) or overloaded (529) for `forMs`, for one model or path, or for all. */
+export interface MockOutage {
+  kind: "down" | "overloaded";
+  forMs: number;
+  model?: string;
+  path?: string;
+}
+
 /** One message reduced to what the answer function looks at: its role and its plain text. */
 export interface MockMessage {
   /** `"system"` for OpenAI system/developer messages and the Anthropic top-level `system` field. */
@@ -50,6 +72,8 @@ export interface MockServerOptions {
   logLimit?: number;
   /** Initial OpenAI `x-ratelimit-*` header values (defaults: generous limits, nearly full). */
   rateLimit?: Partial<MockRateLimit>;
+  /** Per-key rate limits enforced like a vendor's (default: none). */
+  limits?: MockLimits;
   /** Replaces the built-in answer text (`Mock answer <hash> to "<last user text>"`). Must be deterministic. */
   answer?: (input: MockAnswerInput) => string;
 }
@@ -153,6 +177,12 @@ export interface MockServer {
   setChunkDelay(ms: number): void;
   /** Changes the `x-ratelimit-*` header values sent on OpenAI answers. */
   setRateLimit(rateLimit: Partial<MockRateLimit>): void;
+  /** Enforces new per-key limits from now on (every key starts with full buckets); `{}` removes them. */
+  setLimits(limits: MockLimits): void;
+  /** Starts an outage: matching requests get 503 (`down`) or 529 (`overloaded`) for `forMs`. */
+  outage(outage: MockOutage): void;
+  /** Ends every outage now. */
+  clearOutages(): void;
   /** Script faults: the next `times` requests (default Infinity) matching `opts` get `fault`. */
   fault(fault: Fault, opts?: FaultOptions): void;
   /** Removes every scripted fault. */
