@@ -251,6 +251,8 @@ export class ClientChild implements Child {
       provider: spec.provider,
       model: spec.model,
       stats: structuredClone(this.proxy.stats),
+      limiter: structuredClone(this.proxy.traffic.limiter) ?? { source: "none", waiting: 0 },
+      traffic: this.proxy.traffic.snapshot(),
     };
   }
 }

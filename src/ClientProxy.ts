@@ -11,7 +11,9 @@ import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { redact } from "./redact.js";
-import type { BreakerState, ChatMessage, ClientStats, Reply } from "./types.js";
+import { ClientTraffic } from "./traffic/ClientTraffic.js";
+import type { PriceBook } from "./traffic/PriceBook.js";
+import type { BreakerState, ChatMessage, ClientStats, Reply, Usage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 /** How the proxy reaches the current worker. */
@@ -67,12 +69,17 @@ export class ClientProxy {
     upstreamErrors: {},
     redelivered: 0,
   };
+  /** Rate limiter, tokens, cost and budget, mirrored from the worker (see src/traffic/). */
+  readonly traffic: ClientTraffic;
+  /** Called for every upstream answer's usage when someone listens to `usage` events; set by the system. */
+  onUsage: ((usage: Usage, cost: number | undefined) => void) | undefined = undefined;
   /** Called for worker events (breaker, retry); set by the system. */
   onWorkerEvent: (message: Extract<FromWorker, { type: "event" }>) => void = () => {};
 
-  constructor(spec: ResolvedClientSpec) {
+  constructor(spec: ResolvedClientSpec, prices?: PriceBook) {
     this.name = spec.name;
     this.#spec = spec;
+    this.traffic = new ClientTraffic(spec.name, spec, prices);
     this.#breaker = spec.breaker === false ? "disabled" : "closed";
   }
 
@@ -94,7 +101,7 @@ export class ClientProxy {
   /** Sends a call; resolves with the reply. `messages` and `options` were validated by the caller. */
   call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      const refused = this.#refusal();
+      const refused = this.#refusal() ?? this.#overBudget(messages, options);
       if (refused !== undefined) {
         reject(refused);
         return;
@@ -132,6 +139,14 @@ export class ClientProxy {
       );
     }
     return undefined;
+  }
+
+  /** A budget refusal (counted), or `undefined` (no budget, or the call fits). */
+  #overBudget(messages: ChatMessage[], options: SplitOptions): DspexError | undefined {
+    if (this.#spec.budget === undefined) return undefined;
+    const refused = this.traffic.budgetRefusal(messages, options.params);
+    if (refused !== undefined) this.#countError("ERR_BUDGET_EXCEEDED");
+    return refused;
   }
 
   /** Throws the refusal error if a new call may not proceed (for streams, which are not promises). */
@@ -227,6 +242,8 @@ export class ClientProxy {
           this.breakerSnapshot = message.event.snapshot;
         } else if (message.event.kind === "retry") {
           this.stats.retries++;
+        } else if (message.event.kind === "cooldown") {
+          this.traffic.onCooldown(message.event.until);
         }
         this.onWorkerEvent(message);
         return;
@@ -255,6 +272,11 @@ export class ClientProxy {
       else stats.cacheMisses++;
     }
     if (meta.cacheEntries !== undefined) stats.cacheEntries = meta.cacheEntries;
+    if (meta.limiter !== undefined) this.traffic.onMeta(meta);
+    if (message.type === "reply") {
+      const usage = this.traffic.onReply(message.reply);
+      if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
+    }
     const upstream = meta.upstreamErrors;
     if (upstream !== undefined)
       for (const code of upstream) stats.upstreamErrors[code] = (stats.upstreamErrors[code] ?? 0) + 1;

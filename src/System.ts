@@ -22,6 +22,8 @@ import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
+import { countTokens, noTokens } from "./traffic/cost.js";
+import { PriceBook } from "./traffic/PriceBook.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
@@ -45,8 +47,9 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
   const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm);
-  await system.start();
+  const prices = new PriceBook();
+  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm, prices);
+  await Promise.all([system.start(), prices.ready]);
   return system;
 }
 
@@ -62,16 +65,33 @@ export class System {
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+  constructor(
+    spec: ResolvedSupervisorSpec,
+    spawner: WorkerSpawner,
+    warm?: WarmSpawner,
+    prices: PriceBook = new PriceBook(false),
+  ) {
     this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
     const factory = (child: ResolvedChildSpec): Child => {
       if (child.type === "supervisor") return new Supervisor(child, { factory, emit });
-      const proxy = new ClientProxy(child);
+      const proxy = new ClientProxy(child, prices);
+      proxy.onUsage = (usage, cost) => {
+        if (!this.#events.has("usage")) return;
+        const tokens = noTokens();
+        countTokens(tokens, usage);
+        emit(
+          cost === undefined
+            ? { type: "usage", client: child.name, tokens }
+            : { type: "usage", client: child.name, tokens, cost },
+        );
+      };
       proxy.onWorkerEvent = ({ event }) => {
         if (event.kind === "breaker") {
           emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
+        } else if (event.kind === "cooldown") {
+          emit({ type: "cooldown", client: child.name, until: event.until });
         } else {
           const { kind: _, id: __, ...rest } = event;
           emit({ type: "retry", client: child.name, ...rest });

@@ -22,6 +22,7 @@ export const ErrorCodes = [
   "ERR_BAD_RESPONSE",
   "ERR_SYSTEM_STOPPED",
   "ERR_START_FAILED",
+  "ERR_BUDGET_EXCEEDED",
 ] as const;
 
 /** One of {@link ErrorCodes}. */
@@ -60,6 +61,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   ERR_BAD_RESPONSE: "upstream answered something that is not the API's format",
   ERR_SYSTEM_STOPPED: "the system is stopping or stopped",
   ERR_START_FAILED: "a child could not start",
+  ERR_BUDGET_EXCEEDED: "the budget would be exceeded; nothing was sent",
 };
 
 /** The base of every error dspex throws or rejects with. */
@@ -78,6 +80,8 @@ export class DspexError extends Error {
   readonly field?: string;
   /** The client the error concerns. */
   readonly client?: string;
+  /** Through a router: the members tried, in order, with each one's error code. */
+  attempts?: { client: string; code?: string }[];
 
   constructor(data: Omit<ErrorData, "message"> & { message?: string }, options?: { cause?: unknown }) {
     super(data.message ?? defaultMessages[data.code], options);
@@ -128,6 +132,8 @@ export class BadResponseError extends DspexError {}
 export class SystemStoppedError extends DspexError {}
 /** `ERR_START_FAILED`: `createSystem` could not start a child (everything started was stopped). */
 export class StartFailedError extends DspexError {}
+/** A client's or router's `budget` would be exceeded by the call: nothing was sent. */
+export class BudgetExceededError extends DspexError {}
 
 const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_UNKNOWN_CLIENT: UnknownClientError,
@@ -144,6 +150,7 @@ const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_BAD_RESPONSE: BadResponseError,
   ERR_SYSTEM_STOPPED: SystemStoppedError,
   ERR_START_FAILED: StartFailedError,
+  ERR_BUDGET_EXCEEDED: BudgetExceededError,
 };
 
 /** Builds the error class for `code` (the `code -> class` table). */

@@ -7,7 +7,7 @@
 import type { Disposable } from "../supervisor/Child.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import type { ErrorCode } from "./errors.js";
-import type { BreakerState } from "./types.js";
+import type { BreakerState, TokenCounts } from "./types.js";
 
 /** A client's circuit breaker changed state. */
 export interface BreakerEvent {
@@ -27,6 +27,37 @@ export interface RetryEvent {
   status?: number;
 }
 
+// --- traffic (issue 12) ---
+
+/** A 429 with a retry hint put a client's rate gate in a cooldown: nothing is sent before `until`. */
+export interface CooldownEvent {
+  type: "cooldown";
+  client: string;
+  /** Epoch ms. */
+  until: number;
+}
+
+/** A router moved a call from one member to the next. */
+export interface FallbackEvent {
+  type: "fallback";
+  router: string;
+  /** The member that failed (or was skipped without a try: `code` says why). */
+  from: string;
+  to: string;
+  code: ErrorCode;
+}
+
+/** A client's upstream answer used tokens (cache hits use none and emit nothing). */
+export interface UsageEvent {
+  type: "usage";
+  client: string;
+  tokens: TokenCounts;
+  /** US dollars, when the model's price is known. */
+  cost?: number;
+}
+
+// --- end traffic ---
+
 /** The root supervisor gave up: every pending and later call rejects with `ERR_CLIENT_UNAVAILABLE`. */
 export interface SystemFailedEvent {
   type: "system_failed";
@@ -34,7 +65,14 @@ export interface SystemFailedEvent {
 }
 
 /** Every event the system emits, discriminated on `type`. */
-export type SystemEvent = SupervisorEvent | BreakerEvent | RetryEvent | SystemFailedEvent;
+export type SystemEvent =
+  | SupervisorEvent
+  | BreakerEvent
+  | RetryEvent
+  | SystemFailedEvent
+  | CooldownEvent
+  | FallbackEvent
+  | UsageEvent;
 
 /** The event names. */
 export type SystemEventType = SystemEvent["type"];
@@ -60,6 +98,11 @@ export class SystemEvents {
     const l = listener as Listener;
     set.add(l);
     return { dispose: () => void set.delete(l) };
+  }
+
+  /** True when someone listens to `type` (or to everything): lets a hot path skip building an event. */
+  has(type: SystemEventType): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0 || (this.#listeners.get("*")?.size ?? 0) > 0;
   }
 
   /** Delivers `event` to its listeners and to `"*"` listeners. */

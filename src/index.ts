@@ -8,6 +8,7 @@ export type { SupervisorEvent } from "../supervisor/events.js";
 export {
   AbortedError,
   BadResponseError,
+  BudgetExceededError,
   CircuitOpenError,
   ClientUnavailableError,
   DspexError,

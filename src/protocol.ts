@@ -16,6 +16,7 @@ import type {
   ChatMessage,
   FinishReason,
   GenerationParams,
+  LimiterSnapshot,
   Reply,
   StreamChunk,
 } from "./types.js";
@@ -90,6 +91,8 @@ export interface CallMeta {
   upstreamErrors?: ErrorCode[];
   /** Entries in the cache after this call. */
   cacheEntries?: number;
+  /** The client's rate limiter after this call, when it limits anything (the proxy mirrors it). */
+  limiter?: LimiterSnapshot;
 }
 
 /** A reply as it crosses: the public {@link Reply}. */
@@ -98,7 +101,9 @@ export type WireReply = Reply;
 /** Events a worker reports on its own (not answers to a call). */
 export type WorkerEvent =
   | { kind: "breaker"; state: BreakerState; previous: BreakerState; snapshot: unknown }
-  | { kind: "retry"; id: number; attempt: number; delayMs: number; code: ErrorCode; status?: number };
+  | { kind: "retry"; id: number; attempt: number; delayMs: number; code: ErrorCode; status?: number }
+  /** A 429 with a retry hint closed the client's rate gate until `until` (epoch ms). */
+  | { kind: "cooldown"; until: number };
 
 /** Worker -> main thread. */
 export type FromWorker =

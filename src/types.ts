@@ -85,6 +85,31 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** One vendor rate-limit window as its headers described it (see docs/client.md, "Rate limits"). */
+export interface RateLimitWindow {
+  limit?: number;
+  remaining?: number;
+  /** Milliseconds from the answer's arrival until the window is full again. */
+  resetMs?: number;
+}
+
+/**
+ * The vendor's rate-limit headers of one answer, parsed: OpenAI `x-ratelimit-*` (requests, tokens),
+ * Anthropic `anthropic-ratelimit-*` (requests, tokens, input tokens, output tokens).
+ */
+export interface RateLimitHeaders {
+  requests?: RateLimitWindow;
+  tokens?: RateLimitWindow;
+  inputTokens?: RateLimitWindow;
+  outputTokens?: RateLimitWindow;
+}
+
+/** One member a router tried, and how that try ended (`undefined` code: it answered). */
+export interface RouteAttempt {
+  client: string;
+  code?: string;
+}
+
 /** What `call` resolves with. */
 export interface Reply {
   /** The answer's text. */
@@ -97,6 +122,18 @@ export interface Reply {
   model: string;
   /** Tool calls, when the model asked for any. */
   toolCalls?: ToolCall[];
+  // --- traffic (issue 12) ---
+  /** The vendor's request id (`x-request-id` / `request-id`), when it sent one. */
+  requestId?: string;
+  /** The vendor's rate-limit headers of the answer, parsed; on a cache hit, those of the fetch that filled it. */
+  rateLimit?: RateLimitHeaders;
+  /** The name of the client that answered (a router's member, or the client itself). */
+  client?: string;
+  /** US dollars, when the model's price is known (0 for a cache hit: nothing was spent). */
+  cost?: number;
+  /** Through a router: the members tried in order, the last one the one that answered. */
+  attempts?: RouteAttempt[];
+  // --- end traffic ---
 }
 
 /** One piece of a streamed answer. The last chunk carries `finishReason` and `usage`. */
@@ -177,6 +214,72 @@ export interface StreamSettings {
   highWaterMark?: number;
 }
 
+/** Tokens by kind, summed over a client's upstream answers. */
+export interface TokenCounts {
+  /** Every prompt token processed (cached ones included). */
+  input: number;
+  /** Prompt tokens read from the vendor's prompt cache. */
+  cachedInput: number;
+  /** Prompt tokens written to it. */
+  cacheWrite: number;
+  output: number;
+  /** Output tokens spent on reasoning. */
+  reasoning: number;
+}
+
+/** Prices of a model in US dollars per million tokens (a client's `pricing` overrides the catalog's). */
+export interface ModelPricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Prompt tokens read from the vendor's cache (default: the input price). */
+  cachedInputPerMTok?: number;
+  /** Prompt tokens written to it (default: the input price). */
+  cacheWritePerMTok?: number;
+}
+
+/** A spending limit: at most `usd` US dollars in any `perMs` milliseconds (a sliding window). */
+export interface BudgetSettings {
+  usd: number;
+  perMs: number;
+}
+
+/** What a client or router has used, as `inspect()` shows it. */
+export interface TrafficSnapshot {
+  tokens: TokenCounts;
+  /** US dollars spent in all (answers whose price was known). */
+  cost: number;
+  /** With a `budget`: dollars spent in the current window, and left in it. */
+  budget?: { usd: number; perMs: number; spent: number; left: number };
+}
+
+/** Rate limits of a client (`limits`): calls wait in the mailbox rather than meet a 429. */
+export interface ClientLimits {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens (prompt + completion) per minute. */
+  tpm?: number;
+}
+
+/** A client's rate limiter as `inspect()` shows it (see docs/client.md, "Rate limits"). */
+export interface LimiterSnapshot {
+  /** `configured` (`limits`), `learned` (from the vendor's headers), or `none` (nothing known yet). */
+  source: "configured" | "learned" | "none";
+  /** The request rate it paces to, per minute. */
+  rpm?: number;
+  /** The token rate it paces to, per minute. */
+  tpm?: number;
+  /** Requests that may go now (the budget left). */
+  requestsLeft?: number;
+  requestsCapacity?: number;
+  /** Tokens that may go now. */
+  tokensLeft?: number;
+  tokensCapacity?: number;
+  /** Calls waiting for the limit (in the worker's gate). */
+  waiting: number;
+  /** Epoch ms: after a 429 with a retry hint, nothing is sent before this (then one probe goes first). */
+  cooldownUntil?: number;
+}
+
 /** A client: one LLM endpoint served by one worker thread. */
 export interface ClientSpec {
   type?: "client";
@@ -210,6 +313,12 @@ export interface ClientSpec {
   stream?: StreamSettings;
   /** Anthropic only: `max_tokens` when the call does not set `maxTokens` (default 4,096). */
   defaultMaxTokens?: number;
+  /** Rate limits: requests and tokens per minute (default: none, learned from the vendor's headers). */
+  limits?: ClientLimits;
+  /** Prices for `reply.cost`, overriding the catalog's (`@pydantic/genai-prices`). */
+  pricing?: ModelPricing;
+  /** A spending limit: a call that would exceed it rejects with `ERR_BUDGET_EXCEEDED`, nothing sent. */
+  budget?: BudgetSettings;
   /** Passed to the worker thread (`maxOldGenerationSizeMb`, ...). */
   resourceLimits?: {
     maxOldGenerationSizeMb?: number;
@@ -233,8 +342,35 @@ export interface SupervisorSpec {
   children: ChildSpec[];
 }
 
+/** How a router picks among its members (see docs/routing.md). */
+export type RouterStrategy =
+  | "fallback"
+  | "round_robin"
+  | "weighted"
+  | "least_busy"
+  | "lowest_latency"
+  | "most_headroom";
+
+/**
+ * A router: one name over several clients (or routers), addressed by `call` / `stream` like a client.
+ * It runs on the main thread, holds no thread of its own, and is never restarted.
+ */
+export interface RouterSpec {
+  type: "router";
+  name: string;
+  strategy?: RouterStrategy;
+  /** Clients or routers, by name; for `fallback`, in the order tried. */
+  members: string[];
+  /** `weighted` only: one weight per member (default 1 each). */
+  weights?: number[];
+  /** Members tried (in order) when a member answers "context length exceeded". */
+  contextFallbacks?: string[];
+  /** A spending limit for the calls routed here. */
+  budget?: BudgetSettings;
+}
+
 /** A child of a supervisor. */
-export type ChildSpec = ClientSpec | SupervisorSpec;
+export type ChildSpec = ClientSpec | SupervisorSpec | RouterSpec;
 
 /** The root of a system: a supervisor without a `type`. */
 export interface SystemSpec {
@@ -277,11 +413,11 @@ export interface ClientStats {
 /** A node of `inspect()`'s snapshot. */
 export interface NodeSnapshot {
   name: string;
-  type: "supervisor" | "client";
+  type: "supervisor" | "client" | "router";
   status: NodeStatus;
   restarts: number;
-  /** Supervisors only. */
-  strategy?: Strategy;
+  /** Supervisors: their restart strategy; routers: their routing strategy. */
+  strategy?: Strategy | RouterStrategy;
   /** Supervisors only. */
   children?: NodeSnapshot[];
   /** Clients only: the worker's thread id (`-1` while none runs). */
@@ -294,4 +430,24 @@ export interface NodeSnapshot {
   model?: string;
   /** Clients only. */
   stats?: ClientStats;
+  /** Clients only: the rate limiter as the worker last reported it. */
+  limiter?: LimiterSnapshot;
+  /** Clients and routers: tokens by kind, cost, budget. */
+  traffic?: TrafficSnapshot;
+  /** Routers only: the members, in order. */
+  members?: string[];
+  /** Routers only: calls routed, fallbacks made, and how routed calls ended. */
+  routing?: RouterStats;
+}
+
+/** A router's counters, as `inspect()` shows them. */
+export interface RouterStats {
+  calls: number;
+  ok: number;
+  /** Moves from one member to the next. */
+  fallbacks: number;
+  /** Calls that failed after every member tried, by code. */
+  errors: Partial<Record<string, number>>;
+  /** Answers by member. */
+  answeredBy: Partial<Record<string, number>>;
 }

@@ -18,9 +18,12 @@
 import { invalidArgument } from "../src/errors.js";
 import type {
   BreakerSettings,
+  BudgetSettings,
   CacheSettings,
+  ClientLimits,
   ClientSpec,
   Json,
+  ModelPricing,
   ProviderName,
   RestartType,
   RetrySettings,
@@ -87,6 +90,10 @@ export interface ResolvedClientSpec {
   stream: Required<StreamSettings>;
   defaultMaxTokens: number;
   resourceLimits: ClientSpec["resourceLimits"];
+  /** Configured rate limits; `undefined`: learned from the vendor's headers. */
+  limits: ClientLimits | undefined;
+  pricing: ModelPricing | undefined;
+  budget: BudgetSettings | undefined;
 }
 
 /** A supervisor spec with every default filled in. */
@@ -190,7 +197,48 @@ function resolveClient(spec: ClientSpec, path: string, names: Set<string>): Reso
       10_000_000,
     ),
     resourceLimits: resolveLimits(spec.resourceLimits, `${path}.resourceLimits`),
+    limits: resolveRateLimits(spec.limits, `${path}.limits`),
+    pricing: resolvePricing(spec.pricing, `${path}.pricing`),
+    budget: resolveBudget(spec.budget, `${path}.budget`),
   };
+}
+
+/** `pricing`: per-million prices, input and output required. */
+export function resolvePricing(pricing: ModelPricing | undefined, path: string): ModelPricing | undefined {
+  if (pricing === undefined) return undefined;
+  const p = objectOr(pricing, path);
+  if (p.inputPerMTok === undefined) throw invalidArgument(`${path}.inputPerMTok`, "is required");
+  if (p.outputPerMTok === undefined) throw invalidArgument(`${path}.outputPerMTok`, "is required");
+  const out: ModelPricing = {
+    inputPerMTok: num(p.inputPerMTok, 0, `${path}.inputPerMTok`, 0, 1e6),
+    outputPerMTok: num(p.outputPerMTok, 0, `${path}.outputPerMTok`, 0, 1e6),
+  };
+  if (p.cachedInputPerMTok !== undefined)
+    out.cachedInputPerMTok = num(p.cachedInputPerMTok, 0, `${path}.cachedInputPerMTok`, 0, 1e6);
+  if (p.cacheWritePerMTok !== undefined)
+    out.cacheWritePerMTok = num(p.cacheWritePerMTok, 0, `${path}.cacheWritePerMTok`, 0, 1e6);
+  return out;
+}
+
+/** `budget: { usd, perMs }`, both required. */
+export function resolveBudget(budget: BudgetSettings | undefined, path: string): BudgetSettings | undefined {
+  if (budget === undefined) return undefined;
+  const b = objectOr(budget, path);
+  if (b.usd === undefined) throw invalidArgument(`${path}.usd`, "is required");
+  if (b.perMs === undefined) throw invalidArgument(`${path}.perMs`, "is required");
+  return {
+    usd: num(b.usd, 0, `${path}.usd`, 0, 1e9),
+    perMs: int(b.perMs, 0, `${path}.perMs`, 1, 366 * 86_400_000),
+  };
+}
+
+function resolveRateLimits(limits: ClientLimits | undefined, path: string): ClientLimits | undefined {
+  if (limits === undefined) return undefined;
+  const l = objectOr(limits, path);
+  const out: ClientLimits = {};
+  if (l.rpm !== undefined) out.rpm = num(l.rpm, 0, `${path}.rpm`, 0.001, 1e9);
+  if (l.tpm !== undefined) out.tpm = num(l.tpm, 0, `${path}.tpm`, 1, 1e12);
+  return out;
 }
 
 function resolveCache(cache: CacheSettings | false | undefined, path: string): ResolvedClientSpec["cache"] {

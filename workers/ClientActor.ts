@@ -43,6 +43,9 @@ import {
   runWithRetry,
   sleep,
 } from "./resilience/RetryPolicy.js";
+import { passGate, settleReply } from "./traffic/passGate.js";
+import { gateRefusal, RateGate } from "./traffic/RateGate.js";
+import { TokenEstimator } from "./traffic/TokenEstimate.js";
 
 /** The response cache as the actor uses it (the real one is `ResponseCache`). */
 export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close">;
@@ -83,6 +86,10 @@ export interface ClientActorDeps {
   sleep?: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   /** Jitter source. Default `Math.random`. */
   random?: () => number;
+  /** Default: `new RateGate(client.limits, clock)` (learns from the vendor's headers). */
+  gate?: RateGate;
+  /** Default: a new one. Shared with streams. */
+  estimator?: TokenEstimator;
 }
 
 /** A miss in progress, owned by one caller. */
@@ -181,6 +188,8 @@ export class ClientActor {
   readonly #clock: () => number;
   readonly #sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   readonly #random: () => number;
+  readonly #gate: RateGate;
+  readonly #estimator: TokenEstimator;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
   /** Reused for every key: keying is synchronous, so one object serves all calls. */
@@ -205,6 +214,14 @@ export class ClientActor {
     this.#streams = deps.streams;
     this.#sleep = deps.sleep ?? sleep;
     this.#random = deps.random ?? Math.random;
+    const gate = deps.gate ?? new RateGate(client.limits, this.#clock);
+    this.#gate = gate;
+    this.#estimator = deps.estimator ?? new TokenEstimator();
+    gate.onCooldown = (until) => this.#post({ type: "event", event: { kind: "cooldown", until } });
+    // A 2xx answer's headers are read with its reply (passGate); the others' here.
+    this.#transport.observe = (status, info) => {
+      if (status >= 300 && info?.rateLimit !== undefined) gate.learn(info.rateLimit);
+    };
     this.#keyInput = {
       provider: client.provider,
       baseURL: client.baseURL,
@@ -216,6 +233,16 @@ export class ClientActor {
   /** Calls not yet answered (cancelled ones excluded). */
   get inFlight(): number {
     return this.#calls.size;
+  }
+
+  /** The rate gate (for inspection and for the streaming module, which shares it). */
+  get gate(): RateGate {
+    return this.#gate;
+  }
+
+  /** The token estimator (shared with the streaming module). */
+  get estimator(): TokenEstimator {
+    return this.#estimator;
   }
 
   /** The mailbox (for inspection and for the streaming module, which shares its slots). */
@@ -367,6 +394,7 @@ export class ClientActor {
       const meta: CallMeta = { attempts: owner ? outcome.attempts : 0 };
       if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
       if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
+      if (owner && this.#gate.limited) meta.limiter = this.#gate.snapshot();
       // Every caller after the first gets its own copy: replies batched into one message would
       // otherwise arrive as one shared object on the main side, and one caller's mutation would show
       // in another's reply.
@@ -398,6 +426,14 @@ export class ClientActor {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }
     const signal = flight.signal;
+    const gate = this.#gate;
+    const estimator = this.#estimator;
+    if (gate.limited) {
+      // Refused now rather than after a wait in the mailbox that could not end before the deadline.
+      const tokens = gate.countsTokens ? estimator.estimate(request) : 0;
+      const wait = gate.expectedWaitMs(this.#mailbox.queued, tokens);
+      if (this.#clock() + wait > flight.deadline) return failed(gateRefusal(wait).data);
+    }
     try {
       await this.#mailbox.acquire(signal);
     } catch (error) {
@@ -406,7 +442,14 @@ export class ClientActor {
     try {
       const transport = this.#transport;
       const breaker = this.#breaker;
-      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs);
+      const attempt = () => transport.send(upstream, signal, request.attemptTimeoutMs);
+      const send = (): Promise<Reply> => {
+        const tokens = gate.countsTokens ? estimator.estimate(request) : 0;
+        return passGate(gate, tokens, flight.deadline, signal, attempt, (reply) => {
+          estimator.learn(request, reply.usage);
+          return settleReply(gate, reply, tokens);
+        });
+      };
       const retry = this.#client.retry;
       const plan =
         request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
@@ -495,6 +538,7 @@ export class ClientActor {
       }
     }
     abandoned += await streamsStopped.catch(() => 0);
+    this.#gate.close();
     await this.#transport.dispatcher.destroy().catch(() => undefined);
     await this.#cache?.close().catch(() => undefined);
     this.#stopped = true;

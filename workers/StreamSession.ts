@@ -35,6 +35,9 @@ import type { Breaker } from "./resilience/Breaker.js";
 import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
 import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
 import type { UpstreamStream } from "./stream/UpstreamStream.js";
+import { passGate } from "./traffic/passGate.js";
+import type { RateGate } from "./traffic/RateGate.js";
+import type { TokenEstimator } from "./traffic/TokenEstimate.js";
 
 /** Why a session tore its upstream request down (one instance: an Error's stack is costly to capture). */
 const STOPPED = new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was stopped" });
@@ -49,6 +52,9 @@ export interface StreamDeps {
   readonly dispatcher: Dispatcher;
   readonly mailbox: Mailbox;
   readonly breaker: Breaker;
+  /** The client's rate gate and token estimator, shared with calls (absent in some unit tests). */
+  readonly gate?: RateGate;
+  readonly estimator?: TokenEstimator;
   /** The client's cache, `undefined` when it has none. */
   readonly cache: StreamCache | undefined;
   /** The cache key of a request: the very function calls use, so a stream and a call share entries. */
@@ -156,18 +162,24 @@ export class StreamSession {
     try {
       const outcome = await runWithRetry(
         () =>
-          deps.breaker.execute(() =>
-            openStreamAttempt({
-              dispatcher: deps.dispatcher,
-              provider: deps.provider,
-              request: upstreamRequest,
-              secret: deps.client.apiKey,
-              attemptTimeoutMs: request.attemptTimeoutMs,
-              deadline: request.deadline,
-              clock: this.#clock,
-              signal: this.#signal(),
-            }),
-          ),
+          deps.breaker.execute(() => {
+            const attempt = () =>
+              openStreamAttempt({
+                dispatcher: deps.dispatcher,
+                provider: deps.provider,
+                request: upstreamRequest,
+                secret: deps.client.apiKey,
+                attemptTimeoutMs: request.attemptTimeoutMs,
+                deadline: request.deadline,
+                clock: this.#clock,
+                signal: this.#signal(),
+              });
+            const gate = deps.gate;
+            if (gate === undefined) return attempt();
+            // A stream's usage comes at its end: the gate keeps the estimate.
+            const tokens = gate.countsTokens ? (deps.estimator?.estimate(request) ?? 0) : 0;
+            return passGate(gate, tokens, request.deadline, this.#signal(), attempt, () => undefined);
+          }),
         {
           plan: { ...deps.client.retry, maxRetries: request.maxRetries },
           deadline: request.deadline,

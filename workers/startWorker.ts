@@ -19,6 +19,8 @@ import { LazyStreams } from "./LazyStreams.js";
 import { Mailbox } from "./Mailbox.js";
 import { providerFor } from "./providers/index.js";
 import { Breaker } from "./resilience/Breaker.js";
+import { RateGate } from "./traffic/RateGate.js";
+import { TokenEstimator } from "./traffic/TokenEstimate.js";
 
 /**
  * Starts the client described by `init` on `port` (default: this thread's `parentPort`) and resolves
@@ -44,6 +46,8 @@ export async function startWorker(
   const dispatcher = createPool(client.baseURL, client.maxConcurrency);
   const provider = providerFor(client.provider);
   const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
+  const gate = new RateGate(client.limits);
+  const estimator = new TokenEstimator();
   // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts);
   // their code loads on the first stream (see LazyStreams.ts).
   const streams = new LazyStreams({
@@ -52,6 +56,8 @@ export async function startWorker(
     dispatcher,
     mailbox,
     breaker,
+    gate,
+    estimator,
     cache,
     cacheKey: (request) =>
       keyer({
@@ -73,6 +79,8 @@ export async function startWorker(
     keyer,
     mailbox,
     streams,
+    gate,
+    estimator,
   });
   const handle = (message: ToWorker) => actor.handle(message);
   port.on("message", (message: ToWorker) => unbatch(message, handle));

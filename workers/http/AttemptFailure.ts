@@ -22,7 +22,9 @@ export type FailureKind =
   /** The request could not be built or sent as given (a bad header value, ...). */
   | "invalid"
   /** The breaker is open: nothing was sent. */
-  | "circuit_open";
+  | "circuit_open"
+  /** The rate gate refused: waiting for the client's rate limit would pass the deadline; nothing was sent. */
+  | "gated";
 
 /** A failed attempt: see the module comment. */
 export class AttemptFailure extends Error {

@@ -19,6 +19,8 @@ export interface RawResponse {
   status: number;
   /** Only for a status outside 2xx. */
   headers: ResponseHeaders | undefined;
+  /** undici's raw `[name, value, ...]` headers (read lazily: a 2xx only scans them for rate limits). */
+  rawHeaders: Buffer[] | undefined;
   text: string;
 }
 
@@ -71,7 +73,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** undici: status and headers arrived (a 1xx may come first; the last call is the answer's). */
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     this.#status = status;
-    this.#rawHeaders = status < 200 || status > 299 ? rawHeaders : undefined;
+    this.#rawHeaders = rawHeaders;
     return true;
   }
 
@@ -87,9 +89,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#settled = true;
     this.#abort = undefined;
     const raw = this.#rawHeaders;
+    const status = this.#status;
     this.#resolve({
-      status: this.#status,
-      headers: raw === undefined ? undefined : headersFrom(raw),
+      status,
+      headers: raw === undefined || (status >= 200 && status <= 299) ? undefined : headersFrom(raw),
+      rawHeaders: raw,
       text: decode(this.#chunks),
     });
   }

@@ -11,9 +11,13 @@ import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
+import { readHeaderObject, readRawHeaders, type UpstreamHeaderInfo } from "../traffic/rateLimitHeaders.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
 import { Exchange } from "./Exchange.js";
+
+/** Told about every answer's status and what its headers said (the rate gate learns from it). */
+export type HeaderObserver = (status: number, info: UpstreamHeaderInfo | undefined) => void;
 
 /** The attempt's timer: a plain function, so arming it allocates no closure. */
 function stopExchange(exchange: Exchange, kind: FailureKind): void {
@@ -36,6 +40,8 @@ export function createPool(baseURL: string, connections: number): ConnectionPool
 
 /** Sends attempts for one client; see the module comment. */
 export class Transport {
+  /** Set by the actor when it keeps a rate gate. */
+  observe: HeaderObserver | undefined = undefined;
   // Every request of a client goes to the same URL: parse it once.
   #url = "";
   #origin = "";
@@ -75,7 +81,20 @@ export class Transport {
         exchange,
       );
       const response = await exchange.promise;
-      return this.#answer(response.status, response.headers, response.text);
+      const raw = response.rawHeaders;
+      const info =
+        raw === undefined
+          ? undefined
+          : response.headers !== undefined
+            ? readHeaderObject(response.headers, Date.now())
+            : readRawHeaders(raw, Date.now());
+      this.observe?.(response.status, info);
+      const reply = this.#answer(response.status, response.headers, response.text);
+      if (info !== undefined) {
+        if (info.requestId !== undefined) reply.requestId = info.requestId;
+        if (info.rateLimit !== undefined) reply.rateLimit = info.rateLimit;
+      }
+      return reply;
     } catch (error) {
       if (exchange.cause !== undefined) throw this.#stopped(exchange.cause, attemptTimeoutMs);
       if (error instanceof AttemptFailure) throw error;

@@ -111,6 +111,8 @@ export async function runWithRetry<T>(attempt: () => Promise<T>, run: RetryRun):
       if (failure.kind === "circuit_open") {
         return { ok: false, error: (last ?? failure).data, attempts, upstreamErrors };
       }
+      // The rate gate refused (its wait would pass the deadline): nothing was sent, nothing to retry.
+      if (failure.kind === "gated") return { ok: false, error: failure.data, attempts, upstreamErrors };
       attempts++;
       if (failure.kind !== "aborted") {
         upstreamErrors ??= [];

@@ -1,0 +1,343 @@
+/**
+ * The rate gate: a client's view of its vendor's limits, and the door each upstream attempt passes.
+ *
+ * - Buckets: requests and tokens, each a continuously refilling {@link TokenBucket}. Configured ones
+ *   (`limits: { rpm, tpm }`) exist from the start; otherwise a bucket appears the first time a vendor's
+ *   headers describe it (`x-ratelimit-*`, `anthropic-ratelimit-*`), so a client learns its limits with
+ *   no configuration. Each answer's headers reset the level to what the vendor says is left, minus the
+ *   other requests still in flight (the vendor may not have counted them yet); the refill rate is
+ *   `(limit - remaining) / reset`, read from the same headers. Configured limits stay a ceiling: the
+ *   headers can only lower the level.
+ * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
+ *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
+ *   rejects at once with `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent).
+ * - Cooldown: a 429 with a retry hint closes the gate until then; when it reopens, exactly one attempt
+ *   (the probe) goes, and the others wait for its answer: no thundering herd. A probe that answers
+ *   opens the gate; one that gets another 429 starts a new cooldown.
+ *
+ * With no limits configured and no headers seen, `admit` returns at once: the gate costs nothing.
+ * Pure logic with an injected clock; the timer is the only side effect.
+ */
+import type { ErrorData } from "../../src/errors.js";
+import type { ClientLimits, LimiterSnapshot, RateLimitHeaders, RateLimitWindow } from "../../src/types.js";
+import type { CancelSignal } from "../Cancellation.js";
+import { AttemptFailure } from "../http/AttemptFailure.js";
+import { TokenBucket } from "./TokenBucket.js";
+
+const MINUTE_MS = 60_000;
+/** Pace a learned rate this much below what the headers say: clocks and rounding differ a little. */
+const SAFETY = 0.98;
+
+/** The gate's state: open, closed until a time after a 429, or letting one probe through. */
+export type GateState = { kind: "open" } | { kind: "cooling"; until: number } | { kind: "probing" };
+
+const OPEN: GateState = Object.freeze({ kind: "open" }) as GateState;
+
+interface Waiter {
+  tokens: number;
+  deadline: number;
+  resolve: (probe: boolean) => void;
+  reject: (failure: AttemptFailure) => void;
+  signal: CancelSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** A refusal: the wait would pass the deadline. */
+export function gateRefusal(waitMs: number): AttemptFailure {
+  const retryAfterMs = Number.isFinite(waitMs) ? Math.ceil(waitMs) : MINUTE_MS;
+  const data: ErrorData = {
+    code: "ERR_RATE_LIMITED",
+    message: `the client's rate limit would hold this call past its deadline (${retryAfterMs} ms); nothing was sent`,
+    retryAfterMs,
+  };
+  return new AttemptFailure("gated", data);
+}
+
+/** See the module comment. */
+export class RateGate {
+  #requests: TokenBucket | undefined;
+  #tokens: TokenBucket | undefined;
+  readonly #limits: ClientLimits;
+  readonly #clock: () => number;
+  #state: GateState = OPEN;
+  readonly #queue = new Set<Waiter>();
+  #queuedTokens = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #inFlight = 0;
+  #inFlightTokens = 0;
+  #learned = false;
+  /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
+  onCooldown: ((until: number) => void) | undefined = undefined;
+
+  constructor(limits: ClientLimits | undefined, clock: () => number = Date.now) {
+    this.#limits = limits ?? {};
+    this.#clock = clock;
+    const now = clock();
+    if (limits?.rpm !== undefined) this.#requests = new TokenBucket(limits.rpm, limits.rpm / MINUTE_MS, now);
+    if (limits?.tpm !== undefined) this.#tokens = new TokenBucket(limits.tpm, limits.tpm / MINUTE_MS, now);
+  }
+
+  /** False while nothing is known and the gate is open: every attempt goes at once. */
+  get limited(): boolean {
+    return this.#requests !== undefined || this.#tokens !== undefined || this.#state !== OPEN;
+  }
+
+  /** True when the gate counts tokens (a token limit is configured or learned). */
+  get countsTokens(): boolean {
+    return this.#tokens !== undefined;
+  }
+
+  get state(): GateState {
+    return this.#state;
+  }
+
+  /** Attempts waiting at the gate. */
+  get waiting(): number {
+    return this.#queue.size;
+  }
+
+  /**
+   * Milliseconds a new attempt of `tokens` would wait with `ahead` more attempts queued before it
+   * (outside the gate, e.g. in the mailbox).
+   */
+  expectedWaitMs(ahead: number, tokens: number): number {
+    if (!this.limited) return 0;
+    const now = this.#clock();
+    let wait = this.#state.kind === "cooling" ? this.#state.until - now : 0;
+    const before = this.#queue.size + ahead;
+    if (this.#requests !== undefined) wait = Math.max(wait, this.#requests.waitMs(before + 1, now));
+    if (this.#tokens !== undefined)
+      wait = Math.max(wait, this.#tokens.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
+    return Math.max(0, wait);
+  }
+
+  /**
+   * Lets an attempt of `tokens` through: `false` when it may go now (no allocation), or a promise that
+   * resolves when it may (`true`: it is the probe after a cooldown). Rejects (or throws) with an
+   * {@link AttemptFailure} of kind `gated` when the wait would pass `deadline`, or with the signal's
+   * reason when it aborts while waiting. Every admitted attempt must be followed by {@link done}.
+   */
+  admit(tokens: number, deadline: number, signal?: CancelSignal): false | Promise<boolean> {
+    if (!this.limited) {
+      this.#inFlight++;
+      return false;
+    }
+    const now = this.#clock();
+    if (this.#queue.size === 0 && this.#state === OPEN && this.#fits(tokens, now)) {
+      this.#take(tokens, now);
+      return false;
+    }
+    if (this.#state.kind === "cooling" && this.#state.until <= now && this.#queue.size === 0) {
+      if (this.#fits(tokens, now)) {
+        this.#state = { kind: "probing" };
+        this.#take(tokens, now);
+        return Promise.resolve(true);
+      }
+    }
+    const wait = this.expectedWaitMs(0, tokens);
+    if (now + wait > deadline) throw gateRefusal(wait);
+    return new Promise<boolean>((resolve, reject) => {
+      const waiter: Waiter = { tokens, deadline, resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          if (this.#remove(waiter)) {
+            reject(signal.reason);
+            this.#pump();
+          }
+        };
+        signal.addEventListener("abort", waiter.onAbort);
+      }
+      this.#queue.add(waiter);
+      this.#queuedTokens += tokens;
+      this.#schedule(wait);
+    });
+  }
+
+  /**
+   * An admitted attempt is over. `estimated` is what it was admitted with; `used` the tokens it really
+   * used (the answer's `totalTokens`), `undefined` when it failed (nothing charged). `probe`: it was the
+   * probe after a cooldown.
+   */
+  done(probe: boolean, estimated: number, used: number | undefined): void {
+    this.#inFlight--;
+    this.#inFlightTokens -= estimated;
+    if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
+    if (probe && this.#state.kind === "probing") this.#state = OPEN;
+    this.#pump();
+  }
+
+  /**
+   * Upstream answered 429. With a retry hint the whole gate cools down until then (queued attempts that
+   * cannot wait that long are refused now); without one, the request bucket is taken as empty.
+   */
+  rateLimited(retryAfterMs: number | undefined): void {
+    const now = this.#clock();
+    if (retryAfterMs === undefined) {
+      this.#requests?.take(this.#requests.level(now), now);
+      return;
+    }
+    const until = now + retryAfterMs;
+    if (this.#state.kind === "cooling" && this.#state.until >= until) return;
+    this.#state = { kind: "cooling", until };
+    this.onCooldown?.(until);
+    for (const waiter of this.#queue) {
+      if (waiter.deadline < until) {
+        this.#remove(waiter);
+        waiter.reject(gateRefusal(until - now));
+      }
+    }
+    this.#schedule(retryAfterMs);
+  }
+
+  /**
+   * What an answer's headers said about the limits. Returns true when they reset the token bucket's
+   * level (the vendor's figure already holds this answer's tokens: no correction is due in `done`).
+   */
+  learn(info: RateLimitHeaders): boolean {
+    const now = this.#clock();
+    const others = Math.max(0, this.#inFlight - 1);
+    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, now);
+    const tokenWindow = info.tokens ?? info.inputTokens;
+    const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
+    const tokens = this.#window(this.#tokens, tokenWindow, this.#limits.tpm, others * perRequest, now);
+    if (requests !== this.#requests || tokens !== this.#tokens) this.#learned = true;
+    this.#requests = requests;
+    this.#tokens = tokens;
+    this.#pump();
+    return tokenWindow?.remaining !== undefined && tokens !== undefined && this.#limits.tpm === undefined;
+  }
+
+  /** The gate as `inspect()` shows it. */
+  snapshot(): LimiterSnapshot {
+    const now = this.#clock();
+    const snapshot: LimiterSnapshot = {
+      source:
+        this.#limits.rpm !== undefined || this.#limits.tpm !== undefined
+          ? "configured"
+          : this.#learned
+            ? "learned"
+            : "none",
+      waiting: this.#queue.size,
+    };
+    if (this.#requests !== undefined) {
+      snapshot.rpm = Math.round(this.#requests.ratePerMs * MINUTE_MS);
+      snapshot.requestsLeft = Math.floor(this.#requests.level(now));
+      snapshot.requestsCapacity = this.#requests.capacity;
+    }
+    if (this.#tokens !== undefined) {
+      snapshot.tpm = Math.round(this.#tokens.ratePerMs * MINUTE_MS);
+      snapshot.tokensLeft = Math.floor(this.#tokens.level(now));
+      snapshot.tokensCapacity = this.#tokens.capacity;
+    }
+    if (this.#state.kind === "cooling" && this.#state.until > now) snapshot.cooldownUntil = this.#state.until;
+    return snapshot;
+  }
+
+  /** Stops the timer; waiting attempts are left to their signals. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  #window(
+    bucket: TokenBucket | undefined,
+    window: RateLimitWindow | undefined,
+    configured: number | undefined,
+    inFlight: number,
+    now: number,
+  ): TokenBucket | undefined {
+    if (window?.limit === undefined || window.remaining === undefined || window.limit <= 0) return bucket;
+    const { limit, remaining } = window;
+    const left = remaining - inFlight;
+    if (configured !== undefined && bucket !== undefined) {
+      // Configured limits are the ceiling; the vendor's figure can only say less is left.
+      if (left < bucket.level(now)) bucket.take(bucket.level(now) - left, now);
+      return bucket;
+    }
+    const reset = window.resetMs;
+    let rate = bucket?.ratePerMs ?? limit / MINUTE_MS;
+    if (reset !== undefined && reset > 0 && remaining < limit) rate = ((limit - remaining) / reset) * SAFETY;
+    if (bucket === undefined) return new TokenBucket(limit, rate, now, left);
+    bucket.reset(limit, rate, left, now);
+    return bucket;
+  }
+
+  #fits(tokens: number, now: number): boolean {
+    return (
+      (this.#requests === undefined || this.#requests.fits(1, now)) &&
+      (this.#tokens === undefined || this.#tokens.fits(tokens, now))
+    );
+  }
+
+  #take(tokens: number, now: number): void {
+    this.#requests?.take(1, now);
+    this.#tokens?.take(tokens, now);
+    this.#inFlight++;
+    this.#inFlightTokens += tokens;
+  }
+
+  #remove(waiter: Waiter): boolean {
+    if (!this.#queue.delete(waiter)) return false;
+    this.#queuedTokens -= waiter.tokens;
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    return true;
+  }
+
+  /** Arms the one timer for `waitMs` from now, unless it is armed to fire sooner. */
+  #schedule(waitMs: number): void {
+    const delay = Math.max(1, Math.ceil(waitMs));
+    const at = this.#clock() + delay;
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#onTimer, delay);
+    this.#timer.unref?.();
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#pump();
+  };
+
+  /** Lets waiting attempts through, oldest first, while they fit; arms the timer for the next one. */
+  #pump(): void {
+    if (this.#queue.size === 0) return;
+    const now = this.#clock();
+    const state = this.#state;
+    if (state.kind === "probing") return; // the probe's answer pumps again
+    if (state.kind === "cooling") {
+      if (state.until > now) {
+        this.#schedule(state.until - now);
+        return;
+      }
+      const head = this.#queue.values().next().value as Waiter;
+      if (!this.#fits(head.tokens, now)) {
+        this.#schedule(this.#waitFor(head.tokens, now));
+        return;
+      }
+      this.#state = { kind: "probing" };
+      this.#remove(head);
+      this.#take(head.tokens, now);
+      head.resolve(true);
+      return;
+    }
+    for (const waiter of this.#queue) {
+      if (!this.#fits(waiter.tokens, now)) {
+        this.#schedule(this.#waitFor(waiter.tokens, now));
+        return;
+      }
+      this.#remove(waiter);
+      this.#take(waiter.tokens, now);
+      waiter.resolve(false);
+    }
+  }
+
+  #waitFor(tokens: number, now: number): number {
+    return Math.max(this.#requests?.waitMs(1, now) ?? 0, this.#tokens?.waitMs(tokens, now) ?? 0);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * One upstream attempt through the rate gate: wait for the gate (or be refused by it), make the
+ * attempt, then tell the gate how it went: the tokens really used, a 429's retry hint (cooldown), the
+ * limits the answer's headers described. Calls and streams both go through here.
+ */
+import type { Reply } from "../../src/types.js";
+import type { CancelSignal } from "../Cancellation.js";
+import { AttemptFailure } from "../http/AttemptFailure.js";
+import type { RateGate } from "./RateGate.js";
+
+const CANCELLED = (): AttemptFailure =>
+  new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the call was cancelled" });
+
+/**
+ * Runs `attempt` once the gate lets it through. `settle` reads the tokens a success really used
+ * (`undefined`: keep the estimate).
+ */
+export async function passGate<T>(
+  gate: RateGate,
+  tokens: number,
+  deadline: number,
+  signal: CancelSignal | undefined,
+  attempt: () => Promise<T>,
+  settle: (value: T) => number | undefined,
+): Promise<T> {
+  const admitted = gate.admit(tokens, deadline, signal);
+  let probe = false;
+  if (admitted !== false) {
+    try {
+      probe = await admitted;
+    } catch (error) {
+      throw error instanceof AttemptFailure ? error : CANCELLED();
+    }
+  }
+  let used: number | undefined;
+  try {
+    const value = await attempt();
+    used = settle(value) ?? tokens;
+    return value;
+  } catch (error) {
+    if (error instanceof AttemptFailure && error.data.status === 429)
+      gate.rateLimited(error.data.retryAfterMs);
+    throw error;
+  } finally {
+    gate.done(probe, tokens, used);
+  }
+}
+
+/** `settle` for a call's reply: learn from its headers; the tokens it used (its estimate when the headers already counted them). */
+export function settleReply(gate: RateGate, reply: Reply, estimated: number): number {
+  if (reply.rateLimit !== undefined && gate.learn(reply.rateLimit)) return estimated;
+  return reply.usage.totalTokens;
+}
