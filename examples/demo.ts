@@ -4,7 +4,7 @@
  * scenes always use the mock, so they never bill anyone.
  */
 import { createSystem, type DspexError, type NodeSnapshot, type System } from "../src/index.js";
-import { startMockServer } from "../src/mock/index.js";
+import { startMockServer } from "../mock/index.js";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
