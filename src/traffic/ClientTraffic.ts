@@ -72,8 +72,8 @@ export class ClientTraffic {
 
   /** The worker's gate closed after a 429. */
   onCooldown(until: number): void {
-    const limiter = (this.limiter ??= { source: "learned", waiting: 0 });
-    limiter.cooldownUntil = until;
+    this.limiter ??= { source: "learned", waiting: 0 };
+    this.limiter.cooldownUntil = until;
   }
 
   /** A routed call to this client took `ms`. */

@@ -67,8 +67,9 @@ class Reader {
     const parsed = slot === "resetMs" ? resetMs(value, this.now) : Number(value);
     if (parsed === undefined || !Number.isFinite(parsed) || parsed < 0) return;
     this.rateLimit ??= {};
-    const target = (this.rateLimit[key] ??= {});
+    const target = this.rateLimit[key] ?? {};
     target[slot] = parsed;
+    this.rateLimit[key] = target;
   }
 
   result(): UpstreamHeaderInfo | undefined {

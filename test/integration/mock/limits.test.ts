@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { ANTHROPIC_HEADERS, chat, json, message, post } from "./http.js";
 
 let server: MockServer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyLimiter, openAiDuration, requestKey } from "../../../src/mock/limits.js";
+import { KeyLimiter, openAiDuration, requestKey } from "../../../mock/limits.js";
 
 describe("KeyLimiter", () => {
   it("refuses the request that does not fit, with the wait until it would, and charges nothing for it", () => {
