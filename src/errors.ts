@@ -81,7 +81,7 @@ export class DspexError extends Error {
   /** The client the error concerns. */
   readonly client?: string;
   /** Through a router: the members tried, in order, with each one's error code. */
-  attempts?: { client: string; code?: string }[];
+  attempts?: { client: string; code?: string; skipped?: boolean }[];
 
   constructor(data: Omit<ErrorData, "message"> & { message?: string }, options?: { cause?: unknown }) {
     super(data.message ?? defaultMessages[data.code], options);

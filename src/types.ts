@@ -108,6 +108,8 @@ export interface RateLimitHeaders {
 export interface RouteAttempt {
   client: string;
   code?: string;
+  /** True when the member was skipped without a try (breaker open, cooling down, restarting). */
+  skipped?: boolean;
 }
 
 /** What `call` resolves with. */

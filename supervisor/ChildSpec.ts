@@ -16,6 +16,7 @@
  * | shutdownTimeoutMs | 5,000 | graceful stop before the thread is terminated |
  */
 import { invalidArgument } from "../src/errors.js";
+import { checkRouters, type ResolvedRouterSpec, resolveRouter } from "../src/router/RouterSpec.js";
 import type {
   BreakerSettings,
   BudgetSettings,
@@ -27,6 +28,7 @@ import type {
   ProviderName,
   RestartType,
   RetrySettings,
+  RouterSpec,
   Strategy,
   StreamSettings,
   SupervisorSpec,
@@ -105,6 +107,8 @@ export interface ResolvedSupervisorSpec {
   withinMs: number;
   restart: RestartType;
   children: ResolvedChildSpec[];
+  /** Routers declared among its children: they hold no thread and are not supervised (src/router/). */
+  routers?: ResolvedRouterSpec[];
 }
 
 /** A resolved child. */
@@ -119,7 +123,17 @@ const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 export function resolveSystemSpec(spec: SystemSpec): ResolvedSupervisorSpec {
   if (!isObject(spec)) throw invalidArgument("spec", "must be an object");
   const names = new Set<string>();
-  return resolveSupervisor({ ...spec, type: "supervisor", name: spec.name ?? "root" }, "spec", names);
+  const root = resolveSupervisor({ ...spec, type: "supervisor", name: spec.name ?? "root" }, "spec", names);
+  checkRouters(routersOf(root), new Set(clientsOf(root).map((c) => c.name)));
+  return root;
+}
+
+/** All router specs of a resolved tree, depth first. */
+export function routersOf(spec: ResolvedSupervisorSpec): ResolvedRouterSpec[] {
+  return [
+    ...(spec.routers ?? []),
+    ...spec.children.flatMap((c) => (c.type === "supervisor" ? routersOf(c) : [])),
+  ];
 }
 
 function resolveSupervisor(spec: SupervisorSpec, path: string, names: Set<string>): ResolvedSupervisorSpec {
@@ -127,17 +141,27 @@ function resolveSupervisor(spec: SupervisorSpec, path: string, names: Set<string
   const name = nodeName(spec.name, `${path}.name`, names);
   const children = spec.children as unknown;
   if (!Array.isArray(children)) throw invalidArgument(`${path}.children`, "must be an array");
-  return {
+  const routers: ResolvedRouterSpec[] = [];
+  const supervised = children.filter((child: unknown, i) => {
+    if (!isObject(child) || child.type !== "router") return true;
+    const at = `${path === "spec" ? "" : `${path}.`}children[${i}]`;
+    const routerName = nodeName(child.name, `${at}.name`, names);
+    routers.push(resolveRouter(child as unknown as RouterSpec, at, routerName, resolveBudget));
+    return false;
+  });
+  const resolved: ResolvedSupervisorSpec = {
     type: "supervisor",
     name,
     strategy: oneOf(spec.strategy, STRATEGIES, d.strategy, `${path}.strategy`),
     maxRestarts: int(spec.maxRestarts, d.maxRestarts, `${path}.maxRestarts`, 0, 1_000_000),
     withinMs: int(spec.withinMs, d.withinMs, `${path}.withinMs`, 1, 86_400_000),
     restart: oneOf(spec.restart, RESTARTS, d.restart, `${path}.restart`),
-    children: children.map((child: unknown, i) =>
-      resolveChild(child, `${path === "spec" ? "" : `${path}.`}children[${i}]`, names),
+    children: supervised.map((child: unknown) =>
+      resolveChild(child, `${path === "spec" ? "" : `${path}.`}children[${children.indexOf(child)}]`, names),
     ),
   };
+  if (routers.length > 0) resolved.routers = routers;
+  return resolved;
 }
 
 function resolveChild(child: unknown, path: string, names: Set<string>): ResolvedChildSpec {
@@ -145,7 +169,7 @@ function resolveChild(child: unknown, path: string, names: Set<string>): Resolve
   const type = child.type ?? "client";
   if (type === "supervisor") return resolveSupervisor(child as unknown as SupervisorSpec, path, names);
   if (type !== "client")
-    throw invalidArgument(`${path}.type`, `must be "client" or "supervisor", got ${show(type)}`);
+    throw invalidArgument(`${path}.type`, `must be "client", "supervisor" or "router", got ${show(type)}`);
   return resolveClient(child as unknown as ClientSpec, path, names);
 }
 

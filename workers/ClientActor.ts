@@ -214,7 +214,7 @@ export class ClientActor {
     this.#streams = deps.streams;
     this.#sleep = deps.sleep ?? sleep;
     this.#random = deps.random ?? Math.random;
-    const gate = deps.gate ?? new RateGate(client.limits, this.#clock);
+    const gate = deps.gate ?? new RateGate(client.limits, this.#clock, client.retry.maxRetryAfterMs);
     this.#gate = gate;
     this.#estimator = deps.estimator ?? new TokenEstimator();
     gate.onCooldown = (until) => this.#post({ type: "event", event: { kind: "cooldown", until } });

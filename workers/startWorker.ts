@@ -46,7 +46,7 @@ export async function startWorker(
   const dispatcher = createPool(client.baseURL, client.maxConcurrency);
   const provider = providerFor(client.provider);
   const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
-  const gate = new RateGate(client.limits);
+  const gate = new RateGate(client.limits, Date.now, client.retry.maxRetryAfterMs);
   const estimator = new TokenEstimator();
   // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts);
   // their code loads on the first stream (see LazyStreams.ts).

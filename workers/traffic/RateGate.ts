@@ -70,7 +70,16 @@ export class RateGate {
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
   onCooldown: ((until: number) => void) | undefined = undefined;
 
-  constructor(limits: ClientLimits | undefined, clock: () => number = Date.now) {
+  /**
+   * @param maxCooldownMs the longest cooldown a 429 starts (the client's `retry.maxRetryAfterMs`): a
+   *   longer demand fails the call that met it at once (the retry policy) and cools the client down for
+   *   this long, not for the whole demand.
+   */
+  constructor(
+    limits: ClientLimits | undefined,
+    clock: () => number = Date.now,
+    private readonly maxCooldownMs: number = Number.POSITIVE_INFINITY,
+  ) {
     this.#limits = limits ?? {};
     this.#clock = clock;
     const now = clock();
@@ -177,7 +186,8 @@ export class RateGate {
       this.#requests?.take(this.#requests.level(now), now);
       return;
     }
-    const until = now + retryAfterMs;
+    const cooldown = Math.min(retryAfterMs, this.maxCooldownMs);
+    const until = now + cooldown;
     if (this.#state.kind === "cooling" && this.#state.until >= until) return;
     this.#state = { kind: "cooling", until };
     this.onCooldown?.(until);
@@ -187,7 +197,7 @@ export class RateGate {
         waiter.reject(gateRefusal(until - now));
       }
     }
-    this.#schedule(retryAfterMs);
+    this.#schedule(cooldown);
   }
 
   /**

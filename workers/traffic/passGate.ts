@@ -38,7 +38,12 @@ export async function passGate<T>(
     used = settle(value) ?? tokens;
     return value;
   } catch (error) {
-    if (error instanceof AttemptFailure && error.data.status === 429)
+    // A quota 429 is about money, not load: waiting does not help, so no cooldown.
+    if (
+      error instanceof AttemptFailure &&
+      error.data.status === 429 &&
+      error.data.upstreamCode !== "insufficient_quota"
+    )
       gate.rateLimited(error.data.retryAfterMs);
     throw error;
   } finally {

@@ -1,0 +1,71 @@
+/**
+ * A router's member as the router sees it: a client (its proxy and lifecycle on the main thread) or
+ * another router. Everything a routing decision reads is already on the main thread: no thread hop.
+ */
+import type { ClientChild } from "../ClientChild.js";
+import type { ClientProxy } from "../ClientProxy.js";
+import type { ErrorCode } from "../errors.js";
+import { openStream } from "../PendingStream.js";
+import type { ReplyStream } from "../ReplyStream.js";
+import type { ChatMessage, GenerationParams, Reply } from "../types.js";
+import type { SplitOptions } from "../validate.js";
+import type { RankedMember } from "./strategies.js";
+
+/** See the module comment. */
+export interface RouteMember extends RankedMember {
+  /** Why the member is skipped without a try right now (`undefined`: it may take the call). */
+  unavailable(now: number): ErrorCode | undefined;
+  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply>;
+  stream(messages: ChatMessage[], options: SplitOptions): ReplyStream;
+  /** A routed call to it took `ms` (feeds `lowest_latency`). */
+  onLatency(ms: number): void;
+  /** Estimated cost of a call (for a router's budget). */
+  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number;
+}
+
+/** A client as a member. */
+export class ClientMember implements RouteMember {
+  constructor(
+    private readonly proxy: ClientProxy,
+    private readonly child: ClientChild,
+  ) {}
+
+  get name(): string {
+    return this.proxy.name;
+  }
+
+  unavailable(now: number): ErrorCode | undefined {
+    if (this.child.status !== "running") return "ERR_CLIENT_UNAVAILABLE";
+    if (this.proxy.breaker === "open") return "ERR_CIRCUIT_OPEN";
+    if (this.proxy.traffic.coolingDown(now)) return "ERR_RATE_LIMITED";
+    return undefined;
+  }
+
+  inFlight(): number {
+    return this.proxy.size;
+  }
+
+  latencyMs(): number | undefined {
+    return this.proxy.traffic.latencyMs;
+  }
+
+  headroom(): number {
+    return this.proxy.traffic.headroom();
+  }
+
+  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
+    return this.proxy.call(messages, options);
+  }
+
+  stream(messages: ChatMessage[], options: SplitOptions): ReplyStream {
+    return openStream(this.proxy, messages, options);
+  }
+
+  onLatency(ms: number): void {
+    this.proxy.traffic.onLatency(ms);
+  }
+
+  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number {
+    return this.proxy.traffic.estimateCost(messages, params);
+  }
+}
