@@ -7,6 +7,7 @@
  * judge a call's (a 503 before the stream opened, an error event, a dropped connection).
  */
 import type { Dispatcher } from "undici";
+import { DEFAULTS } from "../../src/defaults.js";
 import type { DspexError, ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
@@ -15,7 +16,7 @@ import { createStreamDecoder } from "../providers/StreamDecoder.js";
 import { SseReader } from "./SseReader.js";
 
 /** Bytes undici may buffer from the socket before it pauses it (undici's own default). */
-export const BODY_HIGH_WATER_MARK = 64 * 1024;
+export const BODY_HIGH_WATER_MARK = DEFAULTS.internal.bodyHighWaterMarkBytes;
 
 /** What one read produced. */
 export interface StreamRead {
