@@ -135,6 +135,11 @@ export interface CacheSettings {
    * (`"@keyv/redis"`, a file URL, ...) and its default export constructed with `options`.
    */
   store?: { module: string; options?: Json };
+  /**
+   * External stores only: most writes in flight at once (default 256). Writes go behind the answer;
+   * one beyond this bound is dropped (the entry is not cached) and counted in `inspect()`.
+   */
+  maxPendingWrites?: number;
 }
 
 /** Circuit-breaker settings of a client. */
@@ -272,6 +277,12 @@ export interface ClientStats {
   upstreamErrors: Partial<Record<string, number>>;
   /** Calls delivered again to a restarted worker. */
   redelivered: number;
+  /** External cache store: writes in flight behind their answers, as of the worker's last report. */
+  cacheWritesPending: number;
+  /** External cache store: writes dropped because `cache.maxPendingWrites` were in flight. */
+  cacheWritesDropped: number;
+  /** External cache store: writes the store failed. */
+  cacheWritesFailed: number;
 }
 
 /** A node of `inspect()`'s snapshot. */

@@ -52,7 +52,7 @@ export const DEFAULTS = {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
   } as Record<ProviderName, string>,
-  cache: { maxEntries: 1_000, ttlMs: 3_600_000 },
+  cache: { maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 256 },
   breaker: {
     kind: "consecutive" as "consecutive" | "sampling",
     failures: 5,
@@ -200,6 +200,7 @@ function resolveCache(cache: CacheSettings | false | undefined, path: string): R
   const resolved: Exclude<ResolvedClientSpec["cache"], false> = {
     maxEntries: int(c.maxEntries, d.maxEntries, `${path}.maxEntries`, 1, 100_000_000),
     ttlMs: int(c.ttlMs, d.ttlMs, `${path}.ttlMs`, 1, 365 * 86_400_000),
+    maxPendingWrites: int(c.maxPendingWrites, d.maxPendingWrites, `${path}.maxPendingWrites`, 0, 1_000_000),
   };
   if (c.store !== undefined) {
     const store = objectOr(c.store as { module?: unknown; options?: unknown }, `${path}.store`);

@@ -348,8 +348,8 @@ export class ClientActor {
     try {
       outcome = await this.#fetch(request, flight);
       if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        const stored = this.#cache.set(key, outcome.value);
-        if (stored !== undefined) await stored;
+        // Never awaited: an external store's write goes behind the answer (see ResponseCache).
+        this.#cache.set(key, outcome.value);
         cacheEntries = this.#cache.entries;
       }
     } catch (error) {

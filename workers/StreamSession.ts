@@ -254,7 +254,8 @@ export class StreamSession {
     if (this.#over) return;
     if (cache !== undefined && key !== undefined) {
       const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
-      await cache.set(key, reply);
+      // Never awaited: the answer (and the concurrency slot) do not wait for a store (see ResponseCache).
+      cache.set(key, reply);
       const entries = cache.entries;
       if (entries !== undefined) this.#meta.cacheEntries = entries;
     }
