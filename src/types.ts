@@ -205,6 +205,12 @@ export interface ClientSpec {
   timeoutMs?: number;
   /** Default deadline of one attempt, in ms (default 30,000). */
   attemptTimeoutMs?: number;
+  /**
+   * Longest upstream answer read, in bytes (default 33,554,432: 32 MiB): a call's body, or a stream's
+   * bytes in total. Past it the request is torn down and fails with `ERR_BAD_RESPONSE`. Error bodies
+   * (non-2xx) are read up to 64 KiB at most (or this bound, if smaller); the rest is not read.
+   */
+  maxResponseBytes?: number;
   /** How long a graceful stop waits for calls in flight, in ms (default 5,000). */
   shutdownTimeoutMs?: number;
   /** `false` turns the cache off. */

@@ -195,7 +195,10 @@ export class ClientActor {
     this.#post = deps.post;
     this.#provider = deps.provider;
     this.#clock = deps.clock ?? Date.now;
-    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey);
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
+      maxBytes: client.maxResponseBytes,
+      maxErrorBytes: client.maxErrorBodyBytes,
+    });
     this.#breaker = deps.breaker;
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;

@@ -162,6 +162,10 @@ export class StreamSession {
               provider: deps.provider,
               request: upstreamRequest,
               secret: deps.client.apiKey,
+              limits: {
+                maxBytes: deps.client.maxResponseBytes,
+                maxErrorBytes: deps.client.maxErrorBodyBytes,
+              },
               attemptTimeoutMs: request.attemptTimeoutMs,
               deadline: request.deadline,
               clock: this.#clock,
