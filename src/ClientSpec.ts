@@ -36,6 +36,10 @@ export interface ResolvedClientSpec {
   timeoutMs: number;
   attemptTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Longest upstream answer read, in bytes. */
+  maxResponseBytes: number;
+  /** Longest error body read: `min(DEFAULTS.client.maxErrorBodyBytes, maxResponseBytes)`; not a setting. */
+  maxErrorBodyBytes: number;
   cache: (Required<Omit<CacheSettings, "store">> & { store?: { module: string; options?: Json } }) | false;
   breaker: Required<BreakerSettings> | false;
   retry: Required<RetrySettings>;
@@ -57,6 +61,7 @@ const CLIENT_FIELDS: readonly (keyof ClientSpec)[] = [
   "timeoutMs",
   "attemptTimeoutMs",
   "shutdownTimeoutMs",
+  "maxResponseBytes",
   "cache",
   "breaker",
   "retry",
@@ -64,7 +69,7 @@ const CLIENT_FIELDS: readonly (keyof ClientSpec)[] = [
   "defaultMaxTokens",
   "resourceLimits",
 ];
-const CACHE_FIELDS: readonly (keyof CacheSettings)[] = ["maxEntries", "ttlMs", "store"];
+const CACHE_FIELDS: readonly (keyof CacheSettings)[] = ["maxEntries", "ttlMs", "maxPendingWrites", "store"];
 const STORE_FIELDS = ["module", "options"];
 const BREAKER_FIELDS: readonly (keyof BreakerSettings)[] = [
   "kind",
@@ -104,6 +109,14 @@ function resolveClient(spec: Fields, name: string, path: string): ResolvedClient
   if (spec.apiKey !== undefined && typeof spec.apiKey !== "string") {
     throw invalidArgument(`${path}.apiKey`, "must be a string");
   }
+  const maxResponseBytes = int(
+    spec.maxResponseBytes,
+    d.maxResponseBytes,
+    `${path}.maxResponseBytes`,
+    1_024,
+    // Below V8's longest string (~512 MiB): a body is decoded into one.
+    256 * 1024 * 1024,
+  );
   return {
     type: "client",
     name,
@@ -130,6 +143,8 @@ function resolveClient(spec: Fields, name: string, path: string): ResolvedClient
       0,
       600_000,
     ),
+    maxResponseBytes,
+    maxErrorBodyBytes: Math.min(d.maxErrorBodyBytes, maxResponseBytes),
     cache: resolveCache(spec.cache, `${path}.cache`),
     breaker: resolveBreaker(spec.breaker, `${path}.breaker`),
     retry: resolveRetry(spec.retry, `${path}.retry`),
@@ -159,6 +174,7 @@ function resolveCache(cache: unknown, path: string): ResolvedClientSpec["cache"]
   const resolved: Exclude<ResolvedClientSpec["cache"], false> = {
     maxEntries: int(c.maxEntries, d.maxEntries, `${path}.maxEntries`, 1, 100_000_000),
     ttlMs: int(c.ttlMs, d.ttlMs, `${path}.ttlMs`, 1, 365 * 86_400_000),
+    maxPendingWrites: int(c.maxPendingWrites, d.maxPendingWrites, `${path}.maxPendingWrites`, 0, 1_000_000),
   };
   if (c.store !== undefined) {
     const storePath = join(path, "store");

@@ -15,6 +15,9 @@
  * | `client.timeoutMs` / `attemptTimeoutMs` | 60,000 / 30,000 | call and attempt deadlines |
  * | `client.shutdownTimeoutMs` | 5,000 | graceful stop before the thread is terminated |
  * | `client.defaultMaxTokens` | 4,096 | Anthropic only: `max_tokens` when a call sets none |
+ * | `client.maxResponseBytes` | 32 MiB | longest upstream answer read (a stream's bytes in total) |
+ * | `client.maxErrorBodyBytes` | 64 KiB | longest error (non-2xx) body read; not a setting |
+ * | `cache.maxPendingWrites` | 256 | external-store writes queued behind answers; beyond, a write is dropped |
  * | `baseURL.*` | the vendors' | the endpoint when a client sets none |
  * | `cache.maxEntries` / `ttlMs` | 1,000 / 1 h | in-memory LRU size and time to live |
  * | `breaker.*` | consecutive, 5 failures | see docs/client.md |
@@ -53,12 +56,16 @@ export const DEFAULTS = {
     attemptTimeoutMs: 30_000,
     shutdownTimeoutMs: 5_000,
     defaultMaxTokens: 4_096,
+    /** Longest upstream answer read (a call's body; a stream's bytes in total): 32 MiB. */
+    maxResponseBytes: 32 * 1024 * 1024,
+    /** Longest error (non-2xx) body read, whatever `maxResponseBytes` says when it is larger: 64 KiB. */
+    maxErrorBodyBytes: 64 * 1024,
   },
   baseURL: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
   } as Record<ProviderName, string>,
-  cache: { maxEntries: 1_000, ttlMs: 3_600_000 },
+  cache: { maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 256 },
   breaker: {
     kind: "consecutive" as "consecutive" | "sampling",
     failures: 5,
