@@ -6,29 +6,29 @@
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
 import type { Disposable } from "../supervisor/Child.js";
-import {
-  clientsOf,
-  type ResolvedClientSpec,
-  type ResolvedSupervisorSpec,
-  resolveSystemSpec,
-} from "../supervisor/ChildSpec.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
-import { DspexError, dspexError, StartFailedError } from "./errors.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
+import { ClientMember, type RouteMember } from "./router/RouteMember.js";
+import { Router } from "./router/Router.js";
+import { RouterChild } from "./router/RouterChild.js";
+import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
+import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
+import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
@@ -39,6 +39,12 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
+   * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
+   * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
+   */
+  workerExecArgv?: readonly string[];
 }
 
 /** The lifecycle of a system. */
@@ -47,9 +53,17 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 /** Validates `spec`, starts the tree, and resolves once every client is ready. */
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
-  const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
+  const execArgv = options.workerExecArgv;
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
+    throw invalidArgument("options.workerExecArgv", "must be an array of strings");
+  const warm =
+    options.spawner === undefined && options.warmSpare !== false
+      ? new WarmSpawner(undefined, execArgv)
+      : undefined;
+  const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
+  // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
   const prices = new PriceBook();
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm, prices);
+  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm, prices);
   await Promise.all([system.start(), prices.ready]);
   return system;
 }
@@ -59,6 +73,9 @@ export class System {
   readonly #events = new SystemEvents();
   readonly #proxies = new Map<string, ClientProxy>();
   readonly #clients = new Map<string, ClientChild>();
+  readonly #routers = new Map<string, Router>();
+  /** Routers' view of each member, made once per name (clients keep their proxy across restarts). */
+  readonly #members = new Map<string, RouteMember>();
   readonly #root: Supervisor;
   readonly #secrets: string[];
   #state: SystemState = "running";
@@ -67,7 +84,7 @@ export class System {
 
   /** @internal use {@link createSystem}. */
   constructor(
-    spec: ResolvedSupervisorSpec,
+    spec: ResolvedSystemSpec,
     spawner: WorkerSpawner,
     warm?: WarmSpawner,
     prices: PriceBook = new PriceBook(false),
@@ -75,6 +92,11 @@ export class System {
     this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
+    const router = (child: ResolvedRouterSpec): RouterChild => {
+      const routed = new Router(child, { member: (name) => this.#member(name), emit });
+      this.#routers.set(child.name, routed);
+      return new RouterChild(routed);
+    };
     const client = (child: ResolvedClientSpec): ClientChild => {
       const proxy = new ClientProxy(child, prices);
       proxy.onUsage = (usage, cost) => {
@@ -92,7 +114,7 @@ export class System {
           emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
         } else if (event.kind === "cooldown") {
           emit({ type: "cooldown", client: child.name, until: event.until });
-        } else {
+        } else if (event.kind === "retry") {
           const { kind: _, id: __, ...rest } = event;
           emit({ type: "retry", client: child.name, ...rest });
         }
@@ -102,7 +124,10 @@ export class System {
       this.#clients.set(child.name, started);
       return started;
     };
-    this.#root = buildSupervisorTree(spec, { client, emit });
+    this.#root = buildSupervisorTree(spec, {
+      leaf: (leaf) => (leaf.type === "router" ? router(leaf) : client(leaf)),
+      emit,
+    });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";
@@ -147,7 +172,7 @@ export class System {
    */
   call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
     const proxy = this.#proxies.get(name);
-    if (proxy === undefined) return Promise.reject(this.#unknown(name));
+    if (proxy === undefined) return this.#route(name, messages, options);
     if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
     let split: ReturnType<typeof splitOptions>;
     try {
@@ -166,6 +191,12 @@ export class System {
    */
   stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
     try {
+      const router = this.#routers.get(name);
+      if (router !== undefined) {
+        if (this.#state !== "running") throw this.#notRunning(name);
+        validateMessages(messages);
+        return router.stream(messages, splitOptions(options, true));
+      }
       const proxy = this.gate(name);
       validateMessages(messages);
       return openStream(proxy, messages, splitOptions(options, true));
@@ -258,8 +289,36 @@ export class System {
     return proxy;
   }
 
+  /** A call to a router (or to no node at all). */
+  #route(name: string, messages: unknown, options: CallOptions | undefined): Promise<Reply> {
+    const router = this.#routers.get(name);
+    if (router === undefined) return Promise.reject(this.#unknown(name));
+    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
+    try {
+      validateMessages(messages);
+      return router.call(messages, splitOptions(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A router's member by name: a client's proxy and lifecycle, or a router. */
+  #member(name: string): RouteMember {
+    let member = this.#members.get(name);
+    if (member === undefined) {
+      const router = this.#routers.get(name);
+      const proxy = this.#proxies.get(name);
+      const child = this.#clients.get(name);
+      if (router !== undefined) member = router;
+      else if (proxy !== undefined && child !== undefined) member = new ClientMember(proxy, child);
+      else throw this.#unknown(name);
+      this.#members.set(name, member);
+    }
+    return member;
+  }
+
   #unknown(name: string): DspexError {
-    const known = [...this.#proxies.keys()].join(", ");
+    const known = [...this.#proxies.keys(), ...this.#routers.keys()].join(", ");
     return dspexError(
       "ERR_UNKNOWN_CLIENT",
       `no client named ${JSON.stringify(String(name))} (known: ${known})`,

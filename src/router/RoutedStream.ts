@@ -5,7 +5,7 @@
  * no fallback after the first chunk). Backpressure carries through: the relay reads the member's
  * stream only while the caller's stream has credit.
  */
-import { DEFAULTS } from "../../supervisor/ChildSpec.js";
+import { DEFAULTS } from "../defaults.js";
 import type { DspexError } from "../errors.js";
 import { ReplyStream } from "../ReplyStream.js";
 import type { ChatMessage } from "../types.js";

@@ -11,7 +11,7 @@
  * member tried (`reply.attempts`; on failure `error.attempts`). A router never hides a call: whatever
  * the members do, the call settles with a reply or the last member's error.
  */
-import { DEFAULTS } from "../../supervisor/ChildSpec.js";
+import { DEFAULTS } from "../defaults.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { FallbackEvent } from "../events.js";
 import type { ReplyStream } from "../ReplyStream.js";

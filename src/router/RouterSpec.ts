@@ -3,19 +3,24 @@
  * need the whole tree done last: every member names a client or a router somewhere in it, and no
  * router reaches itself through its members.
  */
+import type { NodeType } from "../../supervisor/ChildSpec.js";
+import type { Fields } from "../../supervisor/specFields.js";
 import { invalidArgument } from "../errors.js";
-import type { BudgetSettings, RouterSpec, RouterStrategy } from "../types.js";
+import { resolveBudget } from "../traffic/trafficSpec.js";
+import type { RestartType, RouterSpec, RouterStrategy } from "../types.js";
 
 /** A router spec with every default filled in. */
 export interface ResolvedRouterSpec {
   type: "router";
   name: string;
+  /** A router holds no thread and never exits on its own: always `permanent`. */
+  restart: RestartType;
   strategy: RouterStrategy;
   members: string[];
   /** One per member (all 1 unless `weighted` says otherwise). */
   weights: number[];
   contextFallbacks: string[];
-  budget: BudgetSettings | undefined;
+  budget: ReturnType<typeof resolveBudget>;
 }
 
 /** The routing strategies, in the order docs/routing.md describes them. */
@@ -28,18 +33,23 @@ export const ROUTER_STRATEGIES: readonly RouterStrategy[] = [
   "most_headroom",
 ];
 
-const KEYS = new Set(["type", "name", "strategy", "members", "weights", "contextFallbacks", "budget"]);
+/** Every field a router spec accepts besides `type` and `name`. */
+const ROUTER_FIELDS: readonly (keyof RouterSpec)[] = [
+  "strategy",
+  "members",
+  "weights",
+  "contextFallbacks",
+  "budget",
+];
 
-/** Validates one router spec; `name` has been checked (and registered) by the caller. */
-export function resolveRouter(
-  spec: RouterSpec,
-  path: string,
-  name: string,
-  resolveBudget: (budget: BudgetSettings | undefined, path: string) => BudgetSettings | undefined,
-): ResolvedRouterSpec {
-  for (const key of Object.keys(spec)) {
-    if (!KEYS.has(key)) throw invalidArgument(`${path}.${key}`, "is not a router setting");
-  }
+/** The `router` node type of the tree (its members are checked against the whole tree by {@link checkRouters}). */
+export const routerNode: NodeType<ResolvedRouterSpec> = {
+  fields: ROUTER_FIELDS,
+  resolve: (spec, name, path) => resolveRouter(spec as Fields & Partial<RouterSpec>, path, name),
+};
+
+/** Validates one router spec; `name` has been checked (and registered) by the tree. */
+export function resolveRouter(spec: Partial<RouterSpec>, path: string, name: string): ResolvedRouterSpec {
   const strategy = spec.strategy ?? "fallback";
   if (!ROUTER_STRATEGIES.includes(strategy)) {
     throw invalidArgument(
@@ -67,6 +77,7 @@ export function resolveRouter(
   return {
     type: "router",
     name,
+    restart: "permanent",
     strategy,
     members,
     weights,

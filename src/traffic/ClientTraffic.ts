@@ -4,7 +4,7 @@
  * and the moving average of its latency. Routers decide from these figures with no thread hop, and
  * `inspect()` shows them.
  */
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "../ClientSpec.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { CallMeta } from "../protocol.js";
 import type {

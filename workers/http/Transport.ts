@@ -14,7 +14,7 @@ import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Pr
 import { readHeaderObject, readRawHeaders, type UpstreamHeaderInfo } from "../traffic/rateLimitHeaders.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
-import { Exchange } from "./Exchange.js";
+import { type BodyLimits, Exchange } from "./Exchange.js";
 
 /** Told about every answer's status and what its headers said (the rate gate learns from it). */
 export type HeaderObserver = (status: number, info: UpstreamHeaderInfo | undefined) => void;
@@ -51,6 +51,7 @@ export class Transport {
     readonly dispatcher: Dispatcher,
     readonly provider: Provider,
     private readonly secret: string | undefined,
+    private readonly limits: BodyLimits,
   ) {}
 
   /**
@@ -65,7 +66,7 @@ export class Transport {
     attemptTimeoutMs: number,
   ): Promise<Reply> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
-    const exchange = new Exchange();
+    const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
     signal?.addEventListener("abort", exchange.onCancel);
     try {

@@ -1,83 +1,128 @@
 /**
- * Rate limits through real worker threads against the mock server enforcing them: limits learned from
- * the vendor's headers with no configuration, configured limits with deadline-aware refusals, the
- * cooldown after a 429 with exactly one probe, and the parsed headers on the reply.
+ * Upstream can never exhaust a worker (issue #9 §6): with real worker threads and the loopback mock
+ * server's `endless_body` fault, an answer that never ends (200 or 500, call or stream) is torn down at
+ * its bound, settles with a typed error long before its deadline, gives its mailbox slot back (one slot:
+ * `maxConcurrency: 1`), and the next call works. Memory is watched as the process's peak RSS.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../../mock/index.js";
 import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+import { ask, client, failure, pipelineEnv, statsOf } from "../pipelineEnv.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of cleanups.splice(0).reverse()) await close();
 });
 
-async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv(
-    (s) => ({ children: [client(s, "gpt", { cache: false, ...extra })] }),
-    serverOptions,
-  );
+const MiB = 1024 * 1024;
+
+async function env(extra: Partial<ClientSpec> = {}) {
+  const e = await pipelineEnv((s) => ({
+    children: [
+      client(s, "gpt", {
+        maxConcurrency: 1,
+        // Without a bound, these deadlines are what would end the reads (after hundreds of MiB).
+        timeoutMs: 20_000,
+        attemptTimeoutMs: 15_000,
+        retry: { maxRetries: 0 },
+        cache: false,
+        ...extra,
+      }),
+    ],
+  }));
   cleanups.push(e.close);
   return e;
 }
 
-describe("rate limits", () => {
-  it("learns the limit from the headers with no configuration: a burst past it meets (almost) no 429", async () => {
-    // 40 requests per second; 120 calls at once, 8 at a time upstream.
-    const { system, server } = await env({ maxConcurrency: 8 }, { limits: { rpm: 40, windowMs: 1_000 } });
-    const replies = await Promise.all(
-      Array.from({ length: 120 }, (_, i) => system.call("gpt", ask(`burst ${i}`))),
+/** Runs `work` while sampling the process's RSS; resolves with its outcome and the peak growth. */
+async function peakGrowth<T>(work: () => Promise<T>): Promise<{ value: T; growthMiB: number; ms: number }> {
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 5);
+  const started = performance.now();
+  try {
+    const value = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { value, growthMiB: (peak - before) / MiB, ms: performance.now() - started };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function drain(iterable: AsyncIterable<{ text: string }>): Promise<string> {
+  let text = "";
+  for await (const chunk of iterable) text += chunk.text;
+  return text;
+}
+
+describe("maxResponseBytes", () => {
+  it("an endless 200 body fails a call with ERR_BAD_RESPONSE at the default bound; RSS stays bounded", async () => {
+    const e = await env();
+    e.server.fault({ kind: "endless_body" }, { times: 1 });
+    const {
+      value: error,
+      growthMiB,
+      ms,
+    } = await peakGrowth(() => failure(e.system.call("gpt", ask("endless"))));
+    expect(error.code).toBe("ERR_BAD_RESPONSE");
+    expect(error.message).toContain(`maxResponseBytes (${32 * MiB} bytes)`);
+    // Read to 32 MiB and no further (without the bound: ~100 MiB per second until the attempt time-out).
+    expect(growthMiB).toBeLessThan(200);
+    expect(ms).toBeLessThan(15_000);
+    // The one slot came back: the next call is answered.
+    expect((await e.system.call("gpt", ask("after"))).text.length).toBeGreaterThan(0);
+    expect(statsOf(e.system, "gpt").inFlight).toBe(0);
+  });
+
+  it("an endless 500 body is read to 64 KiB: the call fails with ERR_HTTP 500 at once", async () => {
+    const e = await env();
+    e.server.fault({ kind: "endless_body", status: 500 }, { times: 1 });
+    const { value: error, growthMiB } = await peakGrowth(() =>
+      failure(e.system.call("gpt", ask("endless 500"))),
     );
-    expect(replies).toHaveLength(120);
-    const refused = server.stats.byStatus[429] ?? 0;
-    expect(refused).toBeLessThanOrEqual(2);
-    const limiter = nodeOf(system, "gpt").limiter;
-    expect(limiter).toMatchObject({ source: "learned", requestsCapacity: 40 });
-    expect(limiter?.rpm).toBeGreaterThan(2_000); // 40 per second, paced a little under
-    expect(replies[0]?.rateLimit?.requests).toMatchObject({ limit: 40 });
-    expect(replies[0]?.requestId).toMatch(/^req_mock/);
-    expect(replies[0]?.client).toBe("gpt");
+    expect(error.code).toBe("ERR_HTTP");
+    expect(error.status).toBe(500);
+    expect(growthMiB).toBeLessThan(200);
+    expect((await e.system.call("gpt", ask("after"))).text.length).toBeGreaterThan(0);
   });
 
-  it("configured limits hold calls back; a call that could not go before its deadline rejects at once", async () => {
-    const { system, server } = await env({ limits: { rpm: 6 } });
-    for (let i = 0; i < 6; i++) await system.call("gpt", ask(`paced ${i}`));
-    const started = Date.now();
-    const refused = await failure(system.call("gpt", ask("one too many"), { timeoutMs: 2_000 }));
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(refused).toMatchObject({ code: "ERR_RATE_LIMITED" });
-    expect(refused.retryAfterMs).toBeGreaterThan(5_000);
-    expect(server.stats.requests).toBe(6);
-    expect(nodeOf(system, "gpt").limiter).toMatchObject({
-      source: "configured",
-      requestsLeft: 0,
-      waiting: 0,
-    });
+  it("an oversized finite body past a client's own maxResponseBytes fails; one within it is answered", async () => {
+    const e = await env({ maxResponseBytes: MiB });
+    e.server.fault({ kind: "endless_body", bytes: 2 * MiB }, { times: 1 });
+    const error = await failure(e.system.call("gpt", ask("oversized")));
+    expect(error.code).toBe("ERR_BAD_RESPONSE");
+    expect(error.message).toContain(`maxResponseBytes (${MiB} bytes)`);
+    expect((await e.system.call("gpt", ask("after"))).text.length).toBeGreaterThan(0);
   });
 
-  it("a 429 with a retry hint cools the whole client down; one probe goes first, then the others", async () => {
-    const { system, server } = await env({}, { latencyMs: 60 });
-    const cooldowns = record(system, "cooldown");
-    server.fault({ kind: "rate_limit", retryAfterMs: 300 }, { times: 1 });
-    const first = system.call("gpt", ask("first"));
-    await server.waitFor((s) => (s.byStatus[429] ?? 0) === 1);
-    await new Promise<void>((resolve) => {
-      const sub = system.on("cooldown", () => {
-        sub.dispose();
-        resolve();
-      });
-      if (cooldowns.length > 0) resolve();
+  it("a stream whose 200 body never ends (and never breaks a line) fails with ERR_BAD_RESPONSE", async () => {
+    const e = await env({ maxResponseBytes: 4 * MiB });
+    e.server.fault({ kind: "endless_body" }, { times: 1 });
+    const { value: error, growthMiB } = await peakGrowth(() =>
+      failure(drain(e.system.stream("gpt", ask("endless stream")))),
+    );
+    expect(error.code).toBe("ERR_BAD_RESPONSE");
+    expect(error.message).toContain("maxResponseBytes");
+    expect(growthMiB).toBeLessThan(200);
+    // The slot came back: a stream and a call after it are answered.
+    expect((await drain(e.system.stream("gpt", ask("after")))).length).toBeGreaterThan(0);
+    expect((await e.system.call("gpt", ask("after call"))).text.length).toBeGreaterThan(0);
+  });
+
+  it("a stream's endless 500 body is read to 64 KiB: ERR_HTTP 500 at once", async () => {
+    const e = await env();
+    e.server.fault({ kind: "endless_body", status: 500 }, { times: 1 });
+    const error = await failure(drain(e.system.stream("gpt", ask("endless stream 500"))));
+    expect(error.code).toBe("ERR_HTTP");
+    expect(error.status).toBe(500);
+    expect((await drain(e.system.stream("gpt", ask("after")))).length).toBeGreaterThan(0);
+  });
+
+  it("rejects a maxResponseBytes that is not a whole number of bytes in range", async () => {
+    await expect(env({ maxResponseBytes: 10 })).rejects.toMatchObject({
+      code: "ERR_INVALID_ARGUMENT",
+      field: "children[0].maxResponseBytes",
     });
-    expect(cooldowns[0]).toMatchObject({ type: "cooldown", client: "gpt" });
-    expect(nodeOf(system, "gpt").limiter?.cooldownUntil).toBe(cooldowns[0]?.until);
-    const others = Array.from({ length: 5 }, (_, i) => system.call("gpt", ask(`queued ${i}`)));
-    await Promise.all([first, ...others]);
-    const arrivals = server.requests.map((r) => r.at).sort((a, b) => a - b);
-    expect(arrivals).toHaveLength(7);
-    const [refusedAt, probeAt, ...rest] = arrivals as [number, number, ...number[]];
-    expect(probeAt - refusedAt).toBeGreaterThanOrEqual(290);
-    // Nobody went beside the probe: the others waited for its answer (60 ms of latency).
-    for (const at of rest) expect(at - probeAt).toBeGreaterThanOrEqual(50);
   });
 });
