@@ -14,11 +14,14 @@ import { type Row, row, textTable } from "./lib/report.js";
 import type { Scenario, ScenarioResult } from "./lib/scenario.js";
 import { cacheHits } from "./scenarios/cacheHits.js";
 import { cacheMisses } from "./scenarios/cacheMisses.js";
+import { fallback } from "./scenarios/fallback.js";
 import { latencyBound } from "./scenarios/latencyBound.js";
 import { manyClients } from "./scenarios/manyClients.js";
 import { memory } from "./scenarios/memory.js";
 import { openBreaker } from "./scenarios/openBreaker.js";
+import { rateLimit } from "./scenarios/rateLimit.js";
 import { restart } from "./scenarios/restart.js";
+import { routerOverhead } from "./scenarios/routerOverhead.js";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   "cache-hits": cacheHits,
@@ -28,6 +31,9 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   restart,
   breaker: openBreaker,
   memory,
+  "rate-limit": rateLimit,
+  fallback,
+  router: routerOverhead,
 };
 
 async function main(): Promise<number> {

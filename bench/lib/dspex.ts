@@ -2,7 +2,13 @@
  * dspex as a contender: a system of OpenAI-speaking clients pointed at the mock server, and a
  * {@link Contender} that calls one of them.
  */
-import { type ClientSpec, createSystem, type System, type SystemOptions } from "../../src/index.js";
+import {
+  type ChildSpec,
+  type ClientSpec,
+  createSystem,
+  type System,
+  type SystemOptions,
+} from "../../src/index.js";
 import type { Contender } from "./contender.js";
 import { BENCH_API_KEY, MODEL, messagesFor } from "./payload.js";
 
@@ -15,7 +21,7 @@ export function benchClient(name: string, baseURL: string, overrides: Partial<Cl
  * Starts a system of `clients` under one `one_for_one` root whose restart intensity a benchmark cannot
  * exhaust (the restart scenario kills on purpose, many times).
  */
-export function benchSystem(clients: ClientSpec[], options: SystemOptions = {}): Promise<System> {
+export function benchSystem(clients: ChildSpec[], options: SystemOptions = {}): Promise<System> {
   return createSystem(
     {
       strategy: "one_for_one",

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
-import type { Fault, FaultOptions, MockStats } from "../../mock/types.js";
+import type { Fault, FaultOptions, MockLimits, MockStats } from "../../mock/types.js";
 import { benchFile } from "./contender.js";
 
 /** Bench -> server process. */
@@ -12,6 +12,7 @@ export type MockControl =
   | { type: "setLatency"; id: number; ms: number }
   | { type: "fault"; id: number; fault: Fault; options?: FaultOptions }
   | { type: "clearFaults"; id: number }
+  | { type: "setLimits"; id: number; limits: MockLimits }
   | { type: "resetStats"; id: number }
   | { type: "stats"; id: number }
   | { type: "close"; id: number };
@@ -33,6 +34,8 @@ export interface MockProcess {
   setLatency(ms: number): Promise<void>;
   fault(fault: Fault, options?: FaultOptions): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Per-key rate limits, enforced like a vendor's (every key starts full). */
+  setLimits(limits: MockLimits): Promise<void>;
   resetStats(): Promise<void>;
   stats(): Promise<MockStats>;
   close(): Promise<void>;
@@ -86,6 +89,9 @@ export async function startMockProcess(latencyMs = 0): Promise<MockProcess> {
     },
     clearFaults: async () => {
       await request({ type: "clearFaults" });
+    },
+    setLimits: async (limits) => {
+      await request({ type: "setLimits", limits });
     },
     resetStats: async () => {
       await request({ type: "resetStats" });

@@ -14,6 +14,9 @@ export const SCENARIOS = [
   "restart",
   "breaker",
   "memory",
+  "rate-limit",
+  "fallback",
+  "router",
 ] as const;
 
 /** One scenario's name. */

@@ -25,6 +25,9 @@ process.on("message", (message: MockControl) => {
     case "clearFaults":
       server.clearFaults();
       break;
+    case "setLimits":
+      server.setLimits(message.limits);
+      break;
     case "resetStats":
       server.resetStats();
       break;

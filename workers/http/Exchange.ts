@@ -61,6 +61,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #abort: ((error?: Error) => void) | undefined = undefined;
   #status = 0;
   #rawHeaders: Buffer[] | undefined = undefined;
+  /** The status is outside 2xx (its body is an error body, bounded by `maxErrorBytes`). */
+  #failed = false;
   #chunks: Buffer[] = [];
   #bytes = 0;
   /** The bound of the body being read: `maxBytes` for a 2xx, `maxErrorBytes` otherwise. */
@@ -100,9 +102,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** undici: status and headers arrived (a 1xx may come first; the last call is the answer's). */
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     this.#status = status;
-    const failed = status < 200 || status > 299;
+    this.#failed = status < 200 || status > 299;
+    // Kept for a 2xx too: the rate gate reads its rate-limit headers (traffic/rateLimitHeaders.ts).
     this.#rawHeaders = rawHeaders;
-    this.#limit = failed ? this.limits.maxErrorBytes : this.limits.maxBytes;
+    this.#limit = this.#failed ? this.limits.maxErrorBytes : this.limits.maxBytes;
     return true;
   }
 
@@ -116,7 +119,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return true;
     }
     const abort = this.#abort;
-    if (this.#rawHeaders === undefined) {
+    if (!this.#failed) {
       this.#settled = true;
       this.#abort = undefined;
       this.#chunks = [];

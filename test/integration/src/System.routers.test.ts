@@ -1,0 +1,198 @@
+/**
+ * Routers through real worker threads and the loopback mock server: fallback order and skipping
+ * (breaker open), no fallback on a bad request, context-length fallbacks, one deadline over every
+ * member, every strategy, streams before and after the first chunk, members of different providers,
+ * nesting, events and `inspect()`.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { MockServer } from "../../../mock/index.js";
+import type { ChildSpec, ClientSpec, RouterSpec } from "../../../src/types.js";
+import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of cleanups.splice(0).reverse()) await close();
+});
+
+/** Clients a, b, c (models model-a, model-b, model-c; b speaks Anthropic) and the routers given. */
+async function env(routers: RouterSpec[], extra: Partial<ClientSpec> = {}) {
+  const member = (s: MockServer, name: string, more: Partial<ClientSpec> = {}): ClientSpec =>
+    client(s, name, {
+      model: `model-${name}`,
+      cache: false,
+      retry: { maxRetries: 0 },
+      breaker: { failures: 1, halfOpenAfterMs: 60_000 },
+      ...extra,
+      ...more,
+    });
+  const e = await pipelineEnv((s) => ({
+    children: [
+      member(s, "a", { apiKey: "key-a" }),
+      member(s, "b", { provider: "anthropic", apiKey: "key-b" }),
+      member(s, "c", { apiKey: "key-c" }),
+      ...(routers as ChildSpec[]),
+    ],
+  }));
+  cleanups.push(e.close);
+  return e;
+}
+
+const sentTo = (server: MockServer, model: string) => server.requests.filter((r) => r.model === model).length;
+
+describe("fallback", () => {
+  it("moves on 5xx, then skips the member whose breaker opened without a try; same messages to another provider", async () => {
+    const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "b"] }]);
+    const fallbacks = record(system, "fallback");
+    server.fault({ kind: "status", status: 503 }, { model: "model-a" });
+    const first = await system.call("chat", ask("hello"));
+    expect(first.client).toBe("b");
+    expect(first.attempts).toEqual([{ client: "a", code: "ERR_HTTP" }, { client: "b" }]);
+    expect(nodeOf(system, "a").breaker).toBe("open");
+    const second = await system.call("chat", ask("again"));
+    expect(second.client).toBe("b");
+    expect(second.attempts).toEqual([
+      { client: "a", code: "ERR_CIRCUIT_OPEN", skipped: true },
+      { client: "b" },
+    ]);
+    expect(sentTo(server, "model-a")).toBe(1);
+    expect(server.requests.filter((r) => r.path.endsWith("/messages"))).toHaveLength(2);
+    expect(fallbacks).toEqual([
+      { type: "fallback", router: "chat", from: "a", to: "b", code: "ERR_HTTP" },
+      { type: "fallback", router: "chat", from: "a", to: "b", code: "ERR_CIRCUIT_OPEN" },
+    ]);
+    expect(nodeOf(system, "chat")).toMatchObject({
+      type: "router",
+      status: "running",
+      strategy: "fallback",
+      members: ["a", "b"],
+      routing: { calls: 2, ok: 2, fallbacks: 2, answeredBy: { b: 2 } },
+    });
+  });
+
+  it("never falls back on a bad request: the error carries the attempts", async () => {
+    const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "b"] }]);
+    server.fault({ kind: "status", status: 400 }, { model: "model-a" });
+    const error = await failure(system.call("chat", ask("bad")));
+    expect(error).toMatchObject({
+      code: "ERR_HTTP",
+      status: 400,
+      attempts: [{ client: "a", code: "ERR_HTTP" }],
+    });
+    expect(sentTo(server, "model-b")).toBe(0);
+  });
+
+  it("moves a context-length error to contextFallbacks, past the other members", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "chat", members: ["a", "b"], contextFallbacks: ["c"] },
+    ]);
+    server.fault({ kind: "status", status: 400, errorCode: "context_length_exceeded" }, { model: "model-a" });
+    const reply = await system.call("chat", ask("a very long prompt"));
+    expect(reply.client).toBe("c");
+    expect(reply.attempts).toEqual([{ client: "a", code: "ERR_HTTP" }, { client: "c" }]);
+    expect(sentTo(server, "model-b")).toBe(0);
+  });
+
+  it("one deadline covers every member tried; an attempt's time-out moves on", async () => {
+    const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "c"] }], {
+      attemptTimeoutMs: 150,
+    });
+    server.fault({ kind: "stall" }, { model: "model-a" });
+    server.fault({ kind: "stall" }, { model: "model-c" });
+    const started = Date.now();
+    const error = await failure(system.call("chat", ask("slow"), { timeoutMs: 250 }));
+    const took = Date.now() - started;
+    expect(error.code).toBe("ERR_TIMEOUT");
+    expect(error.attempts).toEqual([
+      { client: "a", code: "ERR_TIMEOUT" },
+      { client: "c", code: "ERR_TIMEOUT" },
+    ]);
+    expect(took).toBeGreaterThanOrEqual(240);
+    expect(took).toBeLessThan(1_000);
+  });
+
+  it("routers nest: the outer one tries the inner one's members, then its own", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "inner", members: ["a", "b"] },
+      { type: "router", name: "outer", members: ["inner", "c"] },
+    ]);
+    server.fault({ kind: "status", status: 500 }, { model: "model-a" });
+    server.fault({ kind: "status", status: 500 }, { path: "/messages" });
+    const reply = await system.call("outer", ask("deep"));
+    expect(reply.client).toBe("c");
+    expect(reply.attempts).toEqual([
+      { client: "a", code: "ERR_HTTP" },
+      { client: "b", code: "ERR_HTTP" },
+      { client: "c" },
+    ]);
+  });
+});
+
+describe("strategies", () => {
+  it("round_robin alternates; weighted follows the weights", async () => {
+    const { system } = await env([
+      { type: "router", name: "rr", strategy: "round_robin", members: ["a", "c"] },
+      { type: "router", name: "w", strategy: "weighted", members: ["a", "c"], weights: [3, 1] },
+    ]);
+    const rr = [];
+    for (let i = 0; i < 4; i++) rr.push((await system.call("rr", ask(`rr ${i}`))).client);
+    expect(rr).toEqual(["a", "c", "a", "c"]);
+    const weighted = [];
+    for (let i = 0; i < 8; i++) weighted.push((await system.call("w", ask(`w ${i}`))).client);
+    expect(weighted.filter((c) => c === "a")).toHaveLength(6);
+  });
+
+  it("least_busy picks the member with the fewest calls in flight", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "lb", strategy: "least_busy", members: ["a", "c"] },
+    ]);
+    server.fault({ kind: "delay", ms: 300 }, { model: "model-a", times: 1 });
+    const busy = system.call("a", ask("occupy a"));
+    expect((await system.call("lb", ask("who is free"))).client).toBe("c");
+    await busy;
+  });
+
+  it("lowest_latency prefers the faster member once both are measured", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "fast", strategy: "lowest_latency", members: ["a", "c"] },
+    ]);
+    server.fault({ kind: "delay", ms: 80 }, { model: "model-a" });
+    const picks = [];
+    for (let i = 0; i < 4; i++) picks.push((await system.call("fast", ask(`l ${i}`))).client);
+    expect(picks.slice(0, 2).sort()).toEqual(["a", "c"]); // each unmeasured member is tried once
+    expect(picks.slice(2)).toEqual(["c", "c"]);
+  });
+
+  it("most_headroom picks the member with the most rate-limit budget left (learned from headers)", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "room", strategy: "most_headroom", members: ["a", "c"] },
+    ]);
+    server.setLimits({ rpm: 100 });
+    for (let i = 0; i < 5; i++) await system.call("a", ask(`spend a ${i}`));
+    await system.call("c", ask("spend c"));
+    expect((await system.call("room", ask("where"))).client).toBe("c");
+  });
+});
+
+describe("streams", () => {
+  it("fall back before the first chunk, never after it", async () => {
+    const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "c"] }]);
+    server.fault({ kind: "status", status: 503 }, { model: "model-a", times: 1 });
+    let text = "";
+    for await (const chunk of system.stream("chat", ask("stream me"))) text += chunk.text;
+    expect(text).toBe((await system.call("c", ask("stream me"))).text);
+    server.resetStats();
+    server.fault({ kind: "stream_error", afterChunks: 2 }, { model: "model-c", times: 1 });
+    const seen: string[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const chunk of system.stream("chat", ask("cut me"), { cache: "skip" }))
+          seen.push(chunk.text);
+      })(),
+    );
+    expect(seen.length).toBeGreaterThan(0);
+    expect(error.code).toBeDefined();
+    // a's breaker is open from the first stream: c answered, and after its first chunk nobody else was asked.
+    expect(sentTo(server, "model-a")).toBe(0);
+    expect(sentTo(server, "model-c")).toBe(1);
+  });
+});
