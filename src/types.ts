@@ -54,7 +54,16 @@ export interface CallControls {
   maxRetries?: number;
   /** `use` (default) reads and writes the cache, `skip` bypasses it, `refresh` fetches and overwrites. */
   cache?: CacheMode;
+  /** What a worker crash does to this call (default: the client's `redeliver`); see {@link Redelivery}. */
+  redeliver?: Redelivery;
 }
+
+/**
+ * What happens to a call whose worker dies before answering (docs/supervision.md, "Delivery
+ * guarantees"): `"unanswered"` delivers it again to the restarted worker (at least once upstream: it
+ * may be sent, and billed, twice); `"never"` rejects it with `ERR_WORKER_CRASHED` instead (at most once).
+ */
+export type Redelivery = "unanswered" | "never";
 
 /** The third argument of `call`: generation parameters and call controls. */
 export interface CallOptions extends GenerationParams, CallControls {}
@@ -97,6 +106,12 @@ export interface Reply {
   model: string;
   /** Tool calls, when the model asked for any. */
   toolCalls?: ToolCall[];
+  /**
+   * How many times the call was delivered to a worker: 1, or more when a worker died (or was stopped
+   * by its supervisor) before answering and the call was delivered again. Set on every reply `call`
+   * resolves with.
+   */
+  deliveries?: number;
 }
 
 /** One piece of a streamed answer. The last chunk carries `finishReason` and `usage`. */
@@ -196,6 +211,8 @@ export interface ClientSpec {
   maxQueue?: number;
   /** Times an unanswered call is delivered again after a crash (default 2). */
   maxRedeliveries?: number;
+  /** What a worker crash does to calls in flight (default `"unanswered"`); per call too. See {@link Redelivery}. */
+  redeliver?: Redelivery;
   /** Default deadline of a call, in ms (default 60,000). */
   timeoutMs?: number;
   /** Default deadline of one attempt, in ms (default 30,000). */

@@ -12,6 +12,7 @@
  * | maxConcurrency | 64 | upstream requests in flight per client |
  * | maxQueue | 1,024 | calls waiting beyond that, then `ERR_QUEUE_FULL` |
  * | maxRedeliveries | 2 | deliveries of an unanswered call to restarted workers, then `ERR_WORKER_CRASHED` |
+ * | redeliver | `unanswered` | `never`: a call cut by a crash rejects with `ERR_WORKER_CRASHED` (at most once) |
  * | timeoutMs / attemptTimeoutMs | 60,000 / 30,000 | call and attempt deadlines |
  * | shutdownTimeoutMs | 5,000 | graceful stop before the thread is terminated |
  */
@@ -22,6 +23,7 @@ import type {
   ClientSpec,
   Json,
   ProviderName,
+  Redelivery,
   RestartType,
   RetrySettings,
   Strategy,
@@ -43,6 +45,7 @@ export const DEFAULTS = {
     maxConcurrency: 64,
     maxQueue: 1_024,
     maxRedeliveries: 2,
+    redeliver: "unanswered" as Redelivery,
     timeoutMs: 60_000,
     attemptTimeoutMs: 30_000,
     shutdownTimeoutMs: 5_000,
@@ -78,6 +81,7 @@ export interface ResolvedClientSpec {
   maxConcurrency: number;
   maxQueue: number;
   maxRedeliveries: number;
+  redeliver: Redelivery;
   timeoutMs: number;
   attemptTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -105,6 +109,7 @@ export type ResolvedChildSpec = ResolvedClientSpec | ResolvedSupervisorSpec;
 
 const STRATEGIES: readonly Strategy[] = ["one_for_one", "one_for_all", "rest_for_one"];
 const RESTARTS: readonly RestartType[] = ["permanent", "transient", "temporary"];
+const REDELIVERIES: readonly Redelivery[] = ["unanswered", "never"];
 const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic"];
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -163,6 +168,7 @@ function resolveClient(spec: ClientSpec, path: string, names: Set<string>): Reso
     maxConcurrency: int(spec.maxConcurrency, d.maxConcurrency, `${path}.maxConcurrency`, 1, 100_000),
     maxQueue: int(spec.maxQueue, d.maxQueue, `${path}.maxQueue`, 0, 10_000_000),
     maxRedeliveries: int(spec.maxRedeliveries, d.maxRedeliveries, `${path}.maxRedeliveries`, 0, 100),
+    redeliver: oneOf(spec.redeliver, REDELIVERIES, d.redeliver, `${path}.redeliver`),
     timeoutMs: int(spec.timeoutMs, d.timeoutMs, `${path}.timeoutMs`, 1, 86_400_000),
     attemptTimeoutMs: int(
       spec.attemptTimeoutMs,
