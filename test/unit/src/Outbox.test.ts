@@ -1,0 +1,81 @@
+import { MessageChannel } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+import { Outbox, unbatch } from "../../../src/Outbox.js";
+
+function target() {
+  const sent: unknown[] = [];
+  return { sent, postMessage: (m: unknown) => void sent.push(m) };
+}
+
+describe("Outbox", () => {
+  it("sends what one synchronous run posts as one batch, in order, on the next microtask", async () => {
+    const t = target();
+    const box = new Outbox<{ type: string; n: number }>(t, "microtask");
+    box.post({ type: "call", n: 1 });
+    box.post({ type: "call", n: 2 });
+    box.post({ type: "call", n: 3 });
+    expect(t.sent).toEqual([]);
+    await Promise.resolve();
+    expect(t.sent).toEqual([{ type: "batch", messages: [1, 2, 3].map((n) => ({ type: "call", n })) }]);
+  });
+
+  it("sends a lone message as itself, and flushes on setImmediate in immediate mode", async () => {
+    const t = target();
+    const box = new Outbox<{ type: string }>(t, "immediate");
+    box.post({ type: "reply" });
+    await Promise.resolve();
+    expect(t.sent).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.sent).toEqual([{ type: "reply" }]);
+  });
+
+  it("flush() sends at once; close() drops what is queued and everything later", async () => {
+    const t = target();
+    const box = new Outbox<{ type: string }>(t, "microtask");
+    box.post({ type: "a" });
+    box.flush();
+    expect(t.sent).toEqual([{ type: "a" }]);
+    box.post({ type: "b" });
+    box.close();
+    box.post({ type: "c" });
+    await Promise.resolve();
+    expect(t.sent).toEqual([{ type: "a" }]);
+  });
+
+  it("a message that cannot be cloned fails alone: the rest of its batch and later posts still go", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received: unknown[] = [];
+    port2.on("message", (m) => received.push(m));
+    const undeliverable: unknown[] = [];
+    const box = new Outbox<{ type: string; n: number; f?: unknown }>(port1, "microtask", (m, error) =>
+      undeliverable.push([m.n, (error as Error).name]),
+    );
+    box.post({ type: "call", n: 1 });
+    box.post({ type: "call", n: 2, f: () => 2 });
+    box.post({ type: "call", n: 3 });
+    expect(() => box.flush()).not.toThrow();
+    box.post({ type: "call", n: 4 });
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(undeliverable).toEqual([[2, "DataCloneError"]]);
+    expect(received).toEqual([1, 3, 4].map((n) => ({ type: "call", n })));
+    port1.close();
+  });
+
+  it("unbatch hands each message of a batch to the handler, in order", () => {
+    const seen: number[] = [];
+    unbatch(
+      {
+        type: "batch",
+        messages: [
+          { type: "x", n: 1 },
+          { type: "x", n: 2 },
+        ],
+      },
+      (m) => seen.push(m.n),
+    );
+    unbatch({ type: "x", n: 3 }, (m) => seen.push(m.n));
+    expect(seen).toEqual([1, 2, 3]);
+  });
+});
