@@ -11,9 +11,10 @@
  * Parts: the call table (`CallTable.ts`), the counters (`StatsMirror.ts`), error rebuilding
  * (`rebuildError.ts`), calls (`PendingCall.ts`) and streams (`PendingStream.ts`).
  */
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+
 import type { CallerStack } from "./CallerStack.js";
 import { CallTable, type CancelReason, type Pending, type WorkerLink } from "./CallTable.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData } from "./errors.js";
 import { PendingCall } from "./PendingCall.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
@@ -212,7 +213,8 @@ export class ClientProxy {
       }
       case "event":
         this.#mirror.event(message.event);
-        this.onWorkerEvent(message);
+        // Cache-write figures are counters only: no system event.
+        if (message.event.kind !== "cache") this.onWorkerEvent(message);
         return;
       case "batch":
         for (const m of message.messages) this.receive(m);

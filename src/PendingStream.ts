@@ -16,9 +16,9 @@
  *   down at once.
  */
 
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CallerStack } from "./CallerStack.js";
 import type { CancelReason, Pending, Redelivery, WorkerLink } from "./CallTable.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { DspexError, ErrorData } from "./errors.js";
 import { dspexError } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";

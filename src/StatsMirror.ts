@@ -21,6 +21,9 @@ export class StatsMirror {
     retries: 0,
     upstreamErrors: {},
     redelivered: 0,
+    cacheWritesPending: 0,
+    cacheWritesDropped: 0,
+    cacheWritesFailed: 0,
   };
   /** Breaker state as last reported by the worker. */
   breaker: BreakerState;
@@ -58,13 +61,20 @@ export class StatsMirror {
     }
   }
 
-  /** A worker event: breaker changes and retries. */
+  /** A worker event: breaker changes, retries, cache writes behind answers. */
   event(event: WorkerEvent): void {
     if (event.kind === "breaker") {
       this.breaker = event.state;
       this.breakerSnapshot = event.snapshot;
     } else if (event.kind === "retry") {
       this.stats.retries++;
+    } else if (event.kind === "cache") {
+      const { writes } = event;
+      // Pending is the worker's current figure; dropped and failed arrive as increments, so the
+      // totals survive a restart like the other counters.
+      this.stats.cacheWritesPending = writes.pending;
+      this.stats.cacheWritesDropped += writes.dropped;
+      this.stats.cacheWritesFailed += writes.failed;
     }
   }
 }

@@ -23,10 +23,10 @@
  * callers waiting on one fetch are a list, answered together when it lands, not promises.
  */
 import type { Dispatcher } from "undici";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
@@ -195,7 +195,10 @@ export class ClientActor {
     this.#post = deps.post;
     this.#provider = deps.provider;
     this.#clock = deps.clock ?? Date.now;
-    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey);
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
+      maxBytes: client.maxResponseBytes,
+      maxErrorBytes: client.maxErrorBodyBytes,
+    });
     this.#breaker = deps.breaker;
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;
@@ -348,8 +351,8 @@ export class ClientActor {
     try {
       outcome = await this.#fetch(request, flight);
       if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        const stored = this.#cache.set(key, outcome.value);
-        if (stored !== undefined) await stored;
+        // Never awaited: an external store's write goes behind the answer (see ResponseCache).
+        this.#cache.set(key, outcome.value);
         cacheEntries = this.#cache.entries;
       }
     } catch (error) {

@@ -2,9 +2,9 @@ import { describe, expect, it, vi } from "vitest";
 import { ClientProxy } from "../../../src/ClientProxy.js";
 import { openStream } from "../../../src/PendingStream.js";
 import type { ToWorker } from "../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { Reply } from "../../../src/types.js";
 import { splitOptions } from "../../../src/validate.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 
 const SECRET = "sk-proxy-test-SECRET-9876";
 
