@@ -16,6 +16,7 @@
  * | shutdownTimeoutMs | 5,000 | graceful stop before the thread is terminated |
  */
 import { invalidArgument } from "../src/errors.js";
+import { CREDENTIAL_HEADERS, checkHeaders, checkQuery } from "../src/headers.js";
 import type {
   BreakerSettings,
   CacheSettings,
@@ -48,9 +49,18 @@ export const DEFAULTS = {
     shutdownTimeoutMs: 5_000,
     defaultMaxTokens: 4_096,
   },
+  /** Azure has none: its resource URL is the user's. */
   baseURL: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
+    gemini: "https://generativelanguage.googleapis.com/v1beta",
+  } as Partial<Record<ProviderName, string>>,
+  /** The variable read when a client has no `apiKey`. */
+  apiKeyEnv: {
+    openai: "OPENAI_API_KEY",
+    anthropic: "ANTHROPIC_API_KEY",
+    gemini: "GEMINI_API_KEY",
+    azure: "AZURE_OPENAI_API_KEY",
   } as Record<ProviderName, string>,
   cache: { maxEntries: 1_000, ttlMs: 3_600_000 },
   breaker: {
@@ -74,6 +84,10 @@ export interface ResolvedClientSpec {
   model: string;
   apiKey: string | undefined;
   baseURL: string;
+  /** Extra headers for every request (lower-case names), when the spec set any. */
+  headers: Record<string, string> | undefined;
+  /** Query parameters for every request URL, when the spec set any. */
+  query: Record<string, string> | undefined;
   restart: RestartType;
   maxConcurrency: number;
   maxQueue: number;
@@ -105,7 +119,7 @@ export type ResolvedChildSpec = ResolvedClientSpec | ResolvedSupervisorSpec;
 
 const STRATEGIES: readonly Strategy[] = ["one_for_one", "one_for_all", "rest_for_one"];
 const RESTARTS: readonly RestartType[] = ["permanent", "transient", "temporary"];
-const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic"];
+const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "azure", "gemini"];
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Validates and defaults a whole tree; throws `ERR_INVALID_ARGUMENT` naming the first bad field. */
@@ -152,13 +166,28 @@ function resolveClient(spec: ClientSpec, path: string, names: Set<string>): Reso
   if (spec.apiKey !== undefined && typeof spec.apiKey !== "string") {
     throw invalidArgument(`${path}.apiKey`, "must be a string");
   }
+  const url = baseURL(spec.baseURL, provider, `${path}.baseURL`);
+  const apiKey = resolveApiKey(spec.apiKey, provider);
+  const headers =
+    spec.headers === undefined
+      ? undefined
+      : checkHeaders(spec.headers, `${path}.headers`, apiKey === undefined);
+  const query = spec.query === undefined ? undefined : checkQuery(spec.query, `${path}.query`);
+  if (apiKey === undefined && isVendorURL(url) && !hasCredential(headers)) {
+    throw invalidArgument(
+      `${path}.apiKey`,
+      `is missing, and so is ${DEFAULTS.apiKeyEnv[provider]}: ${new URL(url).host} needs a key`,
+    );
+  }
   return {
     type: "client",
     name,
     provider,
     model: spec.model,
-    apiKey: spec.apiKey,
-    baseURL: baseURL(spec.baseURL, provider, `${path}.baseURL`),
+    apiKey,
+    baseURL: url,
+    headers,
+    query,
     restart: oneOf(spec.restart, RESTARTS, d.restart, `${path}.restart`),
     maxConcurrency: int(spec.maxConcurrency, d.maxConcurrency, `${path}.maxConcurrency`, 1, 100_000),
     maxQueue: int(spec.maxQueue, d.maxQueue, `${path}.maxQueue`, 0, 10_000_000),
@@ -293,8 +322,37 @@ function nodeName(name: unknown, path: string, names: Set<string>): string {
   return name;
 }
 
+/** The spec's key, else the provider's conventional variable; an empty string counts as none. */
+function resolveApiKey(apiKey: string | undefined, provider: ProviderName): string | undefined {
+  const key = apiKey ?? process.env[DEFAULTS.apiKeyEnv[provider]];
+  return key === undefined || key === "" ? undefined : key;
+}
+
+/** Hosts that always need a key: the vendors' own APIs (a proxy or a local server may not). */
+const VENDOR_HOSTS =
+  /(^|\.)(api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|openai\.azure\.com|cognitiveservices\.azure\.com)$/;
+
+function isVendorURL(url: string): boolean {
+  return VENDOR_HOSTS.test(new URL(url).hostname);
+}
+
+function hasCredential(headers: Record<string, string> | undefined): boolean {
+  if (headers === undefined) return false;
+  for (const name in headers) if (CREDENTIAL_HEADERS.has(name)) return true;
+  return false;
+}
+
 function baseURL(value: unknown, provider: ProviderName, path: string): string {
-  if (value === undefined) return DEFAULTS.baseURL[provider];
+  if (value === undefined) {
+    const fallback = DEFAULTS.baseURL[provider];
+    if (fallback === undefined) {
+      throw invalidArgument(
+        path,
+        `is required for ${provider} (your resource's URL, e.g. https://NAME.openai.azure.com)`,
+      );
+    }
+    return fallback;
+  }
   if (typeof value !== "string") throw invalidArgument(path, "must be a string");
   let url: URL;
   try {

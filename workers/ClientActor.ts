@@ -24,6 +24,7 @@
  */
 import type { Dispatcher } from "undici";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
+import { answerHeaders } from "../src/headers.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
@@ -210,6 +211,7 @@ export class ClientActor {
       baseURL: client.baseURL,
       model: client.model,
       ...EMPTY_KEY_INPUT,
+      headers: undefined,
     };
   }
 
@@ -314,6 +316,7 @@ export class ClientActor {
     const input = this.#keyInput;
     input.messages = request.messages;
     input.params = request.params;
+    input.headers = answerHeaders(this.#client.headers, request.headers);
     try {
       return (this.#keyer as CacheKeyer)(input);
     } finally {
