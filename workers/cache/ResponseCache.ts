@@ -29,8 +29,9 @@ import { pathToFileURL } from "node:url";
 import type { Keyv } from "keyv";
 import { LRUCache } from "lru-cache";
 import { invalidArgument } from "../../src/errors.js";
-import type { Json, Reply } from "../../src/types.js";
+import type { Json, Reply, Usage } from "../../src/types.js";
 import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
+import { copyReplyExtras, copyUsageExtras } from "./replyExtras.js";
 
 /** The cache settings of a client whose cache is on. */
 export type ResponseCacheSettings = Exclude<ResolvedClientSpec["cache"], false>;
@@ -189,11 +190,12 @@ function copy(reply: StoredReply, cached: true): Reply;
 function copy(reply: StoredReply): StoredReply;
 function copy(reply: StoredReply, cached?: true): StoredReply | Reply {
   const u = reply.usage;
-  const usage = {
+  const usage: Usage = {
     promptTokens: u.promptTokens,
     completionTokens: u.completionTokens,
     totalTokens: u.totalTokens,
   };
+  copyUsageExtras(u, usage);
   const out: StoredReply | Reply =
     cached === undefined
       ? { text: reply.text, usage, finishReason: reply.finishReason, model: reply.model }
@@ -201,6 +203,7 @@ function copy(reply: StoredReply, cached?: true): StoredReply | Reply {
   if (reply.toolCalls !== undefined) {
     out.toolCalls = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   }
+  copyReplyExtras(reply, out);
   return out;
 }
 
