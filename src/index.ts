@@ -3,9 +3,9 @@
  */
 
 export type { Disposable } from "../supervisor/Child.js";
-export { DEFAULTS } from "../supervisor/ChildSpec.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
 export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
+export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
   BadResponseError,

@@ -12,10 +12,11 @@
  * `ERR_INVALID_ARGUMENT`, since Anthropic cannot do them: `n > 1`, `logprobs`, a `json_object`
  * response format (JSON without a schema).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { BadResponseError, type ErrorData, invalidArgument } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, ReasoningDetail, Reply, ToolCall } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import { anthropicUsage, redactedDetail, thinkingDetail } from "./anthropicFields.js";
 import { toAnthropicMessages, toAnthropicToolChoice, toAnthropicTools } from "./anthropicMessages.js";
 import { anthropicFinishReason } from "./anthropicStream.js";

@@ -13,8 +13,9 @@
  * `prompt_filter_results` chunks with empty `choices` (skipped), `finish_reason: "content_filter"`,
  * and `content_filter` errors (`upstreamCode: "content_filter"`, `param: "prompt"`).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { WireRequest } from "../../src/protocol.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import { baseHeaders, openaiBody, parseOpenAIReply } from "./openai.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
 import { requestHeaders, requestUrl } from "./requestParts.js";

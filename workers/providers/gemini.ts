@@ -11,11 +11,12 @@
  * becomes `toolConfig.functionCallingConfig`. `extra` is merged last (its `generationConfig` merged
  * with ours): thinking is turned on there (`generationConfig.thinkingConfig`).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { ErrorData } from "../../src/errors.js";
 import { invalidArgument } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ReplyChoice } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import { bad, blockedPrompt, candidatePieces, geminiUsage, isRecord } from "./geminiFields.js";
 import { toGeminiContents } from "./geminiMessages.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";

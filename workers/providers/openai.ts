@@ -5,10 +5,11 @@
  * `max_completion_tokens`, which o-series models require, but still in the schema and the one every
  * compatible server understands; send the other through `extra` when a model needs it).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { BadResponseError, type ErrorData, invalidArgument } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ReplyChoice, ToolCall, Usage } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import {
   contentPieces,
   logprobsOf,

@@ -5,8 +5,9 @@
  * and the spec and call validation refuse user headers that name it, so it is never overridden by
  * accident (see `src/headers.ts`).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { WireRequest } from "../../src/protocol.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 
 /** `${baseURL}${path}` with the client's query parameters (and `extra`, for Azure's default version). */
 export function requestUrl(

@@ -1,7 +1,9 @@
 /** Resolved client specs and wire requests for provider unit tests. */
+
+import type { ResolvedClientSpec } from "../../../../src/ClientSpec.js";
 import type { WireRequest } from "../../../../src/protocol.js";
+import { clientsOf, resolveSystemSpec } from "../../../../src/SystemSpec.js";
 import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
-import { clientsOf, type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
 
 /** A resolved client (OpenAI against a loopback URL by default). */
 export function clientSpec(overrides: Record<string, unknown> = {}): ResolvedClientSpec {
