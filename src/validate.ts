@@ -7,6 +7,7 @@
  * caller may change its arrays right after `call()` returns, and data behind a `Proxy` is read through.
  */
 import { DspexError, invalidArgument } from "./errors.js";
+import { checkHeaders } from "./headers.js";
 import { BadValue, below, copyJson, isPlainObject, unreadable } from "./snapshot.js";
 import type {
   CallControls,
@@ -150,6 +151,19 @@ function takeOption(
       break;
     case "toolChoice":
       params.toolChoice = copyJson(value, 0);
+      break;
+    case "n":
+      params.n = integer(value, "options.n", 1, 128);
+      break;
+    case "logprobs":
+      if (typeof value !== "boolean") throw invalidArgument("options.logprobs", "must be a boolean");
+      params.logprobs = value;
+      break;
+    case "topLogprobs":
+      params.topLogprobs = integer(value, "options.topLogprobs", 0, 20);
+      break;
+    case "headers":
+      controls.headers = checkHeaders(value, "options.headers", false);
       break;
     case "signal":
       if (!isAbortSignal(value)) throw invalidArgument("options.signal", "must be an AbortSignal");
