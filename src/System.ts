@@ -9,6 +9,7 @@ import type { Disposable } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
+import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
@@ -25,8 +26,8 @@ import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
-import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
-import { splitOptions, validateMessages } from "./validate.js";
+import type { CallOptions, ChatMessage, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
+import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
@@ -39,6 +40,11 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * Give each error the stack of the caller's `call` / `stream` (captured at admission; a few µs per
+   * call, see src/CallerStack.ts). Default: on unless `NODE_ENV === "production"`.
+   */
+  callerStacks?: boolean;
   /**
    * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
    * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
@@ -61,11 +67,22 @@ export async function createSystem(spec: SystemSpec, options: SystemOptions = {}
       ? new WarmSpawner(undefined, execArgv)
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
-  // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
-  const prices = new PriceBook();
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm, prices);
-  await Promise.all([system.start(), prices.ready]);
-  return system;
+  const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
+  return System.create(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks);
+}
+
+/** A call or stream admitted to a router: the router and the snapshot of what the caller passed. */
+interface Routed {
+  router: Router;
+  messages: ChatMessage[];
+  options: SplitOptions;
+}
+
+/** A call or stream admitted: its client and the snapshot of what the caller passed. */
+interface Admitted {
+  proxy: ClientProxy;
+  messages: ChatMessage[];
+  options: SplitOptions;
 }
 
 /** A running supervision tree of LLM clients. Build one with {@link createSystem}. */
@@ -74,22 +91,41 @@ export class System {
   readonly #proxies = new Map<string, ClientProxy>();
   readonly #clients = new Map<string, ClientChild>();
   readonly #routers = new Map<string, Router>();
-  /** Routers' view of each member, made once per name (clients keep their proxy across restarts). */
+  /** Routers' view of each member, made once per name (a client keeps its proxy across restarts). */
   readonly #members = new Map<string, RouteMember>();
   readonly #root: Supervisor;
   readonly #secrets: string[];
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #stacks: boolean;
 
-  /** @internal use {@link createSystem}. */
-  constructor(
+  /**
+   * Builds and starts a system (what {@link createSystem} does after validation).
+   * @internal
+   */
+  static async create(
     spec: ResolvedSystemSpec,
     spawner: WorkerSpawner,
-    warm?: WarmSpawner,
-    prices: PriceBook = new PriceBook(false),
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
+  ): Promise<System> {
+    // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
+    const prices = new PriceBook();
+    const system = new System(spec, spawner, warm, stacks, prices);
+    await Promise.all([system.#start(), prices.ready]);
+    return system;
+  }
+
+  private constructor(
+    spec: ResolvedSystemSpec,
+    spawner: WorkerSpawner,
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
+    prices: PriceBook,
   ) {
     this.#warm = warm;
+    this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
     const router = (child: ResolvedRouterSpec): RouterChild => {
@@ -139,8 +175,8 @@ export class System {
     });
   }
 
-  /** @internal Starts the tree; on failure everything started is stopped and a typed error thrown. */
-  async start(): Promise<void> {
+  /** Starts the tree; on failure everything started is stopped and a typed error thrown. */
+  async #start(): Promise<void> {
     this.#warm?.prime();
     try {
       await this.#root.start();
@@ -168,43 +204,79 @@ export class System {
 
   /**
    * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
-   * {@link DspexError} whose `code` is one of the contract's; never hangs.
+   * {@link DspexError} whose `code` is one of the contract's; never throws, never hangs. The messages
+   * and options are taken as they are now: changing them after `call` returns changes nothing sent.
    */
   call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) return this.#route(name, messages, options);
-    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
-    let split: ReturnType<typeof splitOptions>;
+    const stack = this.#stacks ? new CallerStack(System.prototype.call) : undefined;
+    let admitted: Admitted | Routed;
     try {
-      validateMessages(messages);
-      split = splitOptions(options);
+      admitted = this.#admit(name, messages, options, false);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.#admissionError(error, stack));
     }
-    return proxy.call(messages, split);
+    if ("router" in admitted) return admitted.router.call(admitted.messages, admitted.options);
+    return admitted.proxy.call(admitted.messages, admitted.options, stack);
   }
 
   /**
    * Streams the answer of client `name`: an async iterable of chunks whose texts, joined, equal what
-   * `call` returns (see docs/streaming.md). Never throws: a bad argument, an unknown client or a
-   * stopped system is thrown by the first pull.
+   * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
+   * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
   stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
+    const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const router = this.#routers.get(name);
-      if (router !== undefined) {
-        if (this.#state !== "running") throw this.#notRunning(name);
-        validateMessages(messages);
-        return router.stream(messages, splitOptions(options, true));
-      }
-      const proxy = this.gate(name);
-      validateMessages(messages);
-      return openStream(proxy, messages, splitOptions(options, true));
+      const admitted = this.#admit(name, messages, options, true);
+      if ("router" in admitted) return admitted.router.stream(admitted.messages, admitted.options);
+      return openStream(admitted.proxy, admitted.messages, admitted.options, stack);
     } catch (error) {
-      return ReplyStream.failed(
-        error instanceof DspexError ? error : dspexError("ERR_INVALID_ARGUMENT", String(error)),
-      );
+      return ReplyStream.failed(this.#admissionError(error, stack));
     }
+  }
+
+  /**
+   * What `call` and `stream` share: the client by name, the system's state, and the snapshot of
+   * `messages` and `options` (see src/validate.ts). Throws the error the caller gets.
+   */
+  #admit(name: unknown, messages: unknown, options: unknown, streaming: boolean): Admitted | Routed {
+    if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
+    const proxy = this.#proxies.get(name);
+    if (proxy === undefined) {
+      const router = this.#routers.get(name);
+      if (router === undefined) throw this.#unknown(name);
+      if (this.#state !== "running") throw this.#notRunning(name);
+      return { router, messages: takeMessages(messages), options: splitOptions(options, streaming) };
+    }
+    if (this.#state !== "running") throw this.#notRunning(name);
+    return { proxy, messages: takeMessages(messages), options: splitOptions(options, streaming) };
+  }
+
+  /** A router's member by name: a client's proxy and lifecycle, or a router. */
+  #member(name: string): RouteMember {
+    let member = this.#members.get(name);
+    if (member === undefined) {
+      const router = this.#routers.get(name);
+      const proxy = this.#proxies.get(name);
+      const child = this.#clients.get(name);
+      if (router !== undefined) member = router;
+      else if (proxy !== undefined && child !== undefined) member = new ClientMember(proxy, child);
+      else throw this.#unknown(name);
+      this.#members.set(name, member);
+    }
+    return member;
+  }
+
+  /** Whatever admission threw, as a typed error with the caller's stack. */
+  #admissionError(error: unknown, stack: CallerStack | undefined): DspexError {
+    const typed =
+      error instanceof DspexError
+        ? error
+        : dspexError("ERR_INVALID_ARGUMENT", "the call's arguments could not be read", undefined, {
+            cause: error,
+          });
+    stack?.applyTo(typed);
+    return typed;
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
@@ -276,53 +348,9 @@ export class System {
     return this.#warm;
   }
 
-  /** @internal The per-client proxy (streaming and diagnostics use it). */
-  proxy(name: string): ClientProxy | undefined {
-    return this.#proxies.get(name);
-  }
-
-  /** @internal Validation and state checks shared by `call` and `stream`. */
-  gate(name: string): ClientProxy {
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) throw this.#unknown(name);
-    if (this.#state !== "running") throw this.#notRunning(name);
-    return proxy;
-  }
-
-  /** A call to a router (or to no node at all). */
-  #route(name: string, messages: unknown, options: CallOptions | undefined): Promise<Reply> {
-    const router = this.#routers.get(name);
-    if (router === undefined) return Promise.reject(this.#unknown(name));
-    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
-    try {
-      validateMessages(messages);
-      return router.call(messages, splitOptions(options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** A router's member by name: a client's proxy and lifecycle, or a router. */
-  #member(name: string): RouteMember {
-    let member = this.#members.get(name);
-    if (member === undefined) {
-      const router = this.#routers.get(name);
-      const proxy = this.#proxies.get(name);
-      const child = this.#clients.get(name);
-      if (router !== undefined) member = router;
-      else if (proxy !== undefined && child !== undefined) member = new ClientMember(proxy, child);
-      else throw this.#unknown(name);
-      this.#members.set(name, member);
-    }
-    return member;
-  }
-
   #unknown(name: string): DspexError {
     const known = [...this.#proxies.keys(), ...this.#routers.keys()].join(", ");
-    return dspexError(
-      "ERR_UNKNOWN_CLIENT",
-      `no client named ${JSON.stringify(String(name))} (known: ${known})`,
-    );
+    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(name)} (known: ${known})`);
   }
 
   #notRunning(name: string): DspexError {

@@ -4,6 +4,7 @@
 
 export type { Disposable } from "../supervisor/Child.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
+export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
@@ -11,6 +12,7 @@ export {
   BudgetExceededError,
   CircuitOpenError,
   ClientUnavailableError,
+  ContentFilterError,
   DspexError,
   type ErrorCode,
   ErrorCodes,
@@ -55,7 +57,9 @@ export type {
   NodeSnapshot,
   NodeStatus,
   ProviderName,
+  ReasoningDetail,
   Reply,
+  ReplyChoice,
   RestartType,
   RetrySettings,
   Role,
@@ -65,6 +69,7 @@ export type {
   StreamSettings,
   SupervisorSpec,
   SystemSpec,
+  TokenLogprob,
   ToolCall,
   Usage,
 } from "./types.js";
