@@ -99,15 +99,16 @@ describe("fallback", () => {
     server.fault({ kind: "stall" }, { model: "model-a" });
     server.fault({ kind: "stall" }, { model: "model-c" });
     const started = Date.now();
-    const error = await failure(system.call("chat", ask("slow"), { timeoutMs: 250 }));
+    // a's attempt times out at 300 ms; c gets what is left of the 1,000 ms and stalls to the end.
+    const error = await failure(system.call("chat", ask("slow"), { timeoutMs: 1_000 }));
     const took = Date.now() - started;
     expect(error.code).toBe("ERR_TIMEOUT");
     expect(error.attempts).toEqual([
       { client: "a", code: "ERR_TIMEOUT" },
       { client: "c", code: "ERR_TIMEOUT" },
     ]);
-    expect(took).toBeGreaterThanOrEqual(240);
-    expect(took).toBeLessThan(1_000);
+    expect(took).toBeGreaterThanOrEqual(990);
+    expect(took).toBeLessThan(3_000);
   });
 
   it("routers nest: the outer one tries the inner one's members, then its own", async () => {
