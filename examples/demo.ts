@@ -18,7 +18,9 @@ function tree(node: NodeSnapshot, indent = "", last = true, root = true): string
   const what =
     node.type === "supervisor"
       ? `${bold(node.name)} ${dim(`(${node.strategy}, ${node.status}, restarts ${node.restarts})`)}`
-      : `${bold(node.name)} ${dim(`${node.provider}/${node.model} ${node.status}, thread ${node.threadId}, restarts ${node.restarts}, breaker ${node.breaker}`)}`;
+      : node.type === "router"
+        ? `${bold(node.name)} ${dim(`router ${node.strategy} over ${node.members?.join(", ")}`)}`
+        : `${bold(node.name)} ${dim(`${node.provider}/${node.model} ${node.status}, thread ${node.threadId}, restarts ${node.restarts}, breaker ${node.breaker}`)}`;
   const lines = [`${indent}${branch}${what}`];
   const kids = node.children ?? [];
   const childIndent = root ? indent : `${indent}${last ? "   " : "│  "}`;
@@ -83,10 +85,20 @@ async function main(): Promise<void> {
           },
         ],
       },
+      // A client of its own key, for the rate-limit scene.
+      {
+        name: "metered",
+        provider: "openai",
+        model: "mock-metered",
+        baseURL: server.baseURL,
+        apiKey: "sk-metered",
+      },
+      // One name over two clients of different providers: flaky first, claude when flaky cannot answer.
+      { type: "router", name: "chat", strategy: "fallback", members: ["flaky", "claude"] },
     ],
   });
   system.on("*", (event) => {
-    if (event.type === "retry") return;
+    if (event.type === "retry" || event.type === "usage") return;
     say(dim(`   event ${JSON.stringify(event)}`));
   });
   say(`ready in ${ms(started)}`);
@@ -95,7 +107,7 @@ async function main(): Promise<void> {
   try {
     await tour(system, server);
   } finally {
-    scene(10, "Stop: drain, stop in reverse start order, leave nothing running");
+    scene(12, "Stop: drain, stop in reverse start order, leave nothing running");
     const stopping = performance.now();
     await system.stop();
     await server.close();
@@ -188,7 +200,30 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   const limited = await system.call("fast", ask("rate limited?"), { cache: "skip" });
   say(`answered after ${ms(t)} (upstream asked for 300 ms): ${JSON.stringify(limited.text)}`);
 
-  scene(8, "Streaming: tokens as they arrive, then the same answer replayed from the cache");
+  scene(8, "A router: one name over two providers, falling back when the first cannot answer");
+  server.fault({ kind: "status", status: 503 }, { model: "mock-flaky" });
+  const routed = await system.call("chat", ask("Who answers?"), { temperature: 0 });
+  say(`chat answered by ${bold(routed.client ?? "?")}: ${JSON.stringify(routed.text)}`);
+  say(dim(`   attempts ${JSON.stringify(routed.attempts)} (flaky's breaker is open: skipped without a try)`));
+  server.clearFaults();
+
+  scene(9, "Rate limits learned from the vendor's headers, with no configuration");
+  // The mock enforces 30 requests per second for this key, like a vendor (x-ratelimit-* headers, 429s).
+  server.setLimits({ rpm: 30, windowMs: 1_000 });
+  const refusedBefore = server.stats.byStatus[429] ?? 0;
+  t = performance.now();
+  const metered = await Promise.allSettled(
+    Array.from({ length: 90 }, (_, i) => system.call("metered", ask(`metered ${i}`), { cache: "skip" })),
+  );
+  const limiter = system.inspect().children?.find((c) => c.name === "metered")?.limiter;
+  const answered = metered.filter((r) => r.status === "fulfilled").length;
+  say(
+    `90 calls against 30 per second: ${answered} answered in ${ms(t)}, ${(server.stats.byStatus[429] ?? 0) - refusedBefore} requests answered 429 upstream`,
+  );
+  say(dim(`   metered's limiter (learned): ${JSON.stringify(limiter)}`));
+  server.setLimits({});
+
+  scene(10, "Streaming: tokens as they arrive, then the same answer replayed from the cache");
   const story = ask("Tell me a short story about supervisors.");
   process.stdout.write("stream: ");
   for await (const chunk of system.stream("claude", story, { temperature: 0 }))
@@ -204,7 +239,7 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   const viaCall = await system.call("claude", story, { temperature: 0 });
   say(`call() on the same request: cached ${viaCall.cached}`);
 
-  scene(9, "inspect(): the tree, plain data, no secrets");
+  scene(11, "inspect(): the tree, plain data, no secrets");
   say(tree(system.inspect()).join("\n"));
   const fast = system
     .inspect()
