@@ -11,6 +11,7 @@ import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { redact } from "./redact.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { BreakerState, ChatMessage, ClientStats, Reply } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -37,6 +38,8 @@ export interface Pending {
   receive(message: FromWorker): boolean;
   /** Settles with an error (deadline, abort, crash, retirement). */
   fail(error: DspexError): void;
+  /** The call's telemetry, when anything listens (see src/telemetry/). */
+  trace?: CallTrace | undefined;
 }
 
 type Mode = "starting" | "running" | "restarting" | "retired";
@@ -92,7 +95,7 @@ export class ClientProxy {
   }
 
   /** Sends a call; resolves with the reply. `messages` and `options` were validated by the caller. */
-  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
+  call(messages: ChatMessage[], options: SplitOptions, trace?: CallTrace): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const refused = this.#refusal();
       if (refused !== undefined) {
@@ -101,6 +104,7 @@ export class ClientProxy {
       }
       const id = this.#nextId++;
       const request = this.wireRequest(messages, options);
+      if (trace !== undefined) request.timing = true;
       const call = new PendingCall(
         this,
         id,
@@ -113,6 +117,7 @@ export class ClientProxy {
         this.#countError("ERR_ABORTED"); // the signal was already aborted
         return;
       }
+      call.trace = trace;
       this.admit(call);
     });
   }
@@ -214,6 +219,7 @@ export class ClientProxy {
       case "end": {
         const pending = this.#pending.get(message.id);
         if (pending === undefined) return; // already settled here (timeout, abort)
+        pending.trace?.observe(message);
         if (message.type !== "chunk") this.#account(message);
         if (pending.receive(message)) {
           this.#pending.delete(message.id);
@@ -298,6 +304,7 @@ export class ClientProxy {
       if (pending.redeliverable() && pending.deliveries <= this.#spec.maxRedeliveries) {
         pending.held = true;
         resend.push(pending);
+        pending.trace?.redelivered(pending.deliveries + 1);
       } else {
         this.#pending.delete(pending.id);
         this.#countError(code);
@@ -349,6 +356,7 @@ export class ClientProxy {
 /** A `call` in flight: settles its promise once, and cleans its timer and signal listener. */
 class PendingCall implements Pending {
   deliveries = 0;
+  trace: CallTrace | undefined = undefined;
   held = false;
   settled = false;
   readonly #timer: NodeJS.Timeout;

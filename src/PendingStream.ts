@@ -15,9 +15,10 @@
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { Pending } from "./ClientProxy.js";
 import type { DspexError, ErrorData } from "./errors.js";
-import { isDspexError, toErrorData } from "./errors.js";
+import { dspexError, isDspexError, toErrorData } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { ChatMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -43,6 +44,7 @@ export interface StreamProxy {
 export class PendingStream implements Pending {
   deliveries = 0;
   held = false;
+  trace: CallTrace | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -62,10 +64,14 @@ export class PendingStream implements Pending {
         return false;
       case "end":
         this.stream.end(message.finishReason, message.meta);
+        this.trace?.succeed();
         return true;
-      case "error":
-        this.stream.fail(this.proxy.error(message.error));
+      case "error": {
+        const error = this.proxy.error(message.error);
+        this.stream.fail(error);
+        this.trace?.fail(error);
         return true;
+      }
       default:
         return false;
     }
@@ -73,6 +79,7 @@ export class PendingStream implements Pending {
 
   fail(error: DspexError): void {
     this.stream.fail(error);
+    this.trace?.fail(error);
   }
 }
 
@@ -80,7 +87,12 @@ export class PendingStream implements Pending {
  * Opens a stream on `proxy` for validated `messages` and options: what `system.stream()` returns.
  * Never throws; a refusal (retired client, full queue) surfaces on the first pull.
  */
-export function openStream(proxy: StreamProxy, messages: ChatMessage[], options: SplitOptions): ReplyStream {
+export function openStream(
+  proxy: StreamProxy,
+  messages: ChatMessage[],
+  options: SplitOptions,
+  trace?: CallTrace,
+): ReplyStream {
   const settings = proxy.spec.stream;
   const controls = options.controls;
   let pending: PendingStream | undefined;
@@ -89,10 +101,13 @@ export function openStream(proxy: StreamProxy, messages: ChatMessage[], options:
     signal: controls.signal,
     client: proxy.name,
     onStart: () => {
+      trace?.open();
       try {
         proxy.assertAccepting();
       } catch (error) {
-        stream.fail(isDspexError(error) ? error : proxy.error(toErrorData(error)));
+        const refused = isDspexError(error) ? error : proxy.error(toErrorData(error));
+        stream.fail(refused);
+        trace?.fail(refused);
         return;
       }
       const id = proxy.allocateId();
@@ -101,12 +116,14 @@ export function openStream(proxy: StreamProxy, messages: ChatMessage[], options:
         firstChunkTimeoutMs: controls.firstChunkTimeoutMs ?? settings.firstChunkTimeoutMs,
         idleTimeoutMs: controls.idleTimeoutMs ?? settings.idleTimeoutMs,
       };
+      if (trace !== undefined) request.timing = true;
       pending = new PendingStream(
         id,
         { type: "stream", id, request, credit: settings.highWaterMark },
         stream,
         proxy,
       );
+      pending.trace = trace;
       proxy.admit(pending);
     },
     onCredit: (n) => {
@@ -114,6 +131,11 @@ export function openStream(proxy: StreamProxy, messages: ChatMessage[], options:
     },
     onCancel: (reason) => {
       if (pending !== undefined) proxy.release(pending, reason);
+      if (reason === "closed") trace?.closed();
+      else
+        trace?.fail(
+          dspexError("ERR_ABORTED", `client "${proxy.name}": the stream was aborted by its signal`),
+        );
     },
   });
   return stream;

@@ -22,6 +22,7 @@ import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
+import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
@@ -36,6 +37,12 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * OpenTelemetry settings (see docs/observability.md), or `false` to turn every telemetry hook off.
+   * By default dspex reports to the globally registered providers when `@opentelemetry/api` is
+   * installed, and costs nothing when no SDK is registered.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** The lifecycle of a system. */
@@ -45,7 +52,15 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
   const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm);
+  let telemetry: Telemetry | undefined;
+  const system = new System(
+    resolved,
+    options.spawner ?? warm?.spawn ?? defaultSpawner,
+    warm,
+    () => telemetry,
+  );
+  if (options.telemetry !== false)
+    telemetry = await Telemetry.create(options.telemetry ?? {}, () => system.clientFigures());
   await system.start();
   return system;
 }
@@ -60,12 +75,23 @@ export class System {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #telemetry: () => Telemetry | undefined;
 
   /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+  constructor(
+    spec: ResolvedSupervisorSpec,
+    spawner: WorkerSpawner,
+    warm?: WarmSpawner,
+    telemetry: () => Telemetry | undefined = () => undefined,
+  ) {
     this.#warm = warm;
+    this.#telemetry = telemetry;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
-    const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
+    const emit = (event: SystemEvent) => {
+      const scrubbed = this.#scrub(event);
+      this.#telemetry()?.event(scrubbed);
+      this.#events.emit(scrubbed);
+    };
     const factory = (child: ResolvedChildSpec): Child => {
       if (child.type === "supervisor") return new Supervisor(child, { factory, emit });
       const proxy = new ClientProxy(child);
@@ -136,7 +162,12 @@ export class System {
     } catch (error) {
       return Promise.reject(error);
     }
-    return proxy.call(messages, split);
+    const trace = this.#telemetry()?.begin("call", proxy.spec, messages, split.params);
+    if (trace === undefined) return proxy.call(messages, split);
+    trace.open();
+    const reply = proxy.call(messages, split, trace);
+    reply.then(trace.succeed, trace.fail);
+    return reply;
   }
 
   /**
@@ -148,7 +179,9 @@ export class System {
     try {
       const proxy = this.gate(name);
       validateMessages(messages);
-      return openStream(proxy, messages, splitOptions(options, true));
+      const split = splitOptions(options, true);
+      const trace = this.#telemetry()?.begin("stream", proxy.spec, messages, split.params);
+      return openStream(proxy, messages, split, trace);
     } catch (error) {
       return ReplyStream.failed(
         error instanceof DspexError ? error : dspexError("ERR_INVALID_ARGUMENT", String(error)),
@@ -218,6 +251,11 @@ export class System {
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
+  }
+
+  /** @internal Each client's live figures, for metrics and the observer. */
+  clientFigures(): ClientProxy[] {
+    return [...this.#proxies.values()];
   }
 
   /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */

@@ -38,6 +38,16 @@ export type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.j
 export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
 export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
 export type {
+  BreakerMessage,
+  CallEndMessage,
+  CallErrorMessage,
+  CallStartMessage,
+  OperationKind,
+  RestartMessage,
+} from "./telemetry/channels.js";
+export { SEMCONV_VERSION } from "./telemetry/genai.js";
+export type { TelemetryOptions } from "./telemetry/Telemetry.js";
+export type {
   BreakerSettings,
   BreakerState,
   CacheMode,

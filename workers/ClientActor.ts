@@ -24,7 +24,7 @@
  */
 import type { Dispatcher } from "undici";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
-import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
+import type { AttemptTiming, CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CancelSignal } from "./Cancellation.js";
@@ -123,6 +123,9 @@ const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: 
  * here the getter lives on the prototype.
  */
 class FlightRun implements RetryRun {
+  /** Attempt timings, when the flight's first caller is traced. */
+  timings: AttemptTiming[] | undefined = undefined;
+
   constructor(
     readonly plan: RetryPlan,
     private readonly flight: Flight<Call>,
@@ -366,6 +369,7 @@ export class ClientActor {
       const owner = call === flight.owner;
       const meta: CallMeta = { attempts: owner ? outcome.attempts : 0 };
       if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
+      if (owner && outcome.timings !== undefined) meta.timings = outcome.timings;
       if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
       // Every caller after the first gets its own copy: replies batched into one message would
       // otherwise arrive as one shared object on the main side, and one caller's mutation would show
@@ -410,10 +414,11 @@ export class ClientActor {
       const retry = this.#client.retry;
       const plan =
         request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
-      return await runWithRetry(
-        () => breaker.execute(send),
-        new FlightRun(plan, flight, this.#clock, this.#sleep, this.#random, breaker, this.#post),
-      );
+      const run = new FlightRun(plan, flight, this.#clock, this.#sleep, this.#random, breaker, this.#post);
+      if (request.timing === true) run.timings = [];
+      const outcome = await runWithRetry(() => breaker.execute(send), run);
+      if (run.timings !== undefined) outcome.timings = run.timings;
+      return outcome;
     } finally {
       this.#mailbox.release();
     }

@@ -23,7 +23,7 @@
  */
 import type { Dispatcher } from "undici";
 import { type ErrorData, toErrorData } from "../src/errors.js";
-import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
+import type { AttemptTiming, CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
@@ -153,6 +153,7 @@ export class StreamSession {
       this.#fail(errorData(error));
       return;
     }
+    const timings: AttemptTiming[] | undefined = request.timing === true ? [] : undefined;
     try {
       const outcome = await runWithRetry(
         () =>
@@ -187,9 +188,11 @@ export class StreamSession {
             if (failure.data.status !== undefined) event.status = failure.data.status;
             deps.post({ type: "event", event });
           },
+          timings,
         },
       );
       this.#meta = { attempts: outcome.attempts };
+      if (timings !== undefined) this.#meta.timings = timings;
       if (outcome.upstreamErrors !== undefined) this.#meta.upstreamErrors = outcome.upstreamErrors;
       if (!outcome.ok) {
         this.#fail(outcome.error);
