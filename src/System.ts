@@ -19,6 +19,8 @@ import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
+import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
+import { observe } from "./observer/observe.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
@@ -77,6 +79,7 @@ export class System {
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
   readonly #telemetry: () => Telemetry | undefined;
+  readonly #observers = new Set<Observer>();
 
   /** @internal use {@link createSystem}. */
   constructor(
@@ -226,6 +229,35 @@ export class System {
 
   // --- end of admin operations ---
 
+  /**
+   * Serves the live observer page of this system on 127.0.0.1 (see docs/observability.md): resolves
+   * with its `url` (a random token included; requests without it get 403) and `close`. The system's
+   * `stop()` closes it too.
+   */
+  async observe(options?: ObserveOptions): Promise<Observer> {
+    if (this.#state !== "running") throw this.#notRunning("observer");
+    const observer = await observe(
+      {
+        inspect: () => this.inspect(),
+        kill: (name) => this.kill(name),
+        clearCache: (name) => this.admin(name).clearCache(),
+        onEvent: (listener) => {
+          const subscription = this.on("*", listener);
+          return () => subscription.dispose();
+        },
+      },
+      options,
+    );
+    this.#observers.add(observer);
+    return {
+      url: observer.url,
+      close: () => {
+        this.#observers.delete(observer);
+        return observer.close();
+      },
+    };
+  }
+
   /** A plain-data snapshot of the tree. Never contains a secret. */
   inspect(): NodeSnapshot {
     return this.#root.snapshot();
@@ -246,7 +278,9 @@ export class System {
     if (this.#stopping !== undefined) return this.#stopping;
     const wasFailed = this.#state === "failed";
     this.#state = "stopping";
-    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close()]).then(() => {
+    const observers = [...this.#observers].map((o) => o.close());
+    this.#observers.clear();
+    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close(), ...observers]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });

@@ -34,6 +34,7 @@ export type {
   SystemEventType,
   SystemFailedEvent,
 } from "./events.js";
+export type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 export type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
 export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
 export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
