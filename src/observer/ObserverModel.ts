@@ -28,10 +28,14 @@ export interface ObserverSnapshot {
   clients: Record<string, ClientRates>;
 }
 
+/** The shortest window a calls-per-second figure is measured over, ms. */
+const RATE_WINDOW_MS = 1_000;
+
 /** See the module comment. */
 export class ObserverModel {
   readonly #latency = new Map<string, LatencyWindow>();
-  readonly #previous = new Map<string, { settled: number; at: number }>();
+  /** Per client: the count at the start of the current rate window, and the last rate measured. */
+  readonly #rates = new Map<string, { settled: number; at: number; perSecond: number }>();
   readonly #onEnd = (message: unknown) => this.#record(message as CallEndMessage);
   readonly #onError = (message: unknown) => this.#record(message as CallErrorMessage);
 
@@ -55,20 +59,33 @@ export class ObserverModel {
       const stats = node.stats;
       if (stats === undefined) continue;
       const settled = stats.ok + Object.values(stats.errors).reduce<number>((n, v) => n + (v ?? 0), 0);
-      const before = this.#previous.get(node.name);
-      this.#previous.set(node.name, { settled, at });
-      const seconds = before === undefined ? 0 : (at - before.at) / 1000;
       const looked = stats.cacheHits + stats.cacheMisses;
       clients[node.name] = {
-        callsPerSecond:
-          seconds > 0 && before !== undefined
-            ? Math.round(((settled - before.settled) / seconds) * 10) / 10
-            : 0,
+        callsPerSecond: this.#rate(node.name, settled, at),
         latencyMs: this.#latency.get(node.name)?.percentiles(),
         cacheHitRatio: looked === 0 ? undefined : Math.round((stats.cacheHits / looked) * 1000) / 1000,
       };
     }
     return { at, tree, clients };
+  }
+
+  /**
+   * Calls per second over windows of at least {@link RATE_WINDOW_MS}: snapshots come at any moment
+   * (each event sends one), and a rate over a few milliseconds would read 0 or a spike.
+   */
+  #rate(client: string, settled: number, at: number): number {
+    const window = this.#rates.get(client);
+    if (window === undefined) {
+      this.#rates.set(client, { settled, at, perSecond: 0 });
+      return 0;
+    }
+    const elapsed = at - window.at;
+    if (elapsed >= RATE_WINDOW_MS) {
+      window.perSecond = Math.round(((settled - window.settled) / elapsed) * 10_000) / 10;
+      window.settled = settled;
+      window.at = at;
+    }
+    return window.perSecond;
   }
 
   #record(message: { client: string; durationMs: number }): void {

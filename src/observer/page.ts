@@ -19,8 +19,8 @@ export const OBSERVER_PAGE = `<!doctype html>
   header h1 { font-size:18px; margin:0; }
   header .dim { color:var(--dim); }
   #conn { margin-left:auto; font-size:12px; }
-  main { display:grid; grid-template-columns: minmax(260px, 1fr) 3fr; gap:16px; padding:16px 20px; }
-  section { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; }
+  main { display:grid; grid-template-columns: max-content minmax(0, 1fr); gap:16px; padding:16px 20px; }
+  section { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; overflow-x:auto; }
   h2 { font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--dim); margin:0 0 10px; }
   ul.tree, ul.tree ul { list-style:none; margin:0; padding-left:16px; }
   ul.tree { padding-left:0; }
@@ -31,10 +31,10 @@ export const OBSERVER_PAGE = `<!doctype html>
   .s-failed, .s-stopped { color:var(--bad); border-color:var(--bad); }
   .kind { color:var(--dim); font-size:12px; }
   table { border-collapse:collapse; width:100%; font-variant-numeric: tabular-nums; }
-  th, td { text-align:right; padding:5px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
+  th, td { text-align:right; padding:5px 6px; border-bottom:1px solid var(--line); white-space:nowrap; }
   th:first-child, td:first-child { text-align:left; }
   th { color:var(--dim); font-weight:500; font-size:12px; }
-  td.errors, td.extra { text-align:left; font-size:12px; color:var(--dim); white-space:normal; }
+  td.errors, td.extra { text-align:left; font-size:12px; color:var(--dim); white-space:normal; min-width:70px; }
   .b-open { color:var(--bad); } .b-halfOpen, .b-half_open { color:var(--warn); } .b-closed { color:var(--ok); }
   button { background:#21262d; color:var(--text); border:1px solid var(--line); border-radius:6px; padding:3px 9px; cursor:pointer; font-size:12px; }
   button:hover { border-color:var(--accent); }
@@ -53,7 +53,7 @@ export const OBSERVER_PAGE = `<!doctype html>
   <section><h2>Clients</h2>
     <table id="clients"><thead><tr>
       <th>client</th><th>calls/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>ok</th><th>errors by code</th>
-      <th>breaker</th><th>cache hit</th><th>entries</th><th>queued</th><th>in flight</th><th>retries</th><th>redelivered</th><th>limits, usage, cost</th><th></th>
+      <th>breaker</th><th>cache hit</th><th>entries</th><th>queued</th><th>in flight</th><th>retries</th><th>redelivered</th><th>limits · usage · cost</th><th></th>
     </tr></thead><tbody></tbody></table>
   </section>
   <section class="wide"><h2>Events</h2><ul id="events"></ul></section>
