@@ -104,7 +104,7 @@ export class ClientProxy {
       }
       const id = this.#nextId++;
       const request = this.wireRequest(messages, options);
-      if (trace !== undefined) request.timing = true;
+      if (trace !== undefined) trace.mark(request);
       const call = new PendingCall(
         this,
         id,

@@ -116,7 +116,7 @@ export function openStream(
         firstChunkTimeoutMs: controls.firstChunkTimeoutMs ?? settings.firstChunkTimeoutMs,
         idleTimeoutMs: controls.idleTimeoutMs ?? settings.idleTimeoutMs,
       };
-      if (trace !== undefined) request.timing = true;
+      if (trace !== undefined) trace.mark(request);
       pending = new PendingStream(
         id,
         { type: "stream", id, request, credit: settings.highWaterMark },

@@ -63,6 +63,8 @@ export interface WireRequest {
   cache: CacheMode;
   /** Set when the main thread traces this call: the worker then reports each attempt's timing. */
   timing?: true;
+  /** The call span's W3C trace context, sent upstream as `traceparent` (telemetry `propagateContext`). */
+  traceparent?: string;
 }
 
 /** Extra per-stream settings. */

@@ -398,6 +398,7 @@ export class ClientActor {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#provider.buildRequest(this.#client, request, false);
+      if (request.traceparent !== undefined) upstream.headers.traceparent = request.traceparent;
     } catch (error) {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }

@@ -143,6 +143,7 @@ export class StreamSession {
     let upstreamRequest: UpstreamRequest;
     try {
       upstreamRequest = deps.provider.buildRequest(deps.client, request, true);
+      if (request.traceparent !== undefined) upstreamRequest.headers.traceparent = request.traceparent;
     } catch (error) {
       this.#fail(toErrorData(error, "ERR_INVALID_ARGUMENT"));
       return;

@@ -9,7 +9,7 @@
  */
 import type { Context, Span, Tracer } from "@opentelemetry/api";
 import type { DspexError } from "../errors.js";
-import type { AttemptTiming, CallMeta, FromWorker } from "../protocol.js";
+import type { AttemptTiming, CallMeta, FromWorker, WireRequest } from "../protocol.js";
 import type { ChatMessage } from "../types.js";
 import {
   type CallEndMessage,
@@ -79,7 +79,19 @@ export class CallTrace {
     if (channels.callStart.hasSubscribers) channels.callStart.publish(this.#startMessage());
   }
 
-  /** The W3C `traceparent` of this call's span, for the upstream request when the user asks. */
+  /**
+   * Marks the call's wire request: the worker times its attempts, and (with `propagateContext`) sends
+   * this span's W3C `traceparent` upstream.
+   */
+  mark(request: WireRequest): void {
+    request.timing = true;
+    if (this.host.propagateContext) {
+      const traceparent = this.traceparent();
+      if (traceparent !== undefined) request.traceparent = traceparent;
+    }
+  }
+
+  /** The W3C `traceparent` of this call's span (`undefined` when no span records). */
   traceparent(): string | undefined {
     const context = this.#span?.spanContext();
     if (context === undefined) return undefined;

@@ -45,7 +45,10 @@ export interface TelemetryOptions {
    * default: prompts and answers often hold personal data.
    */
   captureContent?: boolean;
-  /** Send the call span's W3C `traceparent` header upstream with each request. Off by default. */
+  /**
+   * Send the call span's W3C `traceparent` header upstream with each request (a coalesced request
+   * carries its first caller's). Off by default: it tells the vendor your trace ids.
+   */
   propagateContext?: boolean;
 }
 
@@ -64,6 +67,7 @@ export interface ClientTags {
 /** What a {@link CallTrace} needs from its system's telemetry. */
 export interface TraceHost {
   readonly captureContent: boolean;
+  readonly propagateContext: boolean;
   readonly spanKindClient: SpanKind;
   readonly statusError: SpanStatusCode;
   withSpan(parent: Context | undefined, span: Span): Context;

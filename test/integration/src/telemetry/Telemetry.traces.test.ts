@@ -162,6 +162,25 @@ describe("call spans", () => {
   });
 });
 
+describe("trace context upstream", () => {
+  it("sends the call span's traceparent only when propagateContext is on", async () => {
+    const on = await start((s) => ({ children: [client(s, "gpt")] }), { propagateContext: true });
+    await on.system.call("gpt", HELLO);
+    for await (const _ of on.system.stream("gpt", [{ role: "user", content: "streamed" }])) {
+      // drain
+    }
+    const spans = spansNamed(on, "chat mock-model").filter((s) => !s.name.endsWith("attempt"));
+    const sent = on.server.requests.map((r) => r.headers.traceparent);
+    expect(sent).toHaveLength(2);
+    expect(sent.sort()).toEqual(
+      spans.map((s) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`).sort(),
+    );
+    const off = await start((s) => ({ children: [client(s, "gpt")] }));
+    await off.system.call("gpt", HELLO);
+    expect(off.server.requests.map((r) => r.headers.traceparent)).toEqual([undefined]);
+  });
+});
+
 describe("stream spans", () => {
   it("one span for the whole stream, with its attempt and the last chunk's usage", async () => {
     const env = await start((s) => ({ children: [client(s, "gpt")] }), {

@@ -45,7 +45,12 @@ export interface OtelEnv {
 /** Starts a mock server, SDK providers and a system reporting to them. */
 export async function otelEnv(
   build: (server: MockServer) => SystemSpec,
-  options: { server?: MockServerOptions; system?: SystemOptions; captureContent?: boolean } = {},
+  options: {
+    server?: MockServerOptions;
+    system?: SystemOptions;
+    captureContent?: boolean;
+    propagateContext?: boolean;
+  } = {},
 ): Promise<OtelEnv> {
   useContextManager();
   const spans = new InMemorySpanExporter();
@@ -57,7 +62,12 @@ export async function otelEnv(
   const system = await createSystem(build(server), {
     warmSpare: false,
     ...options.system,
-    telemetry: { tracerProvider, meterProvider, captureContent: options.captureContent === true },
+    telemetry: {
+      tracerProvider,
+      meterProvider,
+      captureContent: options.captureContent === true,
+      propagateContext: options.propagateContext === true,
+    },
   });
   return {
     server,
