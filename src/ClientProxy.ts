@@ -7,7 +7,7 @@
  * signal (`ERR_ABORTED`), the redelivery bound (`ERR_WORKER_CRASHED`), or retirement
  * (`ERR_CLIENT_UNAVAILABLE` / `ERR_SYSTEM_STOPPED`).
  */
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { redact } from "./redact.js";
@@ -66,6 +66,9 @@ export class ClientProxy {
     cacheHits: 0,
     cacheMisses: 0,
     cacheEntries: 0,
+    cacheWritesPending: 0,
+    cacheWritesDropped: 0,
+    cacheWritesFailed: 0,
     retries: 0,
     upstreamErrors: {},
     redelivered: 0,
@@ -153,7 +156,7 @@ export class ClientProxy {
   /** Builds the wire form of a call from validated parts, applying the client's defaults. */
   wireRequest(messages: ChatMessage[], { params, controls }: SplitOptions): WireRequest {
     const spec = this.#spec;
-    return {
+    const request: WireRequest = {
       messages,
       params,
       deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
@@ -161,6 +164,8 @@ export class ClientProxy {
       maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
       cache: controls.cache ?? "use",
     };
+    if (controls.headers !== undefined) request.headers = controls.headers;
+    return request;
   }
 
   /** Registers a pending call and sends it, or holds it until a worker is ready. */
@@ -231,6 +236,14 @@ export class ClientProxy {
         if (message.event.kind === "breaker") {
           this.#breaker = message.event.state;
           this.breakerSnapshot = message.event.snapshot;
+        } else if (message.event.kind === "cache") {
+          const { writes } = message.event;
+          // Pending is the worker's current figure; dropped and failed arrive as increments, so the
+          // totals survive a restart like the other counters.
+          this.stats.cacheWritesPending = writes.pending;
+          this.stats.cacheWritesDropped += writes.dropped;
+          this.stats.cacheWritesFailed += writes.failed;
+          return;
         } else if (message.event.kind === "retry") {
           this.stats.retries++;
         }

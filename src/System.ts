@@ -6,18 +6,13 @@
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
 import type { Disposable } from "../supervisor/Child.js";
-import {
-  clientsOf,
-  type ResolvedClientSpec,
-  type ResolvedSupervisorSpec,
-  resolveSystemSpec,
-} from "../supervisor/ChildSpec.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
-import { DspexError, dspexError, StartFailedError } from "./errors.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 import { observe } from "./observer/observe.js";
@@ -25,11 +20,12 @@ import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
+import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
+import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
@@ -40,6 +36,12 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
+   * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
+   * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
+   */
+  workerExecArgv?: readonly string[];
   /**
    * OpenTelemetry settings (see docs/observability.md), or `false` to turn every telemetry hook off.
    * By default dspex reports to the globally registered providers when `@opentelemetry/api` is
@@ -54,14 +56,16 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 /** Validates `spec`, starts the tree, and resolves once every client is ready. */
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
-  const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
+  const execArgv = options.workerExecArgv;
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
+    throw invalidArgument("options.workerExecArgv", "must be an array of strings");
+  const warm =
+    options.spawner === undefined && options.warmSpare !== false
+      ? new WarmSpawner(undefined, execArgv)
+      : undefined;
+  const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   let telemetry: Telemetry | undefined;
-  const system = new System(
-    resolved,
-    options.spawner ?? warm?.spawn ?? defaultSpawner,
-    warm,
-    () => telemetry,
-  );
+  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm, () => telemetry);
   if (options.telemetry !== false)
     telemetry = await Telemetry.create(options.telemetry ?? {}, () => system.clientFigures());
   await system.start();
@@ -83,7 +87,7 @@ export class System {
 
   /** @internal use {@link createSystem}. */
   constructor(
-    spec: ResolvedSupervisorSpec,
+    spec: ResolvedSystemSpec,
     spawner: WorkerSpawner,
     warm?: WarmSpawner,
     telemetry: () => Telemetry | undefined = () => undefined,
@@ -101,7 +105,7 @@ export class System {
       proxy.onWorkerEvent = ({ event }) => {
         if (event.kind === "breaker") {
           emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
-        } else {
+        } else if (event.kind === "retry") {
           const { kind: _, id: __, ...rest } = event;
           emit({ type: "retry", client: child.name, ...rest });
         }
@@ -111,7 +115,7 @@ export class System {
       this.#clients.set(child.name, started);
       return started;
     };
-    this.#root = buildSupervisorTree(spec, { client, emit });
+    this.#root = buildSupervisorTree(spec, { leaf: client, emit });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";

@@ -3,13 +3,15 @@
  */
 
 export type { Disposable } from "../supervisor/Child.js";
-export { DEFAULTS } from "../supervisor/ChildSpec.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
+export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
+export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
   BadResponseError,
   CircuitOpenError,
   ClientUnavailableError,
+  ContentFilterError,
   DspexError,
   type ErrorCode,
   ErrorCodes,
@@ -65,7 +67,9 @@ export type {
   NodeSnapshot,
   NodeStatus,
   ProviderName,
+  ReasoningDetail,
   Reply,
+  ReplyChoice,
   RestartType,
   RetrySettings,
   Role,
@@ -75,6 +79,7 @@ export type {
   StreamSettings,
   SupervisorSpec,
   SystemSpec,
+  TokenLogprob,
   ToolCall,
   Usage,
 } from "./types.js";

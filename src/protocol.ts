@@ -8,7 +8,7 @@
  */
 
 import type { MessagePort } from "node:worker_threads";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { ErrorCode, ErrorData } from "./errors.js";
 import type {
   BreakerState,
@@ -65,6 +65,8 @@ export interface WireRequest {
   timing?: true;
   /** The call span's W3C trace context, sent upstream as `traceparent` (telemetry `propagateContext`). */
   traceparent?: string;
+  /** The call's own HTTP headers (validated, lower-case names), merged over the client's. */
+  headers?: Record<string, string>;
 }
 
 /** Extra per-stream settings. */
@@ -117,8 +119,20 @@ export interface AttemptTiming {
 /** A reply as it crosses: the public {@link Reply}. */
 export type WireReply = Reply;
 
+/** An external cache store's write-behind counters (see `workers/cache/ResponseCache.ts`). */
+export interface CacheWriteStats {
+  /** Writes started and not yet finished. */
+  pending: number;
+  /** Writes dropped because `maxPendingWrites` were pending (in a report: since the last report). */
+  dropped: number;
+  /** Writes the store rejected (in a report: since the last report). */
+  failed: number;
+}
+
 /** Events a worker reports on its own (not answers to a call). */
 export type WorkerEvent =
+  /** The cache's write counters changed (external stores only); shown in `inspect()`, not emitted. */
+  | { kind: "cache"; writes: CacheWriteStats }
   | { kind: "breaker"; state: BreakerState; previous: BreakerState; snapshot: unknown }
   | { kind: "retry"; id: number; attempt: number; delayMs: number; code: ErrorCode; status?: number };
 

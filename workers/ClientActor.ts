@@ -23,10 +23,11 @@
  * callers waiting on one fetch are a list, answered together when it lands, not promises.
  */
 import type { Dispatcher } from "undici";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
+import { answerHeaders } from "../src/headers.js";
 import type { AttemptTiming, CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
@@ -198,7 +199,10 @@ export class ClientActor {
     this.#post = deps.post;
     this.#provider = deps.provider;
     this.#clock = deps.clock ?? Date.now;
-    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey);
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
+      maxBytes: client.maxResponseBytes,
+      maxErrorBytes: client.maxErrorBodyBytes,
+    });
     this.#breaker = deps.breaker;
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;
@@ -213,6 +217,7 @@ export class ClientActor {
       baseURL: client.baseURL,
       model: client.model,
       ...EMPTY_KEY_INPUT,
+      headers: undefined,
     };
   }
 
@@ -317,6 +322,7 @@ export class ClientActor {
     const input = this.#keyInput;
     input.messages = request.messages;
     input.params = request.params;
+    input.headers = answerHeaders(this.#client.headers, request.headers);
     try {
       return (this.#keyer as CacheKeyer)(input);
     } finally {
@@ -351,8 +357,8 @@ export class ClientActor {
     try {
       outcome = await this.#fetch(request, flight);
       if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        const stored = this.#cache.set(key, outcome.value);
-        if (stored !== undefined) await stored;
+        // Never awaited: an external store's write goes behind the answer (see ResponseCache).
+        this.#cache.set(key, outcome.value);
         cacheEntries = this.#cache.entries;
       }
     } catch (error) {

@@ -18,21 +18,23 @@
  * `idleTimeoutMs` of upstream silence between events that carry the answer. Time spent waiting for
  * credit (a slow reader) is not upstream's silence and does not count.
  *
- * The last chunk carries the finish reason, usage, model and tool calls. A stream that completes is
- * stored in the cache under the call's key before `end` is posted.
+ * Chunks carry text and reasoning deltas; the last chunk carries the reply's other fields (finish
+ * reason, usage, model, tool calls, id, refusal, reasoning details, logprobs: `stream/chunkFields.ts`).
+ * A stream that completes is stored in the cache under the call's key before `end` is posted.
  */
 import type { Dispatcher } from "undici";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { AttemptTiming, CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { AttemptFailure } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
 import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+import { finishChunk, replayChunk } from "./stream/chunkFields.js";
 import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
 import type { UpstreamStream } from "./stream/UpstreamStream.js";
 
@@ -164,6 +166,10 @@ export class StreamSession {
               provider: deps.provider,
               request: upstreamRequest,
               secret: deps.client.apiKey,
+              limits: {
+                maxBytes: deps.client.maxResponseBytes,
+                maxErrorBytes: deps.client.maxErrorBodyBytes,
+              },
               attemptTimeoutMs: request.attemptTimeoutMs,
               deadline: request.deadline,
               clock: this.#clock,
@@ -246,11 +252,8 @@ export class StreamSession {
     if (this.#over) return;
     upstream.release();
     const summary = upstream.reader.summary();
-    const last = this.#pending.at(-1) ?? this.#queue("");
-    last.finishReason = summary.finishReason;
-    last.usage = summary.usage;
-    last.model = summary.model;
-    if (summary.toolCalls !== undefined) last.toolCalls = summary.toolCalls;
+    const last = this.#pending.at(-1) ?? this.#queue({ text: "", cached: false });
+    finishChunk(last, summary);
     while (!this.#over && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
@@ -258,7 +261,8 @@ export class StreamSession {
     if (this.#over) return;
     if (cache !== undefined && key !== undefined) {
       const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
-      await cache.set(key, reply);
+      // Never awaited: the answer (and the concurrency slot) do not wait for a store (see ResponseCache).
+      cache.set(key, reply);
       const entries = cache.entries;
       if (entries !== undefined) this.#meta.cacheEntries = entries;
     }
@@ -271,15 +275,7 @@ export class StreamSession {
 
   /** A cache hit, replayed as one chunk that is also the last. */
   async #replay(hit: Reply, cache: StreamCache): Promise<void> {
-    const chunk: StreamChunk = {
-      text: hit.text,
-      finishReason: hit.finishReason,
-      usage: hit.usage,
-      model: hit.model,
-      cached: true,
-    };
-    if (hit.toolCalls !== undefined) chunk.toolCalls = hit.toolCalls;
-    this.#pending = [chunk];
+    this.#pending = [replayChunk(hit)];
     while (!this.#over && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
@@ -293,14 +289,13 @@ export class StreamSession {
     this.#ended = true;
   }
 
-  #take(deltas: string[]): void {
-    for (const text of deltas) this.#queue(text);
+  #take(deltas: StreamChunk[]): void {
+    for (const chunk of deltas) this.#queue(chunk);
   }
 
-  #queue(text: string): StreamChunk {
-    const chunk: StreamChunk = { text, cached: false };
+  #queue(chunk: StreamChunk): StreamChunk {
     this.#pending.push(chunk);
-    if (text !== "") this.#texts.push(text);
+    if (chunk.text !== "") this.#texts.push(chunk.text);
     return chunk;
   }
 

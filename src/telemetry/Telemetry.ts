@@ -18,7 +18,7 @@ import type {
   Tracer,
   TracerProvider,
 } from "@opentelemetry/api";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "../ClientSpec.js";
 import type { SystemEvent } from "../events.js";
 import type { ChatMessage, GenerationParams } from "../types.js";
 import { CallTrace } from "./CallTrace.js";

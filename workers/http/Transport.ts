@@ -6,14 +6,14 @@
  */
 
 import type { Dispatcher } from "undici";
-import type { ErrorData } from "../../src/errors.js";
+import { type ErrorData, isDspexError } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
-import { Exchange } from "./Exchange.js";
+import { type BodyLimits, Exchange } from "./Exchange.js";
 
 /** The attempt's timer: a plain function, so arming it allocates no closure. */
 function stopExchange(exchange: Exchange, kind: FailureKind): void {
@@ -45,6 +45,7 @@ export class Transport {
     readonly dispatcher: Dispatcher,
     readonly provider: Provider,
     private readonly secret: string | undefined,
+    private readonly limits: BodyLimits,
   ) {}
 
   /**
@@ -59,7 +60,7 @@ export class Transport {
     attemptTimeoutMs: number,
   ): Promise<Reply> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
-    const exchange = new Exchange();
+    const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
     signal?.addEventListener("abort", exchange.onCancel);
     try {
@@ -109,6 +110,13 @@ export class Transport {
     try {
       return this.provider.parseReply(body);
     } catch (error) {
+      // A well-formed refusal (a prompt the vendor's filter blocked) keeps its own code.
+      if (isDspexError(error) && error.code !== "ERR_BAD_RESPONSE") {
+        const data = error.toJSON();
+        data.message = redact(data.message, this.secret);
+        data.status = status;
+        throw new AttemptFailure("status", data);
+      }
       const message = error instanceof Error ? error.message : String(error);
       throw this.#badResponse(status, message);
     }

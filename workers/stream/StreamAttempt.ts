@@ -6,7 +6,9 @@
  * (`attemptTimeoutMs`, or what is left of the call's `deadline`), or the session's cancellation.
  */
 import type { Dispatcher } from "undici";
+import type { StreamChunk } from "../../src/types.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
+import type { BodyLimits } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import { UpstreamStream } from "./UpstreamStream.js";
 
@@ -17,6 +19,8 @@ export interface StreamAttemptInput {
   request: UpstreamRequest;
   /** The API key, scrubbed from every message. */
   secret: string | undefined;
+  /** How much of the answer may be read: a stream's bytes in total, and an error body. */
+  limits: BodyLimits;
   attemptTimeoutMs: number;
   /** Epoch ms. */
   deadline: number;
@@ -28,8 +32,8 @@ export interface StreamAttemptInput {
 /** An opened stream and what its first reads produced. */
 export interface OpenedStream {
   upstream: UpstreamStream;
-  /** Text deltas read so far (possibly none, when the first progress was a tool call or the end). */
-  deltas: string[];
+  /** Chunks read so far (possibly none, when the first progress was a tool call or the end). */
+  deltas: StreamChunk[];
   /** A failure read right after those deltas: the stream's, delivered after them (not retried). */
   failure?: AttemptFailure;
 }
@@ -75,6 +79,7 @@ export async function openStreamAttempt(input: StreamAttemptInput): Promise<Open
       input.request,
       controller.signal,
       input.secret,
+      input.limits,
     );
     for (;;) {
       const read = await upstream.read();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
 import type { WireRequest } from "../../../../src/protocol.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
 import { openaiProvider } from "../../../../workers/providers/openai.js";
 import { isErrorResponse, isRequest, isResponse } from "../../../integration/mock/openaiSchema.js";
 
@@ -152,6 +152,7 @@ describe("openaiProvider.parseReply", () => {
       usage: { promptTokens: 9, completionTokens: 2, totalTokens: 11 },
       finishReason: "stop",
       model: "gpt-4o-mini-2024-07-18",
+      id: completion.id,
     });
   });
 
