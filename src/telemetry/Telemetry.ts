@@ -75,6 +75,15 @@ export interface TraceHost {
 
 const NAME = "dspex";
 
+/** A router's `fallback` event (issue #12), as telemetry reads it. */
+interface FallbackEvent {
+  type: "fallback";
+  router: string;
+  from: string;
+  to: string;
+  code: string;
+}
+
 /** See the module comment. */
 export class Telemetry implements TraceHost {
   readonly captureContent: boolean;
@@ -155,8 +164,27 @@ export class Telemetry implements TraceHost {
         this.#currentMetrics()?.breakerChanged(event.client, event.state, event.previous);
         return;
       default:
+        // Routers (issue #12) emit `fallback`: an event on the span active where the router moved the
+        // call on (the routed call's), a channel message, a counter.
+        if ((event as { type: string }).type === "fallback")
+          this.#fallback(event as unknown as FallbackEvent);
         return;
     }
+  }
+
+  #fallback(event: FallbackEvent): void {
+    const { type: _, ...payload } = event;
+    if (channels.fallback.hasSubscribers) channels.fallback.publish(payload);
+    const api = this.#api;
+    if (api === undefined) return;
+    const attributes: Attributes = {
+      "dspex.router": event.router,
+      "dspex.fallback.from": event.from,
+      "dspex.fallback.to": event.to,
+      "error.type": event.code,
+    };
+    api.trace.getActiveSpan()?.addEvent("dspex.fallback", attributes);
+    this.#currentMetrics()?.fellBack(attributes);
   }
 
   withSpan(parent: Context | undefined, span: Span): Context {

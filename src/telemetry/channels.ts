@@ -67,6 +67,15 @@ export interface BreakerMessage {
   previous: BreakerState;
 }
 
+/** `dspex:fallback`: a router moved a call from one member to the next. */
+export interface FallbackMessage {
+  router: string;
+  from: string;
+  to: string;
+  /** Why: the code of the member's failure, or why it was skipped (breaker open, cooldown, restarting). */
+  code: string;
+}
+
 /** The channels, by name. */
 export const channels = {
   callStart: diagnostics.channel("dspex:call:start"),
@@ -74,6 +83,7 @@ export const channels = {
   callError: diagnostics.channel("dspex:call:error"),
   restart: diagnostics.channel("dspex:restart"),
   breaker: diagnostics.channel("dspex:breaker"),
+  fallback: diagnostics.channel("dspex:fallback"),
 } as const;
 
 /** True when anyone listens to a call channel (then calls are timed even without OpenTelemetry). */

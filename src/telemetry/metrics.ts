@@ -33,6 +33,7 @@ export class GenAiMetrics {
   readonly #restarts;
   readonly #breakerChanges;
   readonly #cost;
+  readonly #fallbacks;
 
   constructor(meter: Meter, clients: () => Iterable<ClientFigures>) {
     this.duration = meter.createHistogram("gen_ai.client.operation.duration", {
@@ -64,6 +65,10 @@ export class GenAiMetrics {
       unit: "{transition}",
     });
     this.#cost = meter.createCounter("dspex.cost", { description: "Cost of answered calls", unit: "USD" });
+    this.#fallbacks = meter.createCounter("dspex.router.fallbacks", {
+      description: "Calls a router moved from one member to the next",
+      unit: "{fallback}",
+    });
 
     const gauge = (name: string, description: string, unit: string, read: (s: ClientStats) => number) => {
       meter.createObservableGauge(name, { description, unit }).addCallback((result) => {
@@ -115,6 +120,11 @@ export class GenAiMetrics {
       "dspex.breaker.state": state,
       "dspex.breaker.previous": previous,
     });
+  }
+
+  /** A router moved a call on. */
+  fellBack(attributes: Attributes): void {
+    this.#fallbacks.add(1, attributes);
   }
 
   /** A call's reply carried its cost. */
