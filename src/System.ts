@@ -9,6 +9,7 @@ import type { Disposable } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
+import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
@@ -22,8 +23,8 @@ import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
-import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
-import { splitOptions, validateMessages } from "./validate.js";
+import type { CallOptions, ChatMessage, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
+import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
@@ -36,6 +37,11 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * Give each error the stack of the caller's `call` / `stream` (captured at admission; a few µs per
+   * call, see src/CallerStack.ts). Default: on unless `NODE_ENV === "production"`.
+   */
+  callerStacks?: boolean;
   /**
    * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
    * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
@@ -64,12 +70,15 @@ export async function createSystem(spec: SystemSpec, options: SystemOptions = {}
       ? new WarmSpawner(undefined, execArgv)
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
-  let telemetry: Telemetry | undefined;
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm, () => telemetry);
-  if (options.telemetry !== false)
-    telemetry = await Telemetry.create(options.telemetry ?? {}, () => system.clientFigures());
-  await system.start();
-  return system;
+  const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
+  return System.create(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks, options.telemetry);
+}
+
+/** A call or stream admitted: its client and the snapshot of what the caller passed. */
+interface Admitted {
+  proxy: ClientProxy;
+  messages: ChatMessage[];
+  options: SplitOptions;
 }
 
 /** A running supervision tree of LLM clients. Build one with {@link createSystem}. */
@@ -82,22 +91,40 @@ export class System {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
-  readonly #telemetry: () => Telemetry | undefined;
+  readonly #stacks: boolean;
+  #telemetry: Telemetry | undefined;
   readonly #observers = new Set<Observer>();
 
-  /** @internal use {@link createSystem}. */
-  constructor(
+  /**
+   * Builds and starts a system (what {@link createSystem} does after validation).
+   * @internal
+   */
+  static async create(
     spec: ResolvedSystemSpec,
     spawner: WorkerSpawner,
-    warm?: WarmSpawner,
-    telemetry: () => Telemetry | undefined = () => undefined,
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
+    telemetry?: TelemetryOptions | false,
+  ): Promise<System> {
+    const system = new System(spec, spawner, warm, stacks);
+    if (telemetry !== false)
+      system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
+    await system.#start();
+    return system;
+  }
+
+  private constructor(
+    spec: ResolvedSystemSpec,
+    spawner: WorkerSpawner,
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
   ) {
     this.#warm = warm;
-    this.#telemetry = telemetry;
+    this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => {
       const scrubbed = this.#scrub(event);
-      this.#telemetry()?.event(scrubbed);
+      this.#telemetry?.event(scrubbed);
       this.#events.emit(scrubbed);
     };
     const client = (child: ResolvedClientSpec): ClientChild => {
@@ -127,8 +154,8 @@ export class System {
     });
   }
 
-  /** @internal Starts the tree; on failure everything started is stopped and a typed error thrown. */
-  async start(): Promise<void> {
+  /** Starts the tree; on failure everything started is stopped and a typed error thrown. */
+  async #start(): Promise<void> {
     this.#warm?.prime();
     try {
       await this.#root.start();
@@ -156,44 +183,64 @@ export class System {
 
   /**
    * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
-   * {@link DspexError} whose `code` is one of the contract's; never hangs.
+   * {@link DspexError} whose `code` is one of the contract's; never throws, never hangs. The messages
+   * and options are taken as they are now: changing them after `call` returns changes nothing sent.
    */
   call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) return Promise.reject(this.#unknown(name));
-    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
-    let split: ReturnType<typeof splitOptions>;
+    const stack = this.#stacks ? new CallerStack(System.prototype.call) : undefined;
+    let admitted: Admitted;
     try {
-      validateMessages(messages);
-      split = splitOptions(options);
+      admitted = this.#admit(name, messages, options, false);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.#admissionError(error, stack));
     }
-    const trace = this.#telemetry()?.begin("call", proxy.spec, messages, split.params);
-    if (trace === undefined) return proxy.call(messages, split);
+    const { proxy, messages: taken, options: split } = admitted;
+    const trace = this.#telemetry?.begin("call", proxy.spec, taken, split.params);
+    if (trace === undefined) return proxy.call(taken, split, stack);
     trace.open();
-    const reply = proxy.call(messages, split, trace);
+    const reply = proxy.call(taken, split, stack, trace);
     reply.then(trace.succeed, trace.fail);
     return reply;
   }
 
   /**
    * Streams the answer of client `name`: an async iterable of chunks whose texts, joined, equal what
-   * `call` returns (see docs/streaming.md). Never throws: a bad argument, an unknown client or a
-   * stopped system is thrown by the first pull.
+   * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
+   * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
   stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
+    const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const proxy = this.gate(name);
-      validateMessages(messages);
-      const split = splitOptions(options, true);
-      const trace = this.#telemetry()?.begin("stream", proxy.spec, messages, split.params);
-      return openStream(proxy, messages, split, trace);
+      const { proxy, messages: taken, options: split } = this.#admit(name, messages, options, true);
+      const trace = this.#telemetry?.begin("stream", proxy.spec, taken, split.params);
+      return openStream(proxy, taken, split, stack, trace);
     } catch (error) {
-      return ReplyStream.failed(
-        error instanceof DspexError ? error : dspexError("ERR_INVALID_ARGUMENT", String(error)),
-      );
+      return ReplyStream.failed(this.#admissionError(error, stack));
     }
+  }
+
+  /**
+   * What `call` and `stream` share: the client by name, the system's state, and the snapshot of
+   * `messages` and `options` (see src/validate.ts). Throws the error the caller gets.
+   */
+  #admit(name: unknown, messages: unknown, options: unknown, streaming: boolean): Admitted {
+    if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
+    const proxy = this.#proxies.get(name);
+    if (proxy === undefined) throw this.#unknown(name);
+    if (this.#state !== "running") throw this.#notRunning(name);
+    return { proxy, messages: takeMessages(messages), options: splitOptions(options, streaming) };
+  }
+
+  /** Whatever admission threw, as a typed error with the caller's stack. */
+  #admissionError(error: unknown, stack: CallerStack | undefined): DspexError {
+    const typed =
+      error instanceof DspexError
+        ? error
+        : dspexError("ERR_INVALID_ARGUMENT", "the call's arguments could not be read", undefined, {
+            cause: error,
+          });
+    stack?.applyTo(typed);
+    return typed;
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
@@ -291,35 +338,14 @@ export class System {
     return this.#stopping;
   }
 
-  /** @internal Each client's live figures, for metrics and the observer. */
-  clientFigures(): ClientProxy[] {
-    return [...this.#proxies.values()];
-  }
-
   /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */
   get warmSpawner(): WarmSpawner | undefined {
     return this.#warm;
   }
 
-  /** @internal The per-client proxy (streaming and diagnostics use it). */
-  proxy(name: string): ClientProxy | undefined {
-    return this.#proxies.get(name);
-  }
-
-  /** @internal Validation and state checks shared by `call` and `stream`. */
-  gate(name: string): ClientProxy {
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) throw this.#unknown(name);
-    if (this.#state !== "running") throw this.#notRunning(name);
-    return proxy;
-  }
-
   #unknown(name: string): DspexError {
     const known = [...this.#proxies.keys()].join(", ");
-    return dspexError(
-      "ERR_UNKNOWN_CLIENT",
-      `no client named ${JSON.stringify(String(name))} (known: ${known})`,
-    );
+    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(name)} (known: ${known})`);
   }
 
   #notRunning(name: string): DspexError {
