@@ -45,6 +45,7 @@ export type {
   CallEndMessage,
   CallErrorMessage,
   CallStartMessage,
+  FallbackMessage,
   OperationKind,
   RestartMessage,
 } from "./telemetry/channels.js";
