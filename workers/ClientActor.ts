@@ -28,8 +28,9 @@ import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { CancelSignal } from "./Cancellation.js";
-import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
+import type { CacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
+import { RequestKeys } from "./cache/RequestKeys.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
@@ -70,8 +71,10 @@ export interface ClientActorDeps {
   breaker: Breaker;
   /** Absent when the client's cache is off. */
   cache?: ActorCache | undefined;
-  /** Needed with a cache. */
+  /** Needed with a cache (or `keys`). */
   keyer?: CacheKeyer | undefined;
+  /** The worker's request keys, shared with streams; default: made from `keyer`. */
+  keys?: RequestKeys | undefined;
   /** Identical concurrent misses share one request (default true); false: each makes its own. */
   coalesce?: boolean | undefined;
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
@@ -113,7 +116,6 @@ const NO_STREAMING: ErrorData = Object.freeze({
   code: "ERR_INVALID_ARGUMENT",
   message: "streaming not available",
 }) as ErrorData;
-const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: [], params: {} };
 
 /** One flight's passage through the pipeline. */
 class FlightRun extends PipelineRun {
@@ -154,7 +156,8 @@ export class ClientActor {
   readonly #provider: Provider;
   readonly #pipeline: UpstreamPipeline;
   readonly #cache: ActorCache | undefined;
-  readonly #keyer: CacheKeyer | undefined;
+  /** Present with a cache: the keys of requests (shared with streams, see RequestKeys). */
+  readonly #keys: RequestKeys | undefined;
   readonly #coalescer = new Coalescer<Call>();
   /** False: every miss gets a flight of its own (`ClientActorDeps.coalesce`). */
   readonly #coalesce: boolean;
@@ -163,8 +166,6 @@ export class ClientActor {
   readonly #clock: () => number;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
-  /** Reused for every key: keying is synchronous, so one object serves all calls. */
-  readonly #keyInput: CacheKeyInput;
   #stopping = false;
   #stopped = false;
   #drained: (() => void) | undefined;
@@ -180,8 +181,10 @@ export class ClientActor {
       maxErrorBytes: client.maxErrorBodyBytes,
     });
     this.#cache = deps.cache;
-    this.#keyer = deps.keyer;
-    if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
+    if (this.#cache !== undefined && deps.keyer === undefined && deps.keys === undefined) {
+      throw new Error("a cache needs a keyer");
+    }
+    this.#keys = deps.keys ?? (deps.keyer === undefined ? undefined : new RequestKeys(client, deps.keyer));
     this.#coalesce = deps.coalesce !== false;
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
@@ -193,12 +196,6 @@ export class ClientActor {
       sleep: deps.sleep ?? sleep,
       random: deps.random ?? Math.random,
     });
-    this.#keyInput = {
-      provider: client.provider,
-      baseURL: client.baseURL,
-      model: client.model,
-      ...EMPTY_KEY_INPUT,
-    };
   }
 
   /** Calls not yet answered (cancelled ones excluded). */
@@ -248,7 +245,7 @@ export class ClientActor {
       let key: string | undefined;
       if (cache !== undefined && request.cache !== "skip") {
         try {
-          key = this.#key(request);
+          key = (this.#keys as RequestKeys).keyOf(request);
         } catch (error) {
           // Input the keyer cannot serialize could not be sent upstream either.
           this.#post({
@@ -295,19 +292,6 @@ export class ClientActor {
           meta: NO_ATTEMPTS,
         });
       }
-    }
-  }
-
-  #key(request: WireRequest): string {
-    const input = this.#keyInput;
-    input.messages = request.messages;
-    input.params = request.params;
-    try {
-      return (this.#keyer as CacheKeyer)(input);
-    } finally {
-      // Hold no reference to a finished call's messages.
-      input.messages = EMPTY_KEY_INPUT.messages;
-      input.params = EMPTY_KEY_INPUT.params;
     }
   }
 
