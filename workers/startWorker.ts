@@ -7,6 +7,7 @@
  * Kept apart from `entry.ts` (which only calls it) so a test fixture can wrap the real worker: import
  * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
  */
+
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
 import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
