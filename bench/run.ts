@@ -22,6 +22,7 @@ import { openBreaker } from "./scenarios/openBreaker.js";
 import { rateLimit } from "./scenarios/rateLimit.js";
 import { restart } from "./scenarios/restart.js";
 import { routerOverhead } from "./scenarios/routerOverhead.js";
+import { telemetry } from "./scenarios/telemetry.js";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   "cache-hits": cacheHits,
@@ -31,6 +32,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   restart,
   breaker: openBreaker,
   memory,
+  telemetry,
   "rate-limit": rateLimit,
   fallback,
   router: routerOverhead,

@@ -20,6 +20,7 @@ import { PendingCall } from "./PendingCall.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
 import type { BreakerState, ChatMessage, ClientStats, Reply, Usage } from "./types.js";
@@ -91,7 +92,12 @@ export class ClientProxy {
    * Sends a call; resolves with the reply. `messages` and `options` are the snapshot taken at
    * admission; `stack` the caller's, when the system captures them.
    */
-  call(messages: ChatMessage[], options: SplitOptions, stack?: CallerStack): Promise<Reply> {
+  call(
+    messages: ChatMessage[],
+    options: SplitOptions,
+    stack?: CallerStack,
+    trace?: CallTrace,
+  ): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const refused = this.#refusal() ?? this.#overBudget(messages, options);
       if (refused !== undefined) {
@@ -100,10 +106,12 @@ export class ClientProxy {
         return;
       }
       const id = this.#nextId++;
+      const request = this.wireRequest(messages, options);
+      if (trace !== undefined) trace.mark(request);
       const call = new PendingCall(
         this,
         id,
-        { type: "call", id, request: this.wireRequest(messages, options) },
+        { type: "call", id, request },
         options.controls.redeliver ?? this.#spec.redeliver,
         resolve,
         reject,
@@ -114,6 +122,7 @@ export class ClientProxy {
         this.#mirror.countError("ERR_ABORTED"); // the signal was already aborted
         return;
       }
+      call.trace = trace;
       this.admit(call);
     });
   }
@@ -232,6 +241,7 @@ export class ClientProxy {
       case "end": {
         const pending = this.#table.get(message.id);
         if (pending === undefined) return; // already settled here (timeout, abort)
+        pending.trace?.observe(message);
         if (message.type !== "chunk") {
           this.#mirror.account(message);
           this.#traffic(message);
@@ -296,6 +306,7 @@ export class ClientProxy {
       const failure = this.#cutFailure(pending, cause);
       if (failure === undefined) {
         again.push(pending);
+        pending.trace?.redelivered(pending.deliveries + 1);
       } else {
         this.#table.drop(pending);
         this.#mirror.countError(failure.code);

@@ -4,8 +4,8 @@
  * process against a loopback server, and `startWorker` wires the real ones.
  *
  * A call goes: cache lookup (mode `use`) -> on a miss, coalescing (identical concurrent misses share
- * one upstream request) -> mailbox slot (`maxConcurrency`, bounded queue) -> retry loop -> breaker ->
- * one attempt over HTTP. A success is stored (modes `use` and `refresh`; `skip` neither reads nor
+ * one upstream request) -> the {@link UpstreamPipeline} (mailbox slot, retry loop, breaker) -> one
+ * attempt over HTTP. A success is stored (modes `use` and `refresh`; `skip` neither reads nor
  * writes) and answered with `cached: false`. Coalescing applies only to calls that use the cache:
  * a `skip` call (or a client without a cache) always gets its own request.
  *
@@ -25,25 +25,25 @@
 import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
-import { answerHeaders } from "../src/headers.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { CancelSignal } from "./Cancellation.js";
-import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
+import type { CacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
+import { RequestKeys } from "./cache/RequestKeys.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
+import {
+  notAttempted,
+  type PipelineParts,
+  PipelineRun,
+  UpstreamPipeline,
+} from "./pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
-import {
-  type RetryOutcome,
-  type RetryPlan,
-  type RetryRun,
-  runWithRetry,
-  sleep,
-} from "./resilience/RetryPolicy.js";
+import { type RetryOutcome, type RetryPlan, sleep } from "./resilience/RetryPolicy.js";
 import { passGate, settleReply } from "./traffic/passGate.js";
 import { gateRefusal, RateGate } from "./traffic/RateGate.js";
 import { TokenEstimator } from "./traffic/TokenEstimate.js";
@@ -74,8 +74,10 @@ export interface ClientActorDeps {
   breaker: Breaker;
   /** Absent when the client's cache is off. */
   cache?: ActorCache | undefined;
-  /** Needed with a cache. */
+  /** Needed with a cache (or `keys`). */
   keyer?: CacheKeyer | undefined;
+  /** The worker's request keys, shared with streams; default: made from `keyer`. */
+  keys?: RequestKeys | undefined;
   /** Identical concurrent misses share one request (default true); false: each makes its own. */
   coalesce?: boolean | undefined;
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
@@ -109,9 +111,7 @@ class Call {
 /** The result of one upstream fetch (what every caller on its flight receives). */
 type Fetched = RetryOutcome<Reply>;
 
-function failed(error: ErrorData): Fetched {
-  return { ok: false, error, attempts: 0, upstreamErrors: undefined };
-}
+const failed: (error: ErrorData) => Fetched = notAttempted;
 
 const HIT_META: CallMeta = Object.freeze({ attempts: 0 }) as CallMeta;
 const NO_ATTEMPTS: CallMeta = HIT_META;
@@ -123,52 +123,35 @@ const NO_STREAMING: ErrorData = Object.freeze({
   code: "ERR_INVALID_ARGUMENT",
   message: "streaming not available",
 }) as ErrorData;
-const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: [], params: {} };
 
-/**
- * The retry loop's view of one flight. A class, not an object literal: a literal with a getter (the
- * deadline must be read live, followers push it later) is built through a slow path on every miss;
- * here the getter lives on the prototype.
- */
-class FlightRun implements RetryRun {
-  constructor(
-    readonly plan: RetryPlan,
-    private readonly flight: Flight<Call>,
-    readonly clock: () => number,
-    readonly sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>,
-    readonly random: () => number,
-    private readonly breaker: Breaker,
-    private readonly post: (message: FromWorker) => void,
-  ) {}
+/** One flight's passage through the pipeline. */
+class FlightRun extends PipelineRun {
+  readonly #flight: Flight<Call>;
+
+  constructor(plan: RetryPlan, flight: Flight<Call>, parts: PipelineParts) {
+    super(plan, parts);
+    this.#flight = flight;
+  }
 
   /** Read at each decision: followers may have pushed it later since the request started. */
   get deadline(): number {
-    return this.flight.deadline;
+    return this.#flight.deadline;
   }
 
   get signal(): CancelSignal {
-    return this.flight.signal;
+    return this.#flight.signal;
   }
 
-  breakerOpen(): boolean {
-    return this.breaker.isOpen;
+  protected get callId(): number {
+    return this.#flight.owner.id;
   }
 
-  /** Counts the retry on the flight's owner (its meta if it times out) and tells the main thread. */
-  onRetry(attempt: number, delayMs: number, failure: AttemptFailure): void {
-    const owner = this.flight.owner;
+  /** Counts the retry on the flight's owner (its meta if it times out). */
+  protected override noteRetry(attempt: number, failure: AttemptFailure): void {
+    const owner = this.#flight.owner;
     owner.attempts = attempt;
     owner.upstreamErrors ??= [];
     owner.upstreamErrors.push(failure.data.code);
-    const event: Extract<FromWorker, { type: "event" }>["event"] = {
-      kind: "retry",
-      id: owner.id,
-      attempt,
-      delayMs,
-      code: failure.data.code,
-    };
-    if (failure.data.status !== undefined) event.status = failure.data.status;
-    this.post({ type: "event", event });
   }
 }
 
@@ -178,23 +161,20 @@ export class ClientActor {
   readonly #post: (message: FromWorker) => void;
   readonly #transport: Transport;
   readonly #provider: Provider;
-  readonly #breaker: Breaker;
+  readonly #pipeline: UpstreamPipeline;
   readonly #cache: ActorCache | undefined;
-  readonly #keyer: CacheKeyer | undefined;
+  /** Present with a cache: the keys of requests (shared with streams, see RequestKeys). */
+  readonly #keys: RequestKeys | undefined;
   readonly #coalescer = new Coalescer<Call>();
   /** False: every miss gets a flight of its own (`ClientActorDeps.coalesce`). */
   readonly #coalesce: boolean;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
   readonly #clock: () => number;
-  readonly #sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
-  readonly #random: () => number;
   readonly #gate: RateGate;
   readonly #estimator: TokenEstimator;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
-  /** Reused for every key: keying is synchronous, so one object serves all calls. */
-  readonly #keyInput: CacheKeyInput;
   #stopping = false;
   #stopped = false;
   #drained: (() => void) | undefined;
@@ -209,15 +189,14 @@ export class ClientActor {
       maxBytes: client.maxResponseBytes,
       maxErrorBytes: client.maxErrorBodyBytes,
     });
-    this.#breaker = deps.breaker;
     this.#cache = deps.cache;
-    this.#keyer = deps.keyer;
-    if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
+    if (this.#cache !== undefined && deps.keyer === undefined && deps.keys === undefined) {
+      throw new Error("a cache needs a keyer");
+    }
+    this.#keys = deps.keys ?? (deps.keyer === undefined ? undefined : new RequestKeys(client, deps.keyer));
     this.#coalesce = deps.coalesce !== false;
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
-    this.#sleep = deps.sleep ?? sleep;
-    this.#random = deps.random ?? Math.random;
     const gate = deps.gate ?? new RateGate(client.limits, this.#clock, client.retry.maxRetryAfterMs);
     this.#gate = gate;
     this.#estimator = deps.estimator ?? new TokenEstimator();
@@ -226,28 +205,19 @@ export class ClientActor {
     this.#transport.observe = (status, info) => {
       if (status >= 300 && info?.rateLimit !== undefined) gate.learn(info.rateLimit);
     };
-    this.#keyInput = {
-      provider: client.provider,
-      baseURL: client.baseURL,
-      model: client.model,
-      ...EMPTY_KEY_INPUT,
-      headers: undefined,
-    };
+    this.#pipeline = new UpstreamPipeline({
+      mailbox: this.#mailbox,
+      breaker: deps.breaker,
+      post: deps.post,
+      clock: this.#clock,
+      sleep: deps.sleep ?? sleep,
+      random: deps.random ?? Math.random,
+    });
   }
 
   /** Calls not yet answered (cancelled ones excluded). */
   get inFlight(): number {
     return this.#calls.size;
-  }
-
-  /** The rate gate (for inspection and for the streaming module, which shares it). */
-  get gate(): RateGate {
-    return this.#gate;
-  }
-
-  /** The token estimator (shared with the streaming module). */
-  get estimator(): TokenEstimator {
-    return this.#estimator;
   }
 
   /** The mailbox (for inspection and for the streaming module, which shares its slots). */
@@ -292,7 +262,7 @@ export class ClientActor {
       let key: string | undefined;
       if (cache !== undefined && request.cache !== "skip") {
         try {
-          key = this.#key(request);
+          key = (this.#keys as RequestKeys).keyOf(request);
         } catch (error) {
           // Input the keyer cannot serialize could not be sent upstream either.
           this.#post({
@@ -342,20 +312,6 @@ export class ClientActor {
     }
   }
 
-  #key(request: WireRequest): string {
-    const input = this.#keyInput;
-    input.messages = request.messages;
-    input.params = request.params;
-    input.headers = answerHeaders(this.#client.headers, request.headers);
-    try {
-      return (this.#keyer as CacheKeyer)(input);
-    } finally {
-      // Hold no reference to a finished call's messages.
-      input.messages = EMPTY_KEY_INPUT.messages;
-      input.params = EMPTY_KEY_INPUT.params;
-    }
-  }
-
   /**
    * A miss: the call gets its deadline timer, then joins the flight in progress for its key or starts
    * one. Answers come from `#fly` (or from the timer, or never for a cancelled call).
@@ -399,6 +355,7 @@ export class ClientActor {
       const owner = call === flight.owner;
       const meta: CallMeta = { attempts: owner ? outcome.attempts : 0 };
       if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
+      if (owner && outcome.timings !== undefined) meta.timings = outcome.timings;
       if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
       if (owner && this.#gate.limited) meta.limiter = this.#gate.snapshot();
       // Every caller after the first gets its own copy: replies batched into one message would
@@ -419,7 +376,7 @@ export class ClientActor {
   }
 
   /**
-   * One upstream fetch for a flight: mailbox slot, retries, breaker, HTTP. Never rejects. A shared
+   * One upstream fetch for a flight: the pipeline (slot, retries, breaker), then HTTP. Never rejects. A shared
    * request is not cut at any one caller's deadline: each caller leaves at its own (its timer), and the
    * request is torn down when the last one has left (the flight's signal). Retries stop at the latest
    * caller's deadline.
@@ -428,10 +385,12 @@ export class ClientActor {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#provider.buildRequest(this.#client, request, false);
+      if (request.traceparent !== undefined) upstream.headers.traceparent = request.traceparent;
     } catch (error) {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }
     const signal = flight.signal;
+    const transport = this.#transport;
     const gate = this.#gate;
     const estimator = this.#estimator;
     if (gate.limited) {
@@ -440,32 +399,21 @@ export class ClientActor {
       const wait = gate.expectedWaitMs(this.#mailbox.queued, tokens);
       if (this.#clock() + wait > flight.deadline) return failed(gateRefusal(wait).data);
     }
-    try {
-      await this.#mailbox.acquire(signal);
-    } catch (error) {
-      return failed(toErrorData(error, "ERR_ABORTED"));
-    }
-    try {
-      const transport = this.#transport;
-      const breaker = this.#breaker;
-      const attempt = () => transport.send(upstream, signal, request.attemptTimeoutMs);
-      const send = (): Promise<Reply> => {
-        const tokens = gate.countsTokens ? estimator.estimate(request) : 0;
-        return passGate(gate, tokens, flight.deadline, signal, attempt, (reply) => {
-          estimator.learn(request, reply.usage);
-          return settleReply(gate, reply, tokens);
-        });
-      };
-      const retry = this.#client.retry;
-      const plan =
-        request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
-      return await runWithRetry(
-        () => breaker.execute(send),
-        new FlightRun(plan, flight, this.#clock, this.#sleep, this.#random, breaker, this.#post),
-      );
-    } finally {
-      this.#mailbox.release();
-    }
+    const attempt = () => transport.send(upstream, signal, request.attemptTimeoutMs);
+    // Every attempt (retries too) passes the rate gate, inside the breaker (src: traffic/passGate.ts).
+    const send = (): Promise<Reply> => {
+      const tokens = gate.countsTokens ? estimator.estimate(request) : 0;
+      return passGate(gate, tokens, flight.deadline, signal, attempt, (reply) => {
+        estimator.learn(request, reply.usage);
+        return settleReply(gate, reply, tokens);
+      });
+    };
+    const retry = this.#client.retry;
+    const plan =
+      request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
+    const run = new FlightRun(plan, flight, this.#pipeline.parts);
+    if (request.timing === true) run.timings = [];
+    return this.#pipeline.run(send, run);
   }
 
   /** `call` stops waiting on its flight; the last caller out tears the flight down. */

@@ -14,6 +14,7 @@ export const SCENARIOS = [
   "restart",
   "breaker",
   "memory",
+  "telemetry",
   "rate-limit",
   "fallback",
   "router",
