@@ -1,6 +1,8 @@
 /**
  * The mock LLM server: one `node:http` server on 127.0.0.1 that speaks OpenAI chat completions
- * (`POST .../chat/completions`) and Anthropic messages (`POST .../messages`), answers deterministic
+ * (`POST .../chat/completions`), Azure OpenAI (`.../openai/deployments/{d}/chat/completions`),
+ * Anthropic messages (`POST .../messages`) and the Gemini API (`.../models/{m}:generateContent`,
+ * `:streamGenerateContent`), answers deterministic
  * text, and misbehaves on demand (scripted faults). Built for speed: keep-alive, no schema validation,
  * one timer per waiting request, bounded request log.
  */
@@ -8,8 +10,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
+import { AzureWire } from "./azureWire.js";
 import { writeEndlessBody } from "./endlessBody.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
+import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
 import { KeyLimiter, requestKey } from "./limits.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { Outages, outageStatus } from "./outage.js";
@@ -17,6 +21,7 @@ import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
 import { cutPoint, writeFrames } from "./streamWriter.js";
+import { type MockTurn, planTurn } from "./turn.js";
 import type {
   Fault,
   FaultOptions,
@@ -67,12 +72,14 @@ export class MockLlmServer implements MockServer {
   readonly #log: RequestLog;
   readonly #openai: OpenAiWire;
   readonly #anthropic = new AnthropicWire();
+  readonly #azure: AzureWire;
+  readonly #gemini = new GeminiWire();
   readonly #exchanges = new Set<Exchange>();
   readonly #limits: KeyLimiter;
   readonly #outages = new Outages();
   readonly #apiKey: string | undefined;
   readonly #chunkSize: number;
-  readonly #answer: (input: MockAnswerInput) => string;
+  readonly #answer: (input: MockAnswerInput) => string | MockTurn;
   #latencyMs: number;
   #chunkDelayMs: number;
   #ids = 0;
@@ -88,6 +95,7 @@ export class MockLlmServer implements MockServer {
     this.#log = new RequestLog(nonNegative(options.logLimit, 1000));
     this.#openai = new OpenAiWire(options.rateLimit);
     this.#limits = new KeyLimiter(options.limits ?? {});
+    this.#azure = new AzureWire(options.rateLimit);
     this.#answer = options.answer ?? ((input) => defaultAnswer(input.messages));
     this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
   }
@@ -215,11 +223,19 @@ export class MockLlmServer implements MockServer {
   #onBody(exchange: Exchange, text: string): void {
     const { req, path } = exchange;
     const wire = path.endsWith("/chat/completions")
-      ? this.#openai
+      ? path.includes("/openai/")
+        ? this.#azure
+        : this.#openai
       : path.endsWith("/messages")
         ? this.#anthropic
-        : undefined;
-    const { body, unparseable, model, stream } = readBody(text);
+        : isGeminiPath(path)
+          ? this.#gemini
+          : undefined;
+    const read = readBody(text);
+    const { body, unparseable } = read;
+    // Gemini names the model and the streaming in the path, not the body.
+    const model = wire === this.#gemini ? geminiPathModel(path) : read.model;
+    const stream = wire === this.#gemini ? path.endsWith(":streamGenerateContent") : read.stream;
     const stats = this.#board.stats;
     if (stream) stats.streams++;
     if (this.#log.enabled) {
@@ -340,7 +356,7 @@ export class MockLlmServer implements MockServer {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, message));
       return;
     }
-    const parsed = wire.parse(arrival.body);
+    const parsed = wire.parse(arrival.body, exchange.path);
     if ("problem" in parsed) {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
       return;
@@ -358,7 +374,11 @@ export class MockLlmServer implements MockServer {
       messages: parsed.messages,
       body: arrival.body as Record<string, unknown>,
     });
-    const { text, truncated } = limitWords(full, parsed.maxWords);
+    const turn = planTurn(full, parsed);
+    const { text, truncated } = limitWords(
+      turn === undefined ? (full as string) : turn.text,
+      parsed.maxWords,
+    );
     let promptTokens = 0;
     for (const message of parsed.messages) promptTokens += countWords(message.text);
     const answer: PlannedAnswer = {
@@ -369,10 +389,11 @@ export class MockLlmServer implements MockServer {
       promptTokens,
       completionTokens: countWords(text),
     };
+    if (turn !== undefined) answer.turn = turn;
     let limitHeaders: Record<string, string> | undefined;
     if (this.#limits.active) {
       const tokens = answer.promptTokens + answer.completionTokens;
-      const verdict = this.#limits.check(requestKey(req.headers), tokens, wire.provider, now);
+      const verdict = this.#limits.check(requestKey(req.headers), tokens, limitFormat(wire.provider), now);
       if (!verdict.allowed) {
         this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
         return;
@@ -397,7 +418,14 @@ export class MockLlmServer implements MockServer {
 
   #nextId(wire: WireFormat): string {
     this.#ids++;
-    return wire.provider === "openai" ? `chatcmpl-mock${this.#ids}` : `msg_mock${this.#ids}`;
+    switch (wire.provider) {
+      case "anthropic":
+        return `msg_mock${this.#ids}`;
+      case "gemini":
+        return `resp_mock${this.#ids}`;
+      default:
+        return `chatcmpl-mock${this.#ids}`;
+    }
   }
 
   /**
@@ -478,6 +506,11 @@ export class MockLlmServer implements MockServer {
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     this.#board.changed();
   }
+}
+
+/** Which vendor's rate-limit headers a wire format sends: Anthropic's own, the OpenAI shape for the rest. */
+function limitFormat(provider: string): "openai" | "anthropic" {
+  return provider === "anthropic" ? "anthropic" : "openai";
 }
 
 /** Starts a mock LLM server on 127.0.0.1 (an ephemeral port unless `port` is given). */
