@@ -10,7 +10,7 @@
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
-import { redact } from "./redact.js";
+import { scrubError } from "./redact.js";
 import type { BreakerState, ChatMessage, ClientStats, Reply } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -349,11 +349,12 @@ export class ClientProxy {
     if (this.#mode === "retired") this.#mode = "starting";
   }
 
-  /** Rebuilds a worker's error data into a class, with the API key scrubbed as a last defence. */
+  /**
+   * Rebuilds a worker's error data into a class, with the API key scrubbed from every field (and the
+   * message clipped after that) as a last defence.
+   */
   error(data: ErrorData): DspexError {
-    const key = this.#spec.apiKey;
-    const message = redact(data.message, key);
-    return errorFromData({ ...data, message, client: this.name });
+    return errorFromData({ ...scrubError(data, this.#spec.apiKey), client: this.name });
   }
 }
 

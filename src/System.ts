@@ -22,7 +22,7 @@ import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } fr
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
-import { redact } from "./redact.js";
+import { redactAll, scrubDeep } from "./redact.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
@@ -269,17 +269,15 @@ export class System {
   }
 
   #redact(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) out = redact(out, secret);
-    return out;
+    return redactAll(text, this.#secrets);
   }
 
-  /** Events carry messages that may quote upstream text: scrub every secret of the tree from them. */
+  /**
+   * Events carry messages that may quote upstream text: scrub every secret of the tree from every
+   * string in them (nested data included).
+   */
   #scrub(event: SystemEvent): SystemEvent {
-    if ("message" in event && typeof event.message === "string") {
-      return { ...event, message: this.#redact(event.message) };
-    }
-    return event;
+    return scrubDeep(event, this.#secrets);
   }
 }
 

@@ -12,7 +12,7 @@ import type { MessagePort } from "node:worker_threads";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
-import { redact } from "../src/redact.js";
+import { scrubError } from "../src/redact.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import type { Mailbox } from "./Mailbox.js";
@@ -92,11 +92,7 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
       return await operation();
     } catch (error) {
       const data: ErrorData = isErrorData(error) ? error : toErrorData(error);
-      throw {
-        ...data,
-        message: redact(data.message, client.apiKey),
-        client: client.name,
-      } satisfies ErrorData;
+      throw { ...scrubError(data, client.apiKey), client: client.name } satisfies ErrorData;
     }
   };
 }

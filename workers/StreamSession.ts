@@ -24,7 +24,7 @@
 import type { Dispatcher } from "undici";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
-import { redact } from "../src/redact.js";
+import { scrubError } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
@@ -332,7 +332,7 @@ export class StreamSession {
   #fail(error: ErrorData): void {
     if (this.#over) return;
     this.#over = true;
-    const data = { ...error, message: redact(error.message, this.#deps.client.apiKey) };
+    const data = scrubError(error, this.#deps.client.apiKey);
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
   }

@@ -36,7 +36,7 @@ export function streamErrorEvent(error: unknown): DspexError {
   const type = typeof e.type === "string" ? e.type : undefined;
   const code = typeof e.code === "string" ? e.code : undefined;
   const upstreamCode = code ?? type;
-  const detail = typeof e.message === "string" ? e.message.slice(0, 500) : "no message";
+  const detail = typeof e.message === "string" ? e.message : "no message";
   const message = `upstream sent an error event mid-stream: ${detail}`;
   const fields: { upstreamCode?: string; status?: number } = {};
   if (upstreamCode !== undefined) fields.upstreamCode = upstreamCode;

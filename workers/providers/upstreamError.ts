@@ -1,15 +1,13 @@
 /**
  * What both vendors' error answers have in common once the vendor-specific part (where the message
  * and code sit in the body) is read: the code by status (429 is `ERR_RATE_LIMITED`, every other
- * non-2xx `ERR_HTTP`), a clipped message, `retry-after`, and the vendor's request id header.
- * The transport redacts the message with the API key.
+ * non-2xx `ERR_HTTP`), the message, `retry-after`, and the vendor's request id header.
+ * The transport redacts every field with the API key, then clips the message (`scrubError` in
+ * src/redact.ts): clipping here, before redaction, could cut a key in two and leave part of it.
  */
 import type { ErrorData } from "../../src/errors.js";
 import { first, retryAfterMs } from "../http/retryAfter.js";
 import type { ResponseHeaders } from "./Provider.js";
-
-/** Longest upstream message kept in an error (bodies can be large HTML pages). */
-const MAX_MESSAGE = 500;
 
 /** What a provider read out of an error body. */
 export interface ErrorBodyFields {
@@ -26,7 +24,7 @@ export function upstreamError(
 ): ErrorData {
   const data: ErrorData = {
     code: status === 429 ? "ERR_RATE_LIMITED" : "ERR_HTTP",
-    message: `upstream answered ${status}${message === undefined ? "" : `: ${clip(message)}`}`,
+    message: `upstream answered ${status}${message === undefined ? "" : `: ${message}`}`,
     status,
   };
   if (upstreamCode !== undefined) data.upstreamCode = upstreamCode;
@@ -44,8 +42,4 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
 }

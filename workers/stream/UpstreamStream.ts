@@ -13,7 +13,7 @@
  */
 import type { Dispatcher } from "undici";
 import type { DspexError, ErrorData } from "../../src/errors.js";
-import { redact } from "../../src/redact.js";
+import { redact, scrubError } from "../../src/redact.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
 import { type BodyLimits, tooLarge } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
@@ -96,8 +96,7 @@ export class UpstreamStream {
     if (status < 200 || status > 299) {
       const text = await readErrorBody(response.body, limits.maxErrorBytes);
       const data = provider.parseError(status, response.headers, text);
-      data.message = redact(data.message, secret);
-      throw new AttemptFailure("status", data);
+      throw new AttemptFailure("status", scrubError(data, secret));
     }
     return new UpstreamStream(
       response.body,
@@ -200,7 +199,6 @@ const KINDS: Partial<Record<ErrorData["code"], FailureKind>> = {
 
 /** An error found in the stream's content (error event, bad event, early end) as an attempt failure. */
 function streamFailure(error: DspexError, secret: string | undefined): AttemptFailure {
-  const data = error.toJSON();
-  data.message = redact(data.message, secret);
+  const data = scrubError(error.toJSON(), secret);
   return new AttemptFailure(KINDS[data.code] ?? "bad_response", data);
 }
