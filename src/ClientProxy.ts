@@ -228,6 +228,9 @@ export class ClientProxy {
         if (message.event.kind === "breaker") {
           this.#breaker = message.event.state;
           this.breakerSnapshot = message.event.snapshot;
+        } else if (message.event.kind === "breaker_count") {
+          this.breakerSnapshot = message.event.snapshot;
+          return;
         } else if (message.event.kind === "cache") {
           const { writes } = message.event;
           // Pending is the worker's current figure; dropped and failed arrive as increments, so the
