@@ -98,7 +98,7 @@ export class System {
       // Nobody above the root: its clients will not come back, so held and later calls reject now.
       this.#root.retire("unavailable");
       void this.#warm?.close();
-      const message = reason.kind === "crash" ? reason.message : "the root supervisor exited";
+      const message = reason.kind === "normal" ? "the root supervisor exited" : reason.message;
       emit({ type: "system_failed", message });
     });
   }
