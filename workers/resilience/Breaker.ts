@@ -21,11 +21,11 @@
  * move it: nothing on a healthy path); a sampling breaker's failures at once, its successes (every
  * attempt) at most once per window slice, on an unref'd timer.
  */
-import { createRequire } from "node:module";
 import type { CircuitBreakerPolicy, CircuitState as CircuitStateType, IBreaker } from "cockatiel";
 import type { WorkerEvent } from "../../src/protocol.js";
 import type { BreakerSettings, BreakerState } from "../../src/types.js";
 import { AttemptFailure, countsAgainstUpstream } from "../http/AttemptFailure.js";
+import { requireCommonJs } from "../loadCommonJs.js";
 
 /**
  * cockatiel through `require`: importing its CommonJS build from ESM costs ~40 ms in a new worker
@@ -41,7 +41,7 @@ const {
   handleWhen,
   noJitterGenerator,
   SamplingBreaker,
-}: typeof import("cockatiel") = createRequire(import.meta.url)("cockatiel");
+} = requireCommonJs<typeof import("cockatiel")>("cockatiel");
 
 /** A breaker state change, as posted to the main thread. */
 export type BreakerEvent = Extract<WorkerEvent, { kind: "breaker" }>;
