@@ -30,7 +30,7 @@ import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
 import { Cancellation, type CancelSignal } from "./Cancellation.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
-import { AttemptFailure } from "./http/AttemptFailure.js";
+import { AttemptFailure, errorDataOf } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";
 import { type PipelineParts, PipelineRun, UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
@@ -254,7 +254,7 @@ export class StreamSession {
       try {
         read = await upstream.read();
       } catch (error) {
-        if (this.#phase === "open") this.#fail(errorData(error));
+        if (this.#phase === "open") this.#fail(errorDataOf(error, "ERR_NETWORK"));
         return;
       } finally {
         this.#disarm();
@@ -369,14 +369,4 @@ export class StreamSession {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-/** Plain error data from whatever was thrown (attempt failures carry theirs). */
-function errorData(error: unknown): ErrorData {
-  if (error instanceof AttemptFailure) return error.data;
-  const e = error as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && e.code.startsWith("ERR_") && typeof e.message === "string") {
-    return { code: e.code as ErrorData["code"], message: e.message };
-  }
-  return { code: "ERR_NETWORK", message: error instanceof Error ? error.message : String(error) };
 }
