@@ -91,13 +91,8 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
     try {
       return await operation();
     } catch (error) {
-      const data: ErrorData = isErrorData(error) ? error : toErrorData(error);
+      const data: ErrorData = toErrorData(error);
       throw { ...scrubError(data, client.apiKey), client: client.name } satisfies ErrorData;
     }
   };
-}
-
-function isErrorData(value: unknown): value is ErrorData {
-  const v = value as Partial<ErrorData> | null;
-  return typeof v === "object" && v !== null && typeof v.code === "string" && typeof v.message === "string";
 }
