@@ -12,7 +12,7 @@ import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
-import { redact } from "../src/redact.js";
+import { scrubError } from "../src/redact.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { requireCommonJs } from "./loadCommonJs.js";
 import type { Mailbox } from "./Mailbox.js";
@@ -91,17 +91,8 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
     try {
       return await operation();
     } catch (error) {
-      const data: ErrorData = isErrorData(error) ? error : toErrorData(error);
-      throw {
-        ...data,
-        message: redact(data.message, client.apiKey),
-        client: client.name,
-      } satisfies ErrorData;
+      const data: ErrorData = toErrorData(error);
+      throw { ...scrubError(data, client.apiKey), client: client.name } satisfies ErrorData;
     }
   };
-}
-
-function isErrorData(value: unknown): value is ErrorData {
-  const v = value as Partial<ErrorData> | null;
-  return typeof v === "object" && v !== null && typeof v.code === "string" && typeof v.message === "string";
 }
