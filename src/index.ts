@@ -8,11 +8,13 @@ export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
+  type AnyDspexError,
   BadResponseError,
   CircuitOpenError,
   ClientUnavailableError,
   ContentFilterError,
   DspexError,
+  type DspexErrorByCode,
   type ErrorCode,
   ErrorCodes,
   type ErrorData,
@@ -57,6 +59,7 @@ export type {
   NodeStatus,
   ProviderName,
   ReasoningDetail,
+  Redelivery,
   Reply,
   ReplyChoice,
   RestartType,
