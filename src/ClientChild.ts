@@ -7,7 +7,13 @@
  * incarnation, and the supervisor is told through `onExit`.
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
-import type { Child, CrashCause, Disposable, ExitReason } from "../supervisor/Child.js";
+import {
+  type Child,
+  type CrashCause,
+  type ExitReason,
+  type Subscription,
+  subscription,
+} from "../supervisor/Child.js";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
@@ -52,6 +58,8 @@ export class ClientChild implements Child {
   #current: Incarnation | undefined;
   #status: NodeStatus = "stopped";
   #incarnations = 0;
+  /** Set by `destroy()`: no grace for any worker of this client from then on. */
+  #destroyed = false;
 
   constructor(spec: ResolvedClientSpec, proxy: ClientProxy, spawn: WorkerSpawner) {
     this.name = spec.name;
@@ -77,6 +85,7 @@ export class ClientChild implements Child {
 
   start(): Promise<void> {
     if (this.#current !== undefined) return Promise.resolve();
+    if (this.#destroyed) return Promise.reject(this.#startError(new Error("the system was destroyed")));
     if (this.#status !== "restarting") this.#status = "starting";
     this.proxy.revive();
     const init: WorkerInit = { client: this.#spec, incarnation: this.#incarnations++ };
@@ -197,6 +206,10 @@ export class ClientChild implements Child {
     }
     inc.stopping = true;
     this.proxy.holdCalls();
+    if (this.#destroyed) {
+      await this.#terminate(inc);
+      return;
+    }
     const grace = this.#spec.shutdownTimeoutMs;
     const stopped = new Promise<void>((resolve) => {
       inc.stopped = resolve;
@@ -210,6 +223,25 @@ export class ClientChild implements Child {
     inc.outbox.flush();
     await Promise.race([stopped, timedOut, inc.exited]);
     clearTimeout(timer);
+    await this.#terminate(inc);
+  }
+
+  /**
+   * Ends the worker now, with no grace (the system's `destroy()`): the proxy was retired first, so
+   * every call had already rejected; a pending admin call rejects with `ERR_SYSTEM_STOPPED`. A
+   * graceful `stop()` waiting on this worker stops waiting. Later starts and stops get no grace either.
+   */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    const inc = this.#current;
+    if (inc === undefined) return;
+    inc.stopping = true;
+    inc.admin.close("ERR_SYSTEM_STOPPED", "the system was destroyed");
+    inc.stopped?.();
+    await this.#terminate(inc);
+  }
+
+  async #terminate(inc: Incarnation): Promise<void> {
     await inc.worker.terminate();
     await inc.exited;
     this.#status = "stopped";
@@ -224,9 +256,9 @@ export class ClientChild implements Child {
     await inc.exited;
   }
 
-  onExit(listener: (reason: ExitReason) => void): Disposable {
+  onExit(listener: (reason: ExitReason) => void): Subscription {
     this.#listeners.add(listener);
-    return { dispose: () => void this.#listeners.delete(listener) };
+    return subscription(() => void this.#listeners.delete(listener));
   }
 
   retire(reason: "unavailable" | "stopped"): void {
