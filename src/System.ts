@@ -86,7 +86,7 @@ export class System {
       proxy.onWorkerEvent = ({ event }) => {
         if (event.kind === "breaker") {
           emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
-        } else {
+        } else if (event.kind === "retry") {
           const { kind: _, id: __, ...rest } = event;
           emit({ type: "retry", client: child.name, ...rest });
         }
