@@ -6,23 +6,19 @@
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
 import type { Subscription } from "../supervisor/Child.js";
-import {
-  clientsOf,
-  type ResolvedClientSpec,
-  type ResolvedSupervisorSpec,
-  resolveSystemSpec,
-} from "../supervisor/ChildSpec.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
+import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
@@ -77,7 +73,7 @@ export class System {
   #destroying: Promise<void> | undefined;
 
   /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+  constructor(spec: ResolvedSystemSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
     this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
@@ -96,7 +92,7 @@ export class System {
       this.#clients.set(child.name, started);
       return started;
     };
-    this.#root = buildSupervisorTree(spec, { client, emit });
+    this.#root = buildSupervisorTree(spec, { leaf: client, emit });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";
