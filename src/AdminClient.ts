@@ -103,7 +103,7 @@ export class AdminClient implements AdminApi {
           );
         }, this.timeoutMs),
       };
-      call.timer.unref();
+      // Not unref'd: a pending admin call keeps the process alive until it settles, as a call does.
       this.#pending.add(call);
       operation().then(
         (value) => {

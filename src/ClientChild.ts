@@ -21,6 +21,7 @@ import { DEFAULTS } from "./defaults.js";
 import { Outbox, unbatch } from "./Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
+import { ThreadRef } from "./ThreadRef.js";
 import type { NodeSnapshot, NodeStatus } from "./types.js";
 import type { WorkerSpawner } from "./WorkerSpawner.js";
 
@@ -45,6 +46,8 @@ interface Incarnation {
   admin: AdminClient;
   /** Calls and control messages to this worker, batched per turn. */
   outbox: Outbox<ToWorker>;
+  /** Whether this thread keeps the process alive (see `#holdIfBusy`). */
+  alive: ThreadRef;
 }
 
 /** A supervised client: see the module comment. */
@@ -118,7 +121,17 @@ export class ClientChild implements Child {
       }),
       stopped: undefined,
       admin,
-      outbox: new Outbox<ToWorker>(worker, "microtask"),
+      // Every batch sent may start or cancel a call: the thread's ref follows (see #holdIfBusy).
+      outbox: new Outbox<ToWorker>(
+        {
+          postMessage: (message) => {
+            worker.postMessage(message);
+            this.#holdIfBusy(inc);
+          },
+        },
+        "microtask",
+      ),
+      alive: new ThreadRef(worker),
     };
     this.#current = inc;
 
@@ -137,6 +150,7 @@ export class ClientChild implements Child {
             inc.ready = true;
             this.#status = "running";
             this.proxy.attach(inc.outbox);
+            this.#holdIfBusy(inc);
             resolve();
             return;
           case "stopped":
@@ -146,7 +160,10 @@ export class ClientChild implements Child {
             this.proxy.receive(message);
         }
       };
-      worker.on("message", (message: FromWorker) => unbatch(message, handle));
+      worker.on("message", (message: FromWorker) => {
+        unbatch(message, handle);
+        this.#holdIfBusy(inc);
+      });
       worker.on("error", (error) => {
         inc.error = error;
       });
@@ -182,6 +199,16 @@ export class ClientChild implements Child {
     });
   }
 
+  /**
+   * The thread keeps the process alive while it is needed: until it is ready, while it stops, and
+   * while its client has a call or stream pending (sent or held). Checked after every batch each way,
+   * so an answer or a cancel that empties the client lets the process go. An idle system then holds
+   * nothing: a script that forgets `stop()` exits, and one that does not await a call is answered first.
+   */
+  #holdIfBusy(inc: Incarnation): void {
+    inc.alive.set(!inc.ready || inc.stopping || this.proxy.size > 0);
+  }
+
   #classify(inc: Incarnation, code: number): ExitReason {
     if (inc.killed) return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
     const error = inc.error;
@@ -206,6 +233,7 @@ export class ClientChild implements Child {
       return;
     }
     inc.stopping = true;
+    this.#holdIfBusy(inc);
     this.proxy.holdCalls();
     if (this.#destroyed) {
       await this.#terminate(inc);
