@@ -130,6 +130,7 @@ export class ClientChild implements Child {
           },
         },
         "microtask",
+        (message, error) => this.proxy.undeliverable(message, error),
       ),
       alive: new ThreadRef(worker),
     };
@@ -186,10 +187,12 @@ export class ClientChild implements Child {
           );
           return;
         }
-        // A deliberate stop that is not part of a restart ends what cannot be redelivered with
-        // ERR_SYSTEM_STOPPED; anything else is the worker dying under its calls.
+        // The calls this worker still had: a stop for a restart (a healthy sibling stopped by its
+        // supervisor's strategy) is not a crash and spends no redelivery budget; a stop for good
+        // ends what cannot be redelivered with ERR_SYSTEM_STOPPED; anything else is a crash.
         this.proxy.detach(
-          inc.stopping && this.#status !== "restarting" ? "ERR_SYSTEM_STOPPED" : "ERR_WORKER_CRASHED",
+          inc.outbox,
+          !inc.stopping ? "crash" : this.#status === "restarting" ? "restart" : "stop",
         );
         if (inc.stopping) return;
         const reason = this.#classify(inc, code);

@@ -12,13 +12,15 @@
  * | `client.maxConcurrency` | 64 | upstream requests in flight per client |
  * | `client.maxQueue` | 1,024 | calls waiting beyond that, then `ERR_QUEUE_FULL` |
  * | `client.maxRedeliveries` | 2 | deliveries of an unanswered call to restarted workers, then `ERR_WORKER_CRASHED` |
+ * | `client.redeliver` | `unanswered` | `never`: a call cut by a crash rejects with `ERR_WORKER_CRASHED` (at most once) |
  * | `client.timeoutMs` / `attemptTimeoutMs` | 60,000 / 30,000 | call and attempt deadlines |
  * | `client.shutdownTimeoutMs` | 5,000 | graceful stop before the thread is terminated |
  * | `client.defaultMaxTokens` | 4,096 | Anthropic only: `max_tokens` when a call sets none |
  * | `client.maxResponseBytes` | 32 MiB | longest upstream answer read (a stream's bytes in total) |
  * | `client.maxErrorBodyBytes` | 64 KiB | longest error (non-2xx) body read; not a setting |
  * | `cache.maxPendingWrites` | 256 | external-store writes queued behind answers; beyond, a write is dropped |
- * | `baseURL.*` | the vendors' | the endpoint when a client sets none |
+ * | `baseURL.*` | the vendors' | the endpoint when a client sets none (Azure: none, required) |
+ * | `apiKeyEnv.*` | `OPENAI_API_KEY`, ... | the variable read when a client has no `apiKey` |
  * | `cache.maxEntries` / `ttlMs` | 1,000 / 1 h | in-memory LRU size and time to live |
  * | `breaker.*` | consecutive, 5 failures | see docs/client.md |
  * | `retry.*` | 2 retries, 500 ms doubling to 8 s | see docs/client.md |
@@ -37,7 +39,7 @@
  * | `adminTimeoutMs` | 10,000 | an admin operation unanswered by then rejects |
  * | `bodyHighWaterMarkBytes` | 64 KiB | undici's body buffer before it pauses the socket (streams) |
  */
-import type { ProviderName, RestartType, Strategy } from "./types.js";
+import type { ProviderName, Redelivery, RestartType, Strategy } from "./types.js";
 
 /** Every default of the tree, of each client, and every timing constant, in one constant. */
 export const DEFAULTS = {
@@ -52,6 +54,7 @@ export const DEFAULTS = {
     maxConcurrency: 64,
     maxQueue: 1_024,
     maxRedeliveries: 2,
+    redeliver: "unanswered" as Redelivery,
     timeoutMs: 60_000,
     attemptTimeoutMs: 30_000,
     shutdownTimeoutMs: 5_000,
@@ -61,9 +64,18 @@ export const DEFAULTS = {
     /** Longest error (non-2xx) body read, whatever `maxResponseBytes` says when it is larger: 64 KiB. */
     maxErrorBodyBytes: 64 * 1024,
   },
+  /** Azure has none: its resource URL is the user's. */
   baseURL: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
+    gemini: "https://generativelanguage.googleapis.com/v1beta",
+  } as Partial<Record<ProviderName, string>>,
+  /** The variable read when a client has no `apiKey`. */
+  apiKeyEnv: {
+    openai: "OPENAI_API_KEY",
+    anthropic: "ANTHROPIC_API_KEY",
+    gemini: "GEMINI_API_KEY",
+    azure: "AZURE_OPENAI_API_KEY",
   } as Record<ProviderName, string>,
   cache: { maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 256 },
   breaker: {

@@ -4,12 +4,14 @@
 
 export type { Subscription } from "../supervisor/Child.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
+export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
   BadResponseError,
   CircuitOpenError,
   ClientUnavailableError,
+  ContentFilterError,
   DspexError,
   type ErrorCode,
   ErrorCodes,
@@ -54,7 +56,9 @@ export type {
   NodeSnapshot,
   NodeStatus,
   ProviderName,
+  ReasoningDetail,
   Reply,
+  ReplyChoice,
   RestartType,
   RetrySettings,
   Role,
@@ -64,6 +68,7 @@ export type {
   StreamSettings,
   SupervisorSpec,
   SystemSpec,
+  TokenLogprob,
   ToolCall,
   Usage,
 } from "./types.js";

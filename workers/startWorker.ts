@@ -7,7 +7,9 @@
  * Kept apart from `entry.ts` (which only calls it) so a test fixture can wrap the real worker: import
  * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
  */
+
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
+import { answerHeaders } from "../src/headers.js";
 import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
@@ -31,7 +33,17 @@ export async function startWorker(
   if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
   const client = init.client;
   // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
-  const outbox = new Outbox<FromWorker>(port, "immediate");
+  // An answer that cannot be cloned fails its one call instead of the batch (see src/Outbox.ts).
+  const outbox = new Outbox<FromWorker>(port, "immediate", (message, error) => {
+    if (message.type !== "reply" && message.type !== "chunk" && message.type !== "end") return;
+    const why = error instanceof Error ? error.message : String(error);
+    outbox.post({
+      type: "error",
+      id: message.id,
+      error: { code: "ERR_BAD_RESPONSE", message: `the answer could not cross to the main thread (${why})` },
+      meta: { attempts: 0 },
+    });
+  });
   const post = (message: FromWorker) => outbox.post(message);
   const [keyer, cache] = await Promise.all([
     createCacheKeyer(),
@@ -64,6 +76,7 @@ export async function startWorker(
         model: client.model,
         messages: request.messages,
         params: request.params,
+        headers: answerHeaders(client.headers, request.headers),
       }),
     post,
   });
