@@ -20,6 +20,8 @@ export interface ChaosOptions {
   killEveryMs: number;
   /** Mean pause between two scripted faults, ms. */
   faultEveryMs: number;
+  /** Share of upstream requests the mock server is told to fault (at most). */
+  faultRatio: number;
   /** A call's deadline (`timeoutMs`), ms. */
   callTimeoutMs: number;
   seed: number;
@@ -30,9 +32,10 @@ const FULL: Omit<ChaosOptions, "quick" | "seed"> = {
   streams: 500,
   concurrency: 256,
   streamConcurrency: 16,
-  killEveryMs: 150,
-  faultEveryMs: 40,
-  callTimeoutMs: 5_000,
+  killEveryMs: 500,
+  faultEveryMs: 20,
+  faultRatio: 0.15,
+  callTimeoutMs: 8_000,
 };
 
 const QUICK: Omit<ChaosOptions, "quick" | "seed"> = {
@@ -40,9 +43,10 @@ const QUICK: Omit<ChaosOptions, "quick" | "seed"> = {
   streams: 120,
   concurrency: 128,
   streamConcurrency: 8,
-  killEveryMs: 150,
-  faultEveryMs: 40,
-  callTimeoutMs: 5_000,
+  killEveryMs: 1_000,
+  faultEveryMs: 20,
+  faultRatio: 0.15,
+  callTimeoutMs: 8_000,
 };
 
 /** `npm run chaos -- --help`. */
@@ -53,6 +57,7 @@ export const USAGE = `npm run chaos [-- options]
   --concurrency N      calls in flight (full: ${FULL.concurrency})
   --kill-every-ms N    mean pause between worker kills (${FULL.killEveryMs})
   --fault-every-ms N   mean pause between scripted faults (${FULL.faultEveryMs})
+  --fault-ratio X      share of upstream requests faulted, at most (${FULL.faultRatio})
   --seed N             random seed (default: the time)
 Exits 1 when any call or stream hung, was lost, got another request's answer, or failed without a
 dspex error code; when threads or handles outlive stop(); or when the host process does not exit.`;
@@ -69,6 +74,7 @@ export function parseChaosArgs(argv: string[]): ChaosOptions | undefined {
       concurrency: { type: "string" },
       "kill-every-ms": { type: "string" },
       "fault-every-ms": { type: "string" },
+      "fault-ratio": { type: "string" },
       seed: { type: "string" },
     },
   });
@@ -89,6 +95,7 @@ export function parseChaosArgs(argv: string[]): ChaosOptions | undefined {
     concurrency: Math.max(1, num(values.concurrency, base.concurrency)),
     killEveryMs: Math.max(1, num(values["kill-every-ms"], base.killEveryMs)),
     faultEveryMs: Math.max(1, num(values["fault-every-ms"], base.faultEveryMs)),
+    faultRatio: Math.min(1, num(values["fault-ratio"], base.faultRatio)),
     seed: num(values.seed, Date.now() % 2 ** 31),
   };
 }
@@ -156,6 +163,8 @@ export function chaosTree(baseURL: string, callTimeoutMs: number): SystemSpec {
     shutdownTimeoutMs: 2_000,
     retry: { maxRetries: 3, initialDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 1_000 },
     stream: { firstChunkTimeoutMs: 2_000, idleTimeoutMs: 1_000 },
+    // The breaker is exercised, but recovers in well under a call's deadline.
+    breaker: { failures: 10, halfOpenAfterMs: 200, maxHalfOpenAfterMs: 1_000 },
   });
   const intensity = { maxRestarts: 10_000, withinMs: 1_000 };
   return {
