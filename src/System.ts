@@ -15,11 +15,14 @@ import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
+import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
+import { observe } from "./observer/observe.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
+import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import type { CallOptions, ChatMessage, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
 import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
@@ -45,6 +48,12 @@ export interface SystemOptions {
    * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
    */
   workerExecArgv?: readonly string[];
+  /**
+   * OpenTelemetry settings (see docs/observability.md), or `false` to turn every telemetry hook off.
+   * By default dspex reports to the globally registered providers when `@opentelemetry/api` is
+   * installed, and costs nothing when no SDK is registered.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** The lifecycle of a system. */
@@ -62,7 +71,7 @@ export async function createSystem(spec: SystemSpec, options: SystemOptions = {}
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
-  return System.create(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks);
+  return System.create(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks, options.telemetry);
 }
 
 /** A call or stream admitted: its client and the snapshot of what the caller passed. */
@@ -84,6 +93,8 @@ export class System {
   #stopping: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
+  #telemetry: Telemetry | undefined;
+  readonly #observers = new Set<Observer>();
 
   /**
    * Builds and starts a system (what {@link createSystem} does after validation).
@@ -94,8 +105,11 @@ export class System {
     spawner: WorkerSpawner,
     warm: WarmSpawner | undefined,
     stacks: boolean,
+    telemetry?: TelemetryOptions | false,
   ): Promise<System> {
     const system = new System(spec, spawner, warm, stacks);
+    if (telemetry !== false)
+      system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
     await system.#start();
     return system;
   }
@@ -109,7 +123,11 @@ export class System {
     this.#warm = warm;
     this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
-    const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
+    const emit = (event: SystemEvent) => {
+      const scrubbed = this.#scrub(event);
+      this.#telemetry?.event(scrubbed);
+      this.#events.emit(scrubbed);
+    };
     const client = (child: ResolvedClientSpec): ClientChild => {
       const proxy = new ClientProxy(child);
       proxy.onWorkerEvent = ({ event }) => {
@@ -177,7 +195,13 @@ export class System {
     } catch (error) {
       return Promise.reject(this.#admissionError(error, stack));
     }
-    return admitted.proxy.call(admitted.messages, admitted.options, stack);
+    const { proxy, messages: taken, options: split } = admitted;
+    const trace = this.#telemetry?.begin("call", proxy.spec, taken, split.params);
+    if (trace === undefined) return proxy.call(taken, split, stack);
+    trace.open();
+    const reply = proxy.call(taken, split, stack, trace);
+    reply.then(trace.succeed, trace.fail);
+    return reply;
   }
 
   /**
@@ -188,8 +212,9 @@ export class System {
   stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const admitted = this.#admit(name, messages, options, true);
-      return openStream(admitted.proxy, admitted.messages, admitted.options, stack);
+      const { proxy, messages: taken, options: split } = this.#admit(name, messages, options, true);
+      const trace = this.#telemetry?.begin("stream", proxy.spec, taken, split.params);
+      return openStream(proxy, taken, split, stack, trace);
     } catch (error) {
       return ReplyStream.failed(this.#admissionError(error, stack));
     }
@@ -256,6 +281,35 @@ export class System {
 
   // --- end of admin operations ---
 
+  /**
+   * Serves the live observer page of this system on 127.0.0.1 (see docs/observability.md): resolves
+   * with its `url` (a random token included; requests without it get 403) and `close`. The system's
+   * `stop()` closes it too.
+   */
+  async observe(options?: ObserveOptions): Promise<Observer> {
+    if (this.#state !== "running") throw this.#notRunning("observer");
+    const observer = await observe(
+      {
+        inspect: () => this.inspect(),
+        kill: (name) => this.kill(name),
+        clearCache: (name) => this.admin(name).clearCache(),
+        onEvent: (listener) => {
+          const subscription = this.on("*", listener);
+          return () => subscription.dispose();
+        },
+      },
+      options,
+    );
+    this.#observers.add(observer);
+    return {
+      url: observer.url,
+      close: () => {
+        this.#observers.delete(observer);
+        return observer.close();
+      },
+    };
+  }
+
   /** A plain-data snapshot of the tree. Never contains a secret. */
   inspect(): NodeSnapshot {
     return this.#root.snapshot();
@@ -279,7 +333,9 @@ export class System {
     if (this.#stopping !== undefined) return this.#stopping;
     const wasFailed = this.#state === "failed";
     this.#state = "stopping";
-    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close()]).then(() => {
+    const observers = [...this.#observers].map((o) => o.close());
+    this.#observers.clear();
+    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close(), ...observers]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });
