@@ -5,7 +5,7 @@
  * `createSystem` validates the whole tree before any thread starts, starts children in order, and
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
-import type { Disposable } from "../supervisor/Child.js";
+import type { Subscription } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
@@ -91,6 +91,7 @@ export class System {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
   #telemetry: Telemetry | undefined;
   readonly #observers = new Set<Observer>();
@@ -314,10 +315,13 @@ export class System {
     return this.#root.snapshot();
   }
 
-  /** Listens to one event type (or `"*"` for all); returns a {@link Disposable}. */
-  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
-  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
-  on(type: string, listener: (event: never) => void): Disposable {
+  /**
+   * Listens to one event type (or `"*"` for all); returns a {@link Subscription}: `dispose()` it, or
+   * declare it with `using sub = system.on(...)` to unsubscribe when the block ends.
+   */
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Subscription;
+  on(type: "*", listener: (event: SystemEvent) => void): Subscription;
+  on(type: string, listener: (event: never) => void): Subscription {
     return this.#events.on(type as "*", listener as (event: SystemEvent) => void);
   }
 
@@ -336,6 +340,29 @@ export class System {
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
+  }
+
+  /**
+   * Hard stop, beside the graceful {@link stop} (as undici's `destroy` beside `close`): every pending
+   * call and stream rejects at once with `ERR_SYSTEM_STOPPED` (admin calls too), every worker thread is
+   * terminated without grace, and nothing restarts. Resolves once every thread has exited. Idempotent;
+   * a graceful `stop()` in progress stops waiting for calls to finish.
+   */
+  destroy(): Promise<void> {
+    if (this.#destroying !== undefined) return this.#destroying;
+    if (this.#state === "running") this.#state = "stopping";
+    for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+    const terminated = [...this.#clients.values()].map((client) => client.destroy());
+    this.#destroying = Promise.all([...terminated, this.stop()]).then(() => undefined);
+    return this.#destroying;
+  }
+
+  /**
+   * `await using system = await createSystem(spec)`: leaving the block stops the system gracefully
+   * ({@link stop}).
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */
