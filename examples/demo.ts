@@ -3,8 +3,9 @@
  * With OPENAI_API_KEY set, the "gpt4o" client talks to the real OpenAI API instead; the fault
  * scenes always use the mock, so they never bill anyone.
  */
+
+import { startMockServer } from "../mock/index.js";
 import { createSystem, type DspexError, type NodeSnapshot, type System } from "../src/index.js";
-import { startMockServer } from "../src/mock/index.js";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);

@@ -5,14 +5,15 @@
  * `createSystem` validates the whole tree before any thread starts, starts children in order, and
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
-import type { Child, Disposable } from "../supervisor/Child.js";
+import type { Disposable } from "../supervisor/Child.js";
 import {
   clientsOf,
-  type ResolvedChildSpec,
+  type ResolvedClientSpec,
   type ResolvedSupervisorSpec,
   resolveSystemSpec,
 } from "../supervisor/ChildSpec.js";
-import { Supervisor } from "../supervisor/Supervisor.js";
+import type { Supervisor } from "../supervisor/Supervisor.js";
+import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
@@ -66,8 +67,7 @@ export class System {
     this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
-    const factory = (child: ResolvedChildSpec): Child => {
-      if (child.type === "supervisor") return new Supervisor(child, { factory, emit });
+    const client = (child: ResolvedClientSpec): ClientChild => {
       const proxy = new ClientProxy(child);
       proxy.onWorkerEvent = ({ event }) => {
         if (event.kind === "breaker") {
@@ -77,12 +77,12 @@ export class System {
           emit({ type: "retry", client: child.name, ...rest });
         }
       };
-      const client = new ClientChild(child, proxy, spawner);
+      const started = new ClientChild(child, proxy, spawner);
       this.#proxies.set(child.name, proxy);
-      this.#clients.set(child.name, client);
-      return client;
+      this.#clients.set(child.name, started);
+      return started;
     };
-    this.#root = new Supervisor(spec, { factory, emit });
+    this.#root = buildSupervisorTree(spec, { client, emit });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";

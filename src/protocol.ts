@@ -115,13 +115,6 @@ export type FromWorker =
   /** Several of the above posted in one turn, in order (see `Outbox`). */
   | { type: "batch"; messages: FromWorker[] };
 
-/** Type guard for messages arriving from a worker. */
-export function isFromWorker(value: unknown): value is FromWorker {
-  return (
-    typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
-  );
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The admin port: a second, slow-path channel per worker, served with comlink (see docs/admin.md).
 // Calls above stay on the hand-rolled protocol; these operations are rare and for operators.

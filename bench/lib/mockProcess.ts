@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
-import type { Fault, FaultOptions, MockStats } from "../../src/mock/types.js";
+import type { Fault, FaultOptions, MockStats } from "../../mock/types.js";
 import { benchFile } from "./contender.js";
 
 /** Bench -> server process. */

@@ -9,7 +9,7 @@
  * Prints the fastest of 5 runs in µs per round trip (sequential) and calls per second (pipelined),
  * then one JSON line. Compare the ratio within one run, not absolute times across runs.
  */
-import { startMockServer } from "../../src/mock/index.js";
+import { startMockServer } from "../../mock/index.js";
 import { createSystem } from "../../src/System.js";
 
 const N = Number(process.env.ADMIN_BENCH_N ?? 2_000);

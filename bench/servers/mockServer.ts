@@ -3,7 +3,7 @@
  * CPU out of the figures for the process under test (main-thread CPU, process-wide RSS) and lets it use
  * the other core rather than steal time from the caller's event loop. Exits when the bench goes away.
  */
-import { startMockServer } from "../../src/mock/index.js";
+import { startMockServer } from "../../mock/index.js";
 import type { MockControl, MockControlReply } from "../lib/mockProcess.js";
 
 const send = (message: MockControlReply): void => {

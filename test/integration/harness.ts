@@ -4,8 +4,8 @@
  * the real worker entry and obeys `{ type: "__fault", kind }` messages.
  */
 import type { Worker } from "node:worker_threads";
+import { type MockServer, startMockServer } from "../../mock/index.js";
 import type { EventOf, SystemEventType } from "../../src/events.js";
-import { type MockServer, startMockServer } from "../../src/mock/index.js";
 import { createSystem, type System } from "../../src/System.js";
 import type { ClientSpec, SystemSpec } from "../../src/types.js";
 import { spawnerFor, type WorkerSpawner } from "../../src/WorkerSpawner.js";

@@ -4,8 +4,8 @@
  * helpers to watch events and catch rejections.
  */
 
+import { type MockServer, type MockServerOptions, startMockServer } from "../../mock/index.js";
 import type { EventOf, SystemEvent, SystemEventType } from "../../src/events.js";
-import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
 import { createSystem, type System } from "../../src/System.js";
 import type { ClientSpec, ClientStats, NodeSnapshot, SystemSpec } from "../../src/types.js";
 import { nextEvent } from "./harness.js";

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { json } from "./http.js";
 
-const CLI = fileURLToPath(new URL("../../../dist/src/mock/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../dist/mock/cli.js", import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 
 function start(args: string[]): ChildProcessWithoutNullStreams {

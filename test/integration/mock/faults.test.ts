@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { ANTHROPIC_HEADERS, chat, json, message, post, readUntil, sseEvents } from "./http.js";
 
 let server: MockServer;

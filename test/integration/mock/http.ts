@@ -1,5 +1,5 @@
 /** Small raw-HTTP helpers for the mock server tests: what a client sees on the wire, with no SDK in between. */
-import type { MockServer } from "../../../src/mock/index.js";
+import type { MockServer } from "../../../mock/index.js";
 
 /** POSTs a JSON body (or a raw string) to `server.url + path`. */
 export function post(

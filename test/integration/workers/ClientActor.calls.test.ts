@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import type { FromWorker } from "../../../src/protocol.js";
 import { isRequest } from "../mock/openaiSchema.js";
 import { everything, KEY, startActor, stopAll } from "./actorHarness.js";

@@ -3,7 +3,7 @@
  * graceful stop.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import type { FromWorker } from "../../../src/protocol.js";
 import { everything, KEY, startActor, stopAll } from "./actorHarness.js";
 

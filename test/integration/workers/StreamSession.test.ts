@@ -5,8 +5,8 @@
  */
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { defaultAnswer, startMockServer } from "../../../src/mock/index.js";
-import type { MockServer } from "../../../src/mock/types.js";
+import { defaultAnswer, startMockServer } from "../../../mock/index.js";
+import type { MockServer } from "../../../mock/types.js";
 import type { FromWorker, WireStreamRequest } from "../../../src/protocol.js";
 import type { ClientSpec, StreamChunk } from "../../../src/types.js";
 import { clientsOf, type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";

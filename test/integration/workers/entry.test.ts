@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { unbatch } from "../../../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../../../src/protocol.js";
 import type { ClientSpec } from "../../../src/types.js";

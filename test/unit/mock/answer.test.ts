@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentText, countWords, defaultAnswer, limitWords, splitWords } from "../../../src/mock/answer.js";
+import { contentText, countWords, defaultAnswer, limitWords, splitWords } from "../../../mock/answer.js";
 
 describe("defaultAnswer", () => {
   const user = (text: string) => ({ role: "user", text });

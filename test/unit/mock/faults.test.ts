@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FaultBook } from "../../../src/mock/faults.js";
-import { RequestLog } from "../../../src/mock/requestLog.js";
-import { StatsBoard } from "../../../src/mock/stats.js";
-import type { MockRequestLog } from "../../../src/mock/types.js";
+import { FaultBook } from "../../../mock/faults.js";
+import { RequestLog } from "../../../mock/requestLog.js";
+import { StatsBoard } from "../../../mock/stats.js";
+import type { MockRequestLog } from "../../../mock/types.js";
 
 const PATH = "/v1/chat/completions";
 

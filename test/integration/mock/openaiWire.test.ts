@@ -1,6 +1,6 @@
 import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { chat, json, post, sseEvents } from "./http.js";
 import { isErrorResponse, isRequest, isResponse, isStreamChunk } from "./openaiSchema.js";
 

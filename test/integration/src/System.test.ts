@@ -2,10 +2,10 @@
  * The runtime core through the public API: real worker threads, a real mock server on loopback.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { isDspexError } from "../../src/errors.js";
-import { startMockServer } from "../../src/mock/index.js";
-import { createSystem } from "../../src/System.js";
-import { HELLO, mockClient, RecordingSpawner, setup } from "./harness.js";
+import { startMockServer } from "../../../mock/index.js";
+import { isDspexError } from "../../../src/errors.js";
+import { createSystem } from "../../../src/System.js";
+import { HELLO, mockClient, RecordingSpawner, setup } from "../harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Coalescer } from "../../../workers/cache/Coalescer.js";
+import { Coalescer } from "../../../../workers/cache/Coalescer.js";
 
 /** A caller, as the actor's `Call` would be: identity is all the coalescer uses. */
 const caller = (name: string) => ({ name });

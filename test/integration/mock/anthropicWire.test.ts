@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../../src/mock/index.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { ANTHROPIC_HEADERS, chat, json, message, post, sseEvents } from "./http.js";
 
 const KEY = "sk-ant-mock-secret";

@@ -2,12 +2,12 @@
  * The warm spare: a pre-loaded standby worker that a start or restart takes over.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type MockServer, startMockServer } from "../../src/mock/index.js";
-import { createSystem, type System } from "../../src/System.js";
-import type { NodeSnapshot } from "../../src/types.js";
-import { WarmSpawner } from "../../src/WarmSpawner.js";
-import { workerEntry } from "../../src/WorkerSpawner.js";
-import { HELLO, nextEvent } from "./harness.js";
+import { type MockServer, startMockServer } from "../../../mock/index.js";
+import { createSystem, type System } from "../../../src/System.js";
+import type { NodeSnapshot } from "../../../src/types.js";
+import { WarmSpawner } from "../../../src/WarmSpawner.js";
+import { workerEntry } from "../../../src/WorkerSpawner.js";
+import { HELLO, nextEvent } from "../harness.js";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

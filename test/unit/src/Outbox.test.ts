@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Outbox, unbatch } from "../../src/Outbox.js";
+import { Outbox, unbatch } from "../../../src/Outbox.js";
 
 function target() {
   const sent: unknown[] = [];

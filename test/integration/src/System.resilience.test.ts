@@ -6,9 +6,9 @@
  */
 import { setTimeout as wait } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../src/mock/index.js";
-import type { ClientSpec } from "../../src/types.js";
-import { ask, client, failure, next, nodeOf, pipelineEnv, record, statsOf } from "./pipelineEnv.js";
+import type { MockServerOptions } from "../../../mock/index.js";
+import type { ClientSpec } from "../../../src/types.js";
+import { ask, client, failure, next, nodeOf, pipelineEnv, record, statsOf } from "../pipelineEnv.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isDspexError } from "../../../src/errors.js";
-import type { WireRequest } from "../../../src/protocol.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
-import { openaiProvider } from "../../../workers/providers/openai.js";
-import { isErrorResponse, isRequest, isResponse } from "../../integration/mock/openaiSchema.js";
+import { isDspexError } from "../../../../src/errors.js";
+import type { WireRequest } from "../../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
+import { openaiProvider } from "../../../../workers/providers/openai.js";
+import { isErrorResponse, isRequest, isResponse } from "../../../integration/mock/openaiSchema.js";
 
 const KEY = "sk-test-DISTINCTIVE-4f1c9";
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { ErrorData } from "../../../src/errors.js";
-import { AttemptFailure, type FailureKind } from "../../../workers/http/AttemptFailure.js";
+import type { ErrorData } from "../../../../src/errors.js";
+import { AttemptFailure, type FailureKind } from "../../../../workers/http/AttemptFailure.js";
 import {
   backoffMs,
   decideRetry,
   isRetryable,
   type RetryPlan,
   runWithRetry,
-} from "../../../workers/resilience/RetryPolicy.js";
+} from "../../../../workers/resilience/RetryPolicy.js";
 
 const plan: RetryPlan = { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 const NOW = 1_000_000;

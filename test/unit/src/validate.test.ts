@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isDspexError } from "../../src/errors.js";
-import { splitOptions, validateMessages } from "../../src/validate.js";
+import { isDspexError } from "../../../src/errors.js";
+import { splitOptions, validateMessages } from "../../../src/validate.js";
 
 function invalid(fn: () => unknown, field: string): void {
   try {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { BreakerSettings } from "../../../src/types.js";
-import { AttemptFailure } from "../../../workers/http/AttemptFailure.js";
-import { Breaker, type BreakerEvent } from "../../../workers/resilience/Breaker.js";
+import type { BreakerSettings } from "../../../../src/types.js";
+import { AttemptFailure } from "../../../../workers/http/AttemptFailure.js";
+import { Breaker, type BreakerEvent } from "../../../../workers/resilience/Breaker.js";
 
 const settings: Required<BreakerSettings> = {
   kind: "consecutive",

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { startMockServer } from "../../src/mock/index.js";
-import type { CallOptions } from "../../src/types.js";
-import { ask, client, failure, pipelineEnv, statsOf } from "./pipelineEnv.js";
+import { startMockServer } from "../../../mock/index.js";
+import type { CallOptions } from "../../../src/types.js";
+import { ask, client, failure, pipelineEnv, statsOf } from "../pipelineEnv.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -125,7 +125,7 @@ describe("endpoint separation", () => {
     const other = await startMockServer();
     cleanups.push(() => other.close());
     const secret = "sk-shared-store-SECRET-5f3a";
-    const store = { module: new URL("../fixtures/dir-store.mjs", import.meta.url).href, options: { dir } };
+    const store = { module: new URL("../../fixtures/dir-store.mjs", import.meta.url).href, options: { dir } };
     const e = await pipelineEnv((s) => ({
       children: [
         client(s, "a", { apiKey: secret, cache: { store } }),

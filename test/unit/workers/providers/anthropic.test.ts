@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isDspexError } from "../../../src/errors.js";
-import type { WireRequest } from "../../../src/protocol.js";
-import type { ChatMessage, GenerationParams } from "../../../src/types.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
-import { anthropicProvider } from "../../../workers/providers/anthropic.js";
+import { isDspexError } from "../../../../src/errors.js";
+import type { WireRequest } from "../../../../src/protocol.js";
+import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
+import { anthropicProvider } from "../../../../workers/providers/anthropic.js";
 
 const client = (withKey = true): ResolvedClientSpec => {
   const apiKey = withKey ? "sk-ant-test-key" : undefined;

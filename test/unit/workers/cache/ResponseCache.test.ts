@@ -1,10 +1,10 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { isDspexError } from "../../../src/errors.js";
-import type { Reply } from "../../../src/types.js";
-import { ResponseCache } from "../../../workers/cache/ResponseCache.js";
+import { isDspexError } from "../../../../src/errors.js";
+import type { Reply } from "../../../../src/types.js";
+import { ResponseCache } from "../../../../workers/cache/ResponseCache.js";
 
-const FIXTURE = new URL("../../fixtures/map-store.mjs", import.meta.url);
+const FIXTURE = new URL("../../../fixtures/map-store.mjs", import.meta.url);
 
 interface MapStoreLike {
   data: Map<string, unknown>;

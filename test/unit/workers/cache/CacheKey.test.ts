@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, GenerationParams } from "../../../src/types.js";
+import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
 import {
   type CacheKeyer,
   type CacheKeyInput,
   canonicalKeyText,
   createCacheKeyer,
   KEY_PREFIX,
-} from "../../../workers/cache/CacheKey.js";
+} from "../../../../workers/cache/CacheKey.js";
 
 let key: CacheKeyer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createStreamDecoder } from "../../../workers/providers/StreamDecoder.js";
-import { SseReader } from "../../../workers/stream/SseReader.js";
+import { createStreamDecoder } from "../../../../workers/providers/StreamDecoder.js";
+import { SseReader } from "../../../../workers/stream/SseReader.js";
 
 const enc = new TextEncoder();
 

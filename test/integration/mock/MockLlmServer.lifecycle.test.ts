@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { startMockServer } from "../../../src/mock/index.js";
+import { startMockServer } from "../../../mock/index.js";
 import { chat, post } from "./http.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -116,7 +116,7 @@ describe("mock server lifecycle", () => {
 
   it("close() leaves nothing keeping the process alive", async () => {
     const source = `
-      import { startMockServer } from "./dist/src/mock/index.js";
+      import { startMockServer } from "./dist/mock/index.js";
       const server = await startMockServer({ chunkDelayMs: 60000 });
       const body = (extra) => JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], ...extra });
       const send = (extra) => fetch(server.baseURL + "/chat/completions", { method: "POST", body: body(extra) })

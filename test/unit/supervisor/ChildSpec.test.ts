@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isDspexError } from "../../src/errors.js";
-import type { SystemSpec } from "../../src/types.js";
-import { DEFAULTS, resolveSystemSpec } from "../../supervisor/ChildSpec.js";
+import { isDspexError } from "../../../src/errors.js";
+import type { SystemSpec } from "../../../src/types.js";
+import { DEFAULTS, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 
 const client = (name: string, extra: object = {}) => ({
   name,

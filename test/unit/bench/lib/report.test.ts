@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { throughputChart } from "../../../bench/lib/chart.js";
-import { parseOptions, SCENARIOS } from "../../../bench/lib/options.js";
-import { markdownTable, row, textTable } from "../../../bench/lib/report.js";
+import { throughputChart } from "../../../../bench/lib/chart.js";
+import { parseOptions, SCENARIOS } from "../../../../bench/lib/options.js";
+import { markdownTable, row, textTable } from "../../../../bench/lib/report.js";
 
 describe("bench rows", () => {
   it("computes the ratio to the baseline and judges a ratio target", () => {

@@ -4,9 +4,9 @@
  * how Anthropic's errors (529 overloaded, 401, 429 with retry-after) travel through the pipeline.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../src/mock/index.js";
-import type { ClientSpec } from "../../src/types.js";
-import { ask, client, failure, pipelineEnv, record, statsOf } from "./pipelineEnv.js";
+import type { MockServerOptions } from "../../../mock/index.js";
+import type { ClientSpec } from "../../../src/types.js";
+import { ask, client, failure, pipelineEnv, record, statsOf } from "../pipelineEnv.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -3,9 +3,9 @@
  * escalation. Synchronized on events and thread exits, never on sleeps.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { System } from "../../src/System.js";
-import type { NodeSnapshot } from "../../src/types.js";
-import { HELLO, mockClient, nextEvent, setup, type WorkerFault } from "./harness.js";
+import type { System } from "../../../src/System.js";
+import type { NodeSnapshot } from "../../../src/types.js";
+import { HELLO, mockClient, nextEvent, setup, type WorkerFault } from "../harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -4,8 +4,8 @@
  * prompts, so cache entries never leak between tests.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createSystem, type ReplyStream, type StreamChunk, type System } from "../../src/index.js";
-import { defaultAnswer, type MockServer, startMockServer } from "../../src/mock/index.js";
+import { defaultAnswer, type MockServer, startMockServer } from "../../../mock/index.js";
+import { createSystem, type ReplyStream, type StreamChunk, type System } from "../../../src/index.js";
 
 const HWM = 8;
 let server: MockServer;

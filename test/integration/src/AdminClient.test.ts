@@ -4,11 +4,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { DspexError } from "../../src/errors.js";
-import type { System } from "../../src/System.js";
-import { HELLO, mockClient, setup } from "./harness.js";
+import { DspexError } from "../../../src/errors.js";
+import type { System } from "../../../src/System.js";
+import { HELLO, mockClient, setup } from "../harness.js";
 
-const STUCK_STORE = fileURLToPath(new URL("../fixtures/stuck-store.mjs", import.meta.url));
+const STUCK_STORE = fileURLToPath(new URL("../../fixtures/stuck-store.mjs", import.meta.url));
 const API_KEY = "sk-admin-test-KEY-0123456789";
 const STORE_PASSWORD = "hunter2-STORE-PASSWORD";
 

@@ -5,11 +5,11 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startMockServer } from "../../../src/mock/index.js";
-import type { MockServer } from "../../../src/mock/types.js";
-import type { ConnectionPool } from "../../../workers/http/ConnectionPool.js";
-import { Exchange } from "../../../workers/http/Exchange.js";
-import { createPool } from "../../../workers/http/Transport.js";
+import { startMockServer } from "../../../../mock/index.js";
+import type { MockServer } from "../../../../mock/types.js";
+import type { ConnectionPool } from "../../../../workers/http/ConnectionPool.js";
+import { Exchange } from "../../../../workers/http/Exchange.js";
+import { createPool } from "../../../../workers/http/Transport.js";
 
 let server: MockServer;
 const pools: ConnectionPool[] = [];

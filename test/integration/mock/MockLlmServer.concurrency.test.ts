@@ -1,6 +1,6 @@
 import { Pool } from "undici";
 import { expect, it } from "vitest";
-import { startMockServer } from "../../../src/mock/index.js";
+import { startMockServer } from "../../../mock/index.js";
 import { chat } from "./http.js";
 
 const COMPLETIONS = "/v1/chat/completions";

@@ -4,8 +4,8 @@
  * errors by code), and an API key that never appears in any error, event or snapshot, whatever failed.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { isDspexError } from "../../src/errors.js";
-import { ask, client, failure, next, nodeOf, pipelineEnv, recordAll, statsOf } from "./pipelineEnv.js";
+import { isDspexError } from "../../../src/errors.js";
+import { ask, client, failure, next, nodeOf, pipelineEnv, recordAll, statsOf } from "../pipelineEnv.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
