@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
+import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
@@ -80,7 +81,7 @@ export class MockLlmServer implements MockServer {
     this.#apiKey = options.apiKey === "" ? undefined : options.apiKey;
     this.#log = new RequestLog(nonNegative(options.logLimit, 1000));
     this.#openai = new OpenAiWire(options.rateLimit);
-    this.#answer = options.answer ?? ((input) => defaultAnswer(input.messages));
+    this.#answer = options.answer ?? defaultOrStructured;
     this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
   }
 
@@ -428,4 +429,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server = new MockLlmServer(options);
   await server.listen(nonNegative(options.port, 0));
   return server;
+}
+
+/** The built-in answer: a JSON value valid against the request's schema when it asks for one, else text. */
+function defaultOrStructured(input: MockAnswerInput): string {
+  const schema = requestedSchema(input.body);
+  return schema === undefined ? defaultAnswer(input.messages) : JSON.stringify(sampleJson(schema));
 }

@@ -5,6 +5,8 @@
  * `createSystem` validates the whole tree before any thread starts, starts children in order, and
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
+
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Disposable } from "../supervisor/Child.js";
 import {
   clientsOf,
@@ -17,13 +19,23 @@ import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
-import { DspexError, dspexError, StartFailedError } from "./errors.js";
+import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
-import type { CallOptions, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
+import { structuredOutput } from "./StructuredOutput.js";
+import type {
+  CallOptions,
+  InferSchemaOutput,
+  NodeSnapshot,
+  ParsedReply,
+  Reply,
+  SchemaOptions,
+  StreamOptions,
+  SystemSpec,
+} from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
@@ -123,9 +135,19 @@ export class System {
 
   /**
    * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
-   * {@link DspexError} whose `code` is one of the contract's; never hangs.
+   * {@link DspexError} whose `code` is one of the contract's; never hangs. With `schema`, the answer
+   * is validated on this thread and returned as `reply.parsed` (see {@link SchemaOptions}).
    */
-  call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
+  call<S extends StandardSchemaV1>(
+    name: string,
+    messages: unknown,
+    options: CallOptions & SchemaOptions<S>,
+  ): Promise<ParsedReply<InferSchemaOutput<S>>>;
+  call(name: string, messages: unknown, options?: CallOptions): Promise<Reply>;
+  call(name: string, messages: unknown, options?: CallOptions & Partial<SchemaOptions>): Promise<Reply> {
+    if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
+      return this.#callWithSchema(name, messages, options);
+    }
     const proxy = this.#proxies.get(name);
     if (proxy === undefined) return Promise.reject(this.#unknown(name));
     if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
@@ -137,6 +159,22 @@ export class System {
       return Promise.reject(error);
     }
     return proxy.call(messages, split);
+  }
+
+  /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
+  async #callWithSchema(
+    name: string,
+    messages: unknown,
+    options: CallOptions & Partial<SchemaOptions>,
+  ): Promise<ParsedReply<unknown>> {
+    const { schema, jsonSchema, ...rest } = options;
+    if (schema === undefined) throw invalidArgument("options.jsonSchema", "is only read with `schema`");
+    if (rest.responseFormat !== undefined) {
+      throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
+    }
+    const output = await structuredOutput(schema, jsonSchema);
+    const reply = await this.call(name, messages, { ...rest, responseFormat: output.responseFormat });
+    return { ...reply, parsed: await output.parse(reply.text) };
   }
 
   /**

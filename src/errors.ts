@@ -22,6 +22,7 @@ export const ErrorCodes = [
   "ERR_BAD_RESPONSE",
   "ERR_SYSTEM_STOPPED",
   "ERR_START_FAILED",
+  "ERR_BAD_OUTPUT",
 ] as const;
 
 /** One of {@link ErrorCodes}. */
@@ -43,6 +44,17 @@ export interface ErrorData {
   field?: string;
   /** The client (worker) the error concerns, when known. */
   client?: string;
+  /** `ERR_BAD_OUTPUT`: why the answer did not validate against the call's `schema`. */
+  issues?: OutputIssue[];
+  /** `ERR_BAD_OUTPUT`: the answer's raw text. */
+  text?: string;
+}
+
+/** One reason an answer failed its `schema` (a Standard Schema issue as plain data). */
+export interface OutputIssue {
+  message: string;
+  /** Where in the value, as keys and indexes (absent for the value as a whole). */
+  path?: (string | number)[];
 }
 
 const defaultMessages: Record<ErrorCode, string> = {
@@ -60,6 +72,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   ERR_BAD_RESPONSE: "upstream answered something that is not the API's format",
   ERR_SYSTEM_STOPPED: "the system is stopping or stopped",
   ERR_START_FAILED: "a child could not start",
+  ERR_BAD_OUTPUT: "the answer did not validate against the call's schema",
 };
 
 /** The base of every error dspex throws or rejects with. */
@@ -128,6 +141,19 @@ export class BadResponseError extends DspexError {}
 export class SystemStoppedError extends DspexError {}
 /** `ERR_START_FAILED`: `createSystem` could not start a child (everything started was stopped). */
 export class StartFailedError extends DspexError {}
+/** `ERR_BAD_OUTPUT`: the answer did not validate against the call's `schema`; see `issues` and `text`. */
+export class BadOutputError extends DspexError {
+  /** Why it did not validate. */
+  readonly issues: OutputIssue[];
+  /** The answer's raw text. */
+  readonly text: string;
+
+  constructor(data: ErrorData, options?: { cause?: unknown }) {
+    super(data, options);
+    this.issues = data.issues ?? [];
+    this.text = data.text ?? "";
+  }
+}
 
 const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_UNKNOWN_CLIENT: UnknownClientError,
@@ -144,6 +170,7 @@ const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_BAD_RESPONSE: BadResponseError,
   ERR_SYSTEM_STOPPED: SystemStoppedError,
   ERR_START_FAILED: StartFailedError,
+  ERR_BAD_OUTPUT: BadOutputError,
 };
 
 /** Builds the error class for `code` (the `code -> class` table). */
@@ -168,6 +195,10 @@ export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPO
     if (error.requestId !== undefined) data.requestId = error.requestId;
     if (error.field !== undefined) data.field = error.field;
     if (error.client !== undefined) data.client = error.client;
+    if (error instanceof BadOutputError) {
+      data.issues = error.issues;
+      data.text = error.text;
+    }
     return data;
   }
   const message = error instanceof Error ? error.message : String(error);

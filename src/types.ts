@@ -1,7 +1,9 @@
 /**
  * The public types of dspex: messages, call options, replies, stream chunks, and the specs of a
- * supervision tree. Plain data only: everything here can cross a thread.
+ * supervision tree. Plain data only: everything here can cross a thread (except {@link SchemaOptions},
+ * which stays on the caller's thread).
  */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 
 /** A JSON value: what messages and generation parameters are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -59,6 +61,27 @@ export interface CallControls {
 /** The third argument of `call`: generation parameters and call controls. */
 export interface CallOptions extends GenerationParams, CallControls {}
 
+/**
+ * Structured output (`call` only): the answer must be JSON valid against `schema`, any Standard Schema
+ * (zod 4, valibot, arktype, ...). The schema is turned into JSON Schema on the caller's thread and sent
+ * as the response format (so `responseFormat` cannot be set too); the answer is validated there and
+ * returned as `reply.parsed`, or the call rejects with `ERR_BAD_OUTPUT`. See docs/client.md.
+ */
+export interface SchemaOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  schema: S;
+  /**
+   * The JSON Schema to send instead of converting `schema` (required for a library that offers no
+   * conversion: neither `~standard.jsonSchema` nor, for zod, `toJSONSchema`).
+   */
+  jsonSchema?: { [key: string]: Json };
+}
+
+/** A reply whose answer validated against the call's `schema`: `parsed` is the schema's output. */
+export type ParsedReply<T> = Reply & { parsed: T };
+
+/** The output type of a Standard Schema (what `reply.parsed` holds). */
+export type InferSchemaOutput<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
+
 /** Options of `stream`: those of `call`, plus time-outs that only a stream has. */
 export interface StreamOptions extends CallOptions {
   /** Longest wait for the first chunk, in ms (default: the client's `stream.firstChunkTimeoutMs`). */
@@ -97,6 +120,8 @@ export interface Reply {
   model: string;
   /** Tool calls, when the model asked for any. */
   toolCalls?: ToolCall[];
+  /** The validated answer, when the call passed `schema` (typed by {@link ParsedReply}). */
+  parsed?: unknown;
 }
 
 /** One piece of a streamed answer. The last chunk carries `finishReason` and `usage`. */
