@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
+import { writeEndlessBody } from "./endlessBody.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
 import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { OpenAiWire } from "./openaiWire.js";
@@ -263,6 +264,18 @@ export class MockLlmServer implements MockServer {
       case "drop":
         this.#drop(exchange);
         return;
+      case "endless_body": {
+        const status = fault.status ?? 200;
+        this.#count(status);
+        const type = arrival.stream && status === 200 ? "text/event-stream" : "application/json";
+        exchange.res.writeHead(status, { ...wire.headers(this.#requestId()), "content-type": type });
+        writeEndlessBody(
+          exchange.res,
+          arrival.stream && status === 200 ? "data: " : '{"error":"',
+          fault.bytes,
+        );
+        return;
+      }
       case "malformed":
         this.#send(
           exchange,

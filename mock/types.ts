@@ -123,7 +123,12 @@ export type Fault =
   /** Streaming: an error event after N text chunks (OpenAI `data: {"error":...}`; Anthropic `event: error`), then end. */
   | { kind: "stream_error"; afterChunks: number }
   /** Streaming: destroy the socket after N text chunks. */
-  | { kind: "stream_drop"; afterChunks: number };
+  | { kind: "stream_drop"; afterChunks: number }
+  /**
+   * A body that never ends (or ends after `bytes`): `status` (default 200), then filler with no line
+   * break, as fast as the client reads, until the client closes. For calls and streams alike.
+   */
+  | { kind: "endless_body"; status?: number; bytes?: number };
 
 /** Which requests a scripted fault applies to, and how many times. */
 export interface FaultOptions {

@@ -63,6 +63,9 @@ export class ClientProxy {
     cacheHits: 0,
     cacheMisses: 0,
     cacheEntries: 0,
+    cacheWritesPending: 0,
+    cacheWritesDropped: 0,
+    cacheWritesFailed: 0,
     retries: 0,
     upstreamErrors: {},
     redelivered: 0,
@@ -225,6 +228,14 @@ export class ClientProxy {
         if (message.event.kind === "breaker") {
           this.#breaker = message.event.state;
           this.breakerSnapshot = message.event.snapshot;
+        } else if (message.event.kind === "cache") {
+          const { writes } = message.event;
+          // Pending is the worker's current figure; dropped and failed arrive as increments, so the
+          // totals survive a restart like the other counters.
+          this.stats.cacheWritesPending = writes.pending;
+          this.stats.cacheWritesDropped += writes.dropped;
+          this.stats.cacheWritesFailed += writes.failed;
+          return;
         } else if (message.event.kind === "retry") {
           this.stats.retries++;
         }

@@ -38,7 +38,7 @@ import type {
 } from "./types.js";
 import { splitOptions, validateMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
+import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
@@ -49,6 +49,12 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
+   * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
+   * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
+   */
+  workerExecArgv?: readonly string[];
 }
 
 /** The lifecycle of a system. */
@@ -57,8 +63,15 @@ export type SystemState = "running" | "stopping" | "stopped" | "failed";
 /** Validates `spec`, starts the tree, and resolves once every client is ready. */
 export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
   const resolved = resolveSystemSpec(spec);
-  const warm = options.spawner === undefined && options.warmSpare !== false ? new WarmSpawner() : undefined;
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? defaultSpawner, warm);
+  const execArgv = options.workerExecArgv;
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
+    throw invalidArgument("options.workerExecArgv", "must be an array of strings");
+  const warm =
+    options.spawner === undefined && options.warmSpare !== false
+      ? new WarmSpawner(undefined, execArgv)
+      : undefined;
+  const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
+  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm);
   await system.start();
   return system;
 }
@@ -84,7 +97,7 @@ export class System {
       proxy.onWorkerEvent = ({ event }) => {
         if (event.kind === "breaker") {
           emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
-        } else {
+        } else if (event.kind === "retry") {
           const { kind: _, id: __, ...rest } = event;
           emit({ type: "retry", client: child.name, ...rest });
         }

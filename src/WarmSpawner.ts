@@ -13,6 +13,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import { workerHostOptions } from "./hostFlags.js";
 import type { StandbyData, StandbyInit, WorkerInit } from "./protocol.js";
 import { spawnerFor, type WorkerSpawner, workerEntry } from "./WorkerSpawner.js";
 
@@ -20,14 +21,17 @@ import { spawnerFor, type WorkerSpawner, workerEntry } from "./WorkerSpawner.js"
 export class WarmSpawner {
   readonly #entry: URL;
   readonly #cold: WorkerSpawner;
+  readonly #execArgv: readonly string[] | undefined;
   #spare: Worker | undefined;
   #closed = false;
   /** Spares handed out (for tests and diagnostics). */
   taken = 0;
 
-  constructor(entry: URL = workerEntry) {
+  /** `execArgv` replaces the flags taken from the host (see hostFlags.ts). */
+  constructor(entry: URL = workerEntry, execArgv?: readonly string[]) {
     this.#entry = entry;
-    this.#cold = spawnerFor(entry);
+    this.#execArgv = execArgv;
+    this.#cold = spawnerFor(entry, execArgv);
   }
 
   /** The spawner function to give the system. */
@@ -70,7 +74,7 @@ export class WarmSpawner {
   #refill(): void {
     if (this.#closed || this.#spare !== undefined) return;
     const data: StandbyData = { standby: true };
-    const spare = new Worker(this.#entry, { workerData: data });
+    const spare = new Worker(this.#entry, { ...workerHostOptions(this.#execArgv), workerData: data });
     spare.unref();
     // A spare that dies before it is used (it should not) is simply forgotten; the next spawn is cold.
     spare.on("error", ignore);

@@ -4,6 +4,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import { workerHostOptions } from "./hostFlags.js";
 import type { WorkerInit } from "./protocol.js";
 
 /** Starts one worker thread for a client incarnation. */
@@ -17,10 +18,16 @@ export const workerEntry: URL = import.meta.url.endsWith(".ts")
   ? new URL("../dist/workers/entry.js", import.meta.url)
   : new URL("../workers/entry.js", import.meta.url);
 
-/** Spawns a worker running `entry` (default: the real client worker). */
-export function spawnerFor(entry: URL = workerEntry): WorkerSpawner {
+/**
+ * Spawns a worker running `entry` (default: the real client worker), with the host's flags that a
+ * worker can take (see hostFlags.ts), or `execArgv` when given.
+ */
+export function spawnerFor(entry: URL = workerEntry, execArgv?: readonly string[]): WorkerSpawner {
   return (init, client) => {
-    const options: ConstructorParameters<typeof Worker>[1] = { workerData: init };
+    const options: ConstructorParameters<typeof Worker>[1] = {
+      ...workerHostOptions(execArgv),
+      workerData: init,
+    };
     if (client.resourceLimits !== undefined) options.resourceLimits = client.resourceLimits;
     // A MessagePort cannot be cloned, only moved: the admin port must be in the transfer list.
     if (init.adminPort !== undefined) options.transferList = [init.adminPort];

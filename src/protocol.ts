@@ -95,8 +95,20 @@ export interface CallMeta {
 /** A reply as it crosses: the public {@link Reply}. */
 export type WireReply = Reply;
 
+/** An external cache store's write-behind counters (see `workers/cache/ResponseCache.ts`). */
+export interface CacheWriteStats {
+  /** Writes started and not yet finished. */
+  pending: number;
+  /** Writes dropped because `maxPendingWrites` were pending (in a report: since the last report). */
+  dropped: number;
+  /** Writes the store rejected (in a report: since the last report). */
+  failed: number;
+}
+
 /** Events a worker reports on its own (not answers to a call). */
 export type WorkerEvent =
+  /** The cache's write counters changed (external stores only); shown in `inspect()`, not emitted. */
+  | { kind: "cache"; writes: CacheWriteStats }
   | { kind: "breaker"; state: BreakerState; previous: BreakerState; snapshot: unknown }
   | { kind: "retry"; id: number; attempt: number; delayMs: number; code: ErrorCode; status?: number };
 

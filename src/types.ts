@@ -160,6 +160,11 @@ export interface CacheSettings {
    * (`"@keyv/redis"`, a file URL, ...) and its default export constructed with `options`.
    */
   store?: { module: string; options?: Json };
+  /**
+   * External stores only: most writes in flight at once (default 256). Writes go behind the answer;
+   * one beyond this bound is dropped (the entry is not cached) and counted in `inspect()`.
+   */
+  maxPendingWrites?: number;
 }
 
 /** Circuit-breaker settings of a client. */
@@ -225,6 +230,12 @@ export interface ClientSpec {
   timeoutMs?: number;
   /** Default deadline of one attempt, in ms (default 30,000). */
   attemptTimeoutMs?: number;
+  /**
+   * Longest upstream answer read, in bytes (default 33,554,432: 32 MiB): a call's body, or a stream's
+   * bytes in total. Past it the request is torn down and fails with `ERR_BAD_RESPONSE`. Error bodies
+   * (non-2xx) are read up to 64 KiB at most (or this bound, if smaller); the rest is not read.
+   */
+  maxResponseBytes?: number;
   /** How long a graceful stop waits for calls in flight, in ms (default 5,000). */
   shutdownTimeoutMs?: number;
   /** `false` turns the cache off. */
@@ -297,6 +308,12 @@ export interface ClientStats {
   upstreamErrors: Partial<Record<string, number>>;
   /** Calls delivered again to a restarted worker. */
   redelivered: number;
+  /** External cache store: writes in flight behind their answers, as of the worker's last report. */
+  cacheWritesPending: number;
+  /** External cache store: writes dropped because `cache.maxPendingWrites` were in flight. */
+  cacheWritesDropped: number;
+  /** External cache store: writes the store failed. */
+  cacheWritesFailed: number;
 }
 
 /** A node of `inspect()`'s snapshot. */

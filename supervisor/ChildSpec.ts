@@ -14,6 +14,7 @@
  * | maxRedeliveries | 2 | deliveries of an unanswered call to restarted workers, then `ERR_WORKER_CRASHED` |
  * | timeoutMs / attemptTimeoutMs | 60,000 / 30,000 | call and attempt deadlines |
  * | shutdownTimeoutMs | 5,000 | graceful stop before the thread is terminated |
+ * | maxResponseBytes | 32 MiB | longest upstream answer read (a stream's bytes in total); error bodies 64 KiB at most |
  */
 import { invalidArgument } from "../src/errors.js";
 import type {
@@ -47,12 +48,16 @@ export const DEFAULTS = {
     attemptTimeoutMs: 30_000,
     shutdownTimeoutMs: 5_000,
     defaultMaxTokens: 4_096,
+    /** Longest upstream answer read (a call's body; a stream's bytes in total): 32 MiB. */
+    maxResponseBytes: 32 * 1024 * 1024,
+    /** Longest error (non-2xx) body read, whatever `maxResponseBytes` says when it is larger: 64 KiB. */
+    maxErrorBodyBytes: 64 * 1024,
   },
   baseURL: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
   } as Record<ProviderName, string>,
-  cache: { maxEntries: 1_000, ttlMs: 3_600_000 },
+  cache: { maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 256 },
   breaker: {
     kind: "consecutive" as "consecutive" | "sampling",
     failures: 5,
@@ -81,6 +86,10 @@ export interface ResolvedClientSpec {
   timeoutMs: number;
   attemptTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Longest upstream answer read, in bytes. */
+  maxResponseBytes: number;
+  /** Longest error body read: `min(DEFAULTS.client.maxErrorBodyBytes, maxResponseBytes)`; not a setting. */
+  maxErrorBodyBytes: number;
   cache: (Required<Omit<CacheSettings, "store">> & { store?: { module: string; options?: Json } }) | false;
   breaker: Required<BreakerSettings> | false;
   retry: Required<RetrySettings>;
@@ -152,6 +161,14 @@ function resolveClient(spec: ClientSpec, path: string, names: Set<string>): Reso
   if (spec.apiKey !== undefined && typeof spec.apiKey !== "string") {
     throw invalidArgument(`${path}.apiKey`, "must be a string");
   }
+  const maxResponseBytes = int(
+    spec.maxResponseBytes,
+    d.maxResponseBytes,
+    `${path}.maxResponseBytes`,
+    1_024,
+    // Below V8's longest string (~512 MiB): a body is decoded into one.
+    256 * 1024 * 1024,
+  );
   return {
     type: "client",
     name,
@@ -178,6 +195,8 @@ function resolveClient(spec: ClientSpec, path: string, names: Set<string>): Reso
       0,
       600_000,
     ),
+    maxResponseBytes,
+    maxErrorBodyBytes: Math.min(d.maxErrorBodyBytes, maxResponseBytes),
     cache: resolveCache(spec.cache, `${path}.cache`),
     breaker: resolveBreaker(spec.breaker, `${path}.breaker`),
     retry: resolveRetry(spec.retry, `${path}.retry`),
@@ -200,6 +219,7 @@ function resolveCache(cache: CacheSettings | false | undefined, path: string): R
   const resolved: Exclude<ResolvedClientSpec["cache"], false> = {
     maxEntries: int(c.maxEntries, d.maxEntries, `${path}.maxEntries`, 1, 100_000_000),
     ttlMs: int(c.ttlMs, d.ttlMs, `${path}.ttlMs`, 1, 365 * 86_400_000),
+    maxPendingWrites: int(c.maxPendingWrites, d.maxPendingWrites, `${path}.maxPendingWrites`, 0, 1_000_000),
   };
   if (c.store !== undefined) {
     const store = objectOr(c.store as { module?: unknown; options?: unknown }, `${path}.store`);

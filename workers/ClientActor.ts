@@ -195,7 +195,10 @@ export class ClientActor {
     this.#post = deps.post;
     this.#provider = deps.provider;
     this.#clock = deps.clock ?? Date.now;
-    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey);
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
+      maxBytes: client.maxResponseBytes,
+      maxErrorBytes: client.maxErrorBodyBytes,
+    });
     this.#breaker = deps.breaker;
     this.#cache = deps.cache;
     this.#keyer = deps.keyer;
@@ -348,8 +351,8 @@ export class ClientActor {
     try {
       outcome = await this.#fetch(request, flight);
       if (outcome.ok && key !== undefined && this.#cache !== undefined) {
-        const stored = this.#cache.set(key, outcome.value);
-        if (stored !== undefined) await stored;
+        // Never awaited: an external store's write goes behind the answer (see ResponseCache).
+        this.#cache.set(key, outcome.value);
         cacheEntries = this.#cache.entries;
       }
     } catch (error) {

@@ -162,6 +162,10 @@ export class StreamSession {
               provider: deps.provider,
               request: upstreamRequest,
               secret: deps.client.apiKey,
+              limits: {
+                maxBytes: deps.client.maxResponseBytes,
+                maxErrorBytes: deps.client.maxErrorBodyBytes,
+              },
               attemptTimeoutMs: request.attemptTimeoutMs,
               deadline: request.deadline,
               clock: this.#clock,
@@ -254,7 +258,8 @@ export class StreamSession {
     if (this.#over) return;
     if (cache !== undefined && key !== undefined) {
       const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
-      await cache.set(key, reply);
+      // Never awaited: the answer (and the concurrency slot) do not wait for a store (see ResponseCache).
+      cache.set(key, reply);
       const entries = cache.entries;
       if (entries !== undefined) this.#meta.cacheEntries = entries;
     }

@@ -35,7 +35,11 @@ export async function startWorker(
   const post = (message: FromWorker) => outbox.post(message);
   const [keyer, cache] = await Promise.all([
     createCacheKeyer(),
-    client.cache === false ? undefined : ResponseCache.create(client.cache),
+    client.cache === false
+      ? undefined
+      : ResponseCache.create(client.cache, {
+          onWrites: (writes) => post({ type: "event", event: { kind: "cache", writes } }),
+        }),
   ]);
   const breaker = new Breaker(client.breaker, {
     initialState: init.breakerState,

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   };
   const lru = new LRUCache<string, object>({ max: 1_000, ttl: 3_600_000 });
   lru.set("dspex:v1:0123456789abcdef", { value: reply, expires: undefined });
-  const cache = await ResponseCache.create({ maxEntries: 1_000, ttlMs: 3_600_000 });
+  const cache = await ResponseCache.create({ maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 16 });
   await cache.set("dspex:v1:0123456789abcdef", reply);
   const keyv = new Keyv({ store: lru, namespace: undefined, serialize: undefined, deserialize: undefined });
   const k = "dspex:v1:0123456789abcdef";

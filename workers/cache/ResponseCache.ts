@@ -18,8 +18,13 @@
  * - keyv serializes to strings (external stores need them) and enforces the TTL (`expires`, checked
  *   on read, and passed to the store's `set` so a store like Redis expires entries itself).
  * - keyv's namespace is `dspex`; keys already start with `dspex:` so keyv adds no second prefix.
- * - `get` and `set` return promises.
+ * - `get` returns a promise. `set` does not: writes go behind the answer (write-behind), so a slow
+ *   store never delays a reply or holds a stream's concurrency slot. At most `maxPendingWrites`
+ *   writes are in flight; a write beyond that is dropped (the entry is simply not cached) and
+ *   counted. A store that never answers thus costs at most that many pending promises.
  * - `entries` is `undefined`: an external store's size is not ours to count.
+ * - The write counters ({@link CacheWriteStats}) are reported through `onWrites` at most once per
+ *   turn of the microtask queue, so a reply and the counts it changed leave the worker together.
  *
  * A cache never fails a call: a store error or an entry of the wrong shape counts in `errors` and
  * reads as a miss.
@@ -29,6 +34,7 @@ import { pathToFileURL } from "node:url";
 import type { Keyv } from "keyv";
 import { LRUCache } from "lru-cache";
 import { invalidArgument } from "../../src/errors.js";
+import type { CacheWriteStats } from "../../src/protocol.js";
 import type { Json, Reply } from "../../src/types.js";
 import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 
@@ -45,6 +51,12 @@ export type StoredReply = Omit<Reply, "cached">;
 export interface ResponseCacheOptions {
   /** The clock of the in-memory LRU's TTL (lru-cache's `perf`); default `performance`. */
   clock?: { now(): number };
+  /**
+   * Told the write counters of an external store after they changed, at most once per microtask
+   * turn: `pending` now, `dropped` and `failed` since the last report. The worker posts them to the
+   * main thread, which keeps the totals (`inspect()`).
+   */
+  onWrites?: (writes: CacheWriteStats) => void;
 }
 
 /** The keyv namespace of external stores (and the start of every key, see `CacheKey.ts`). */
@@ -54,10 +66,27 @@ const NAMESPACE = "dspex";
 export class ResponseCache {
   #closed = false;
   #errors = 0;
+  readonly #writes: CacheWriteStats = { pending: 0, dropped: 0, failed: 0 };
+  /** The writes in flight (external store), for {@link settled}. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** What the last report said, so the next one carries increments of `dropped` and `failed`. */
+  readonly #reported: CacheWriteStats = { pending: 0, dropped: 0, failed: 0 };
+  #reportQueued = false;
+  readonly #report = (): void => {
+    this.#reportQueued = false;
+    const w = this.#writes;
+    const last = this.#reported;
+    const report = { pending: w.pending, dropped: w.dropped - last.dropped, failed: w.failed - last.failed };
+    last.dropped = w.dropped;
+    last.failed = w.failed;
+    this.onWrites?.(report);
+  };
 
   private constructor(
     private readonly keyv: Keyv<StoredReply> | undefined,
     private readonly lru: LRUCache<string, object> | undefined,
+    private readonly maxPendingWrites: number,
+    private readonly onWrites: ((writes: CacheWriteStats) => void) | undefined,
   ) {}
 
   /**
@@ -75,7 +104,7 @@ export class ResponseCache {
         // With an injected clock, read it on every check (lru-cache otherwise reuses a reading for 1 ms).
         ...(options.clock === undefined ? {} : { perf: options.clock, ttlResolution: 0 }),
       });
-      return new ResponseCache(undefined, lru);
+      return new ResponseCache(undefined, lru, settings.maxPendingWrites, undefined);
     }
     const store = await buildStore(settings.store.module, settings.store.options);
     // Loaded here only: a worker with the in-memory cache never pays for keyv's modules.
@@ -90,7 +119,7 @@ export class ResponseCache {
         `${JSON.stringify(settings.store.module)} did not build a keyv store (get, set, delete, clear)`,
       );
     }
-    return new ResponseCache(keyv, undefined);
+    return new ResponseCache(keyv, undefined, settings.maxPendingWrites, options.onWrites);
   }
 
   /** Entries in the in-memory LRU; `undefined` for an external store. */
@@ -101,6 +130,12 @@ export class ResponseCache {
   /** Store failures and malformed entries seen so far (each read as a miss, or a write dropped). */
   get errors(): number {
     return this.#errors;
+  }
+
+  /** An external store's writes: in flight, dropped at the cap, failed (all 0 in memory). A copy. */
+  get writes(): CacheWriteStats {
+    const w = this.#writes;
+    return { pending: w.pending, dropped: w.dropped, failed: w.failed };
   }
 
   /**
@@ -137,23 +172,49 @@ export class ResponseCache {
 
   /**
    * Stores a copy of `reply` (without `cached`). The caller stores only successful, complete replies.
-   * Synchronous in memory; an external store's write is a promise (which never rejects).
+   * Never waits: in memory the entry is stored at once; an external store's write starts now and
+   * finishes behind the answer, or is dropped (and counted) when `maxPendingWrites` are in flight.
    */
-  set(key: string, reply: Reply): MaybePromise<void> {
+  set(key: string, reply: Reply): void {
     if (this.#closed) return;
     if (this.lru !== undefined) {
       this.lru.set(key, copy(reply));
       return;
     }
-    return this.#setExternal(key, reply);
+    const writes = this.#writes;
+    if (writes.pending >= this.maxPendingWrites) {
+      writes.dropped++;
+    } else {
+      writes.pending++;
+      const write = this.#setExternal(key, copy(reply));
+      this.#inFlight.add(write);
+      void write.then(() => this.#inFlight.delete(write));
+    }
+    this.#changed();
   }
 
-  async #setExternal(key: string, reply: Reply): Promise<void> {
+  async #setExternal(key: string, entry: StoredReply): Promise<void> {
+    const writes = this.#writes;
     try {
-      await (this.keyv as Keyv<StoredReply>).set(key, copy(reply));
+      await (this.keyv as Keyv<StoredReply>).set(key, entry);
     } catch {
       this.#errors++;
+      writes.failed++;
     }
+    writes.pending--;
+    this.#changed();
+  }
+
+  /** Reports the write counters once this microtask turn is over (see the module comment). */
+  #changed(): void {
+    if (this.#reportQueued || this.onWrites === undefined) return;
+    this.#reportQueued = true;
+    queueMicrotask(this.#report);
+  }
+
+  /** Resolves once the writes in flight now have finished (or failed); never rejects. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
   }
 
   /** Removes every entry (in a shared external store: every entry in the `dspex` namespace). */

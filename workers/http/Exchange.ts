@@ -9,10 +9,16 @@
  * handler took a miss from about 110 to 66-68 µs of process CPU (docs/decisions.md). It uses undici
  * 7's native callbacks (`onConnect` ... `onComplete`), the ones its own `request()` is built on; the
  * newer `onRequestStart` family would be wrapped back into these and parse every header set on the way.
+ *
+ * Bounded (issue #9 §6): a 2xx body longer than `limits.maxBytes` tears the connection down and
+ * fails the exchange with `ERR_BAD_RESPONSE`; a non-2xx body is kept up to `limits.maxErrorBytes` (the
+ * status is what matters, the body only adds detail), then the connection is torn down and the
+ * exchange settles with what it read. Whatever throws while the answer is put together settles the
+ * exchange too: nothing here can leave `promise` pending.
  */
 import type { Dispatcher } from "undici";
 import type { ResponseHeaders } from "../providers/Provider.js";
-import type { FailureKind } from "./AttemptFailure.js";
+import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 
 /** What upstream answered. */
 export interface RawResponse {
@@ -24,6 +30,23 @@ export interface RawResponse {
 
 /** Given to undici's `abort`: the reason a stopped exchange tore its connection down. */
 const STOPPED = new Error("the attempt was stopped");
+
+/** How much of an answer an exchange keeps (see the module comment). */
+export interface BodyLimits {
+  /** Longest 2xx body, in bytes. */
+  maxBytes: number;
+  /** Longest non-2xx body kept, in bytes. */
+  maxErrorBytes: number;
+}
+
+/** The failure of a 2xx body over `maxBytes`. */
+export function tooLarge(status: number, maxBytes: number): AttemptFailure {
+  return new AttemptFailure("bad_response", {
+    code: "ERR_BAD_RESPONSE",
+    message: `upstream's answer exceeded maxResponseBytes (${maxBytes} bytes)`,
+    status,
+  });
+}
 
 /** One exchange; see the module comment. `promise` settles once, whatever happens. */
 export class Exchange implements Dispatcher.DispatchHandler {
@@ -37,8 +60,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #status = 0;
   #rawHeaders: Buffer[] | undefined = undefined;
   #chunks: Buffer[] = [];
+  #bytes = 0;
+  /** The bound of the body being read: `maxBytes` for a 2xx, `maxErrorBytes` otherwise. */
+  #limit: number;
 
-  constructor() {
+  constructor(private readonly limits: BodyLimits) {
+    this.#limit = limits.maxBytes;
     this.promise = new Promise<RawResponse>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -71,27 +98,66 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** undici: status and headers arrived (a 1xx may come first; the last call is the answer's). */
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     this.#status = status;
-    this.#rawHeaders = status < 200 || status > 299 ? rawHeaders : undefined;
+    const failed = status < 200 || status > 299;
+    this.#rawHeaders = failed ? rawHeaders : undefined;
+    this.#limit = failed ? this.limits.maxErrorBytes : this.limits.maxBytes;
     return true;
   }
 
   /** undici: a piece of the body. */
   onData(chunk: Buffer): boolean {
-    this.#chunks.push(chunk);
-    return true;
+    if (this.#settled) return false;
+    const room = this.#limit - this.#bytes;
+    if (chunk.length <= room) {
+      this.#bytes += chunk.length;
+      this.#chunks.push(chunk);
+      return true;
+    }
+    const abort = this.#abort;
+    if (this.#rawHeaders === undefined) {
+      this.#settled = true;
+      this.#abort = undefined;
+      this.#chunks = [];
+      this.#reject(tooLarge(this.#status, this.limits.maxBytes));
+    } else {
+      // An error body: keep what fits, answer with it, and hang up on the rest.
+      if (room > 0) this.#chunks.push(chunk.subarray(0, room));
+      this.#bytes = this.#limit;
+      this.#answer();
+    }
+    abort?.(STOPPED);
+    return false;
   }
 
   /** undici: the whole response has arrived. */
   onComplete(): void {
+    this.#answer();
+  }
+
+  /** Settles with the answer read so far; a failure to put it together settles it as a failure. */
+  #answer(): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#abort = undefined;
     const raw = this.#rawHeaders;
-    this.#resolve({
-      status: this.#status,
-      headers: raw === undefined ? undefined : headersFrom(raw),
-      text: decode(this.#chunks),
-    });
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    try {
+      this.#resolve({
+        status: this.#status,
+        headers: raw === undefined ? undefined : headersFrom(raw),
+        text: decode(chunks),
+      });
+    } catch {
+      // decode (a body over V8's longest string, were the bound raised that far) or a header: settle.
+      this.#reject(
+        new AttemptFailure("bad_response", {
+          code: "ERR_BAD_RESPONSE",
+          message: `upstream's answer (${this.#bytes} bytes) could not be decoded`,
+          status: this.#status,
+        }),
+      );
+    }
   }
 
   /** undici: the exchange failed (connection error, or our own `abort`). */

@@ -13,7 +13,7 @@ import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
-import { Exchange } from "./Exchange.js";
+import { type BodyLimits, Exchange } from "./Exchange.js";
 
 /** The attempt's timer: a plain function, so arming it allocates no closure. */
 function stopExchange(exchange: Exchange, kind: FailureKind): void {
@@ -45,6 +45,7 @@ export class Transport {
     readonly dispatcher: Dispatcher,
     readonly provider: Provider,
     private readonly secret: string | undefined,
+    private readonly limits: BodyLimits,
   ) {}
 
   /**
@@ -59,7 +60,7 @@ export class Transport {
     attemptTimeoutMs: number,
   ): Promise<Reply> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
-    const exchange = new Exchange();
+    const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
     signal?.addEventListener("abort", exchange.onCancel);
     try {

@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from "undici";
 import { AttemptFailure } from "../http/AttemptFailure.js";
+import type { BodyLimits } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import { UpstreamStream } from "./UpstreamStream.js";
 
@@ -17,6 +18,8 @@ export interface StreamAttemptInput {
   request: UpstreamRequest;
   /** The API key, scrubbed from every message. */
   secret: string | undefined;
+  /** How much of the answer may be read: a stream's bytes in total, and an error body. */
+  limits: BodyLimits;
   attemptTimeoutMs: number;
   /** Epoch ms. */
   deadline: number;
@@ -75,6 +78,7 @@ export async function openStreamAttempt(input: StreamAttemptInput): Promise<Open
       input.request,
       controller.signal,
       input.secret,
+      input.limits,
     );
     for (;;) {
       const read = await upstream.read();

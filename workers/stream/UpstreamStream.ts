@@ -5,11 +5,17 @@
  *
  * Failures are {@link AttemptFailure}s, so the retry loop and the breaker judge them exactly as they
  * judge a call's (a 503 before the stream opened, an error event, a dropped connection).
+ *
+ * Bounded like a call's {@link Exchange}: a non-2xx body is read up to `limits.maxErrorBytes`, then the
+ * connection is torn down; a 2xx stream past `limits.maxBytes` in total (however it is cut into events)
+ * is torn down with `ERR_BAD_RESPONSE`. The SSE reader's unfinished line is part of those bytes, so an
+ * upstream that never sends a line break cannot grow it without bound either.
  */
 import type { Dispatcher } from "undici";
 import type { DspexError, ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
+import { type BodyLimits, tooLarge } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import { createStreamDecoder } from "../providers/StreamDecoder.js";
 import { SseReader } from "./SseReader.js";
@@ -35,20 +41,31 @@ export class UpstreamStream {
   readonly #chunks: AsyncIterator<Buffer>;
   readonly #reader: SseReader;
   readonly #secret: string | undefined;
+  /** Bytes of the body the stream may still read before it is torn down. */
+  #room: number;
+  readonly #maxBytes: number;
   /** Why the request was torn down, when we tore it down. */
   #stopped: AttemptFailure | undefined;
 
-  private constructor(body: Dispatcher.ResponseData["body"], reader: SseReader, secret: string | undefined) {
+  private constructor(
+    body: Dispatcher.ResponseData["body"],
+    reader: SseReader,
+    secret: string | undefined,
+    maxBytes: number,
+  ) {
     this.#body = body;
     this.#chunks = body[Symbol.asyncIterator]();
     this.#reader = reader;
     this.#secret = secret;
+    this.#room = maxBytes;
+    this.#maxBytes = maxBytes;
   }
 
   /**
-   * Sends `request` and waits for the status line. A non-2xx answer is read whole and thrown as the
-   * provider's error (kind `status`); a connection failure as kind `network`. `signal` tears the
-   * request down at any time, before or after this resolves: the server sees the connection close.
+   * Sends `request` and waits for the status line. A non-2xx answer is read (up to
+   * `limits.maxErrorBytes`) and thrown as the provider's error (kind `status`); a connection failure as
+   * kind `network`. `signal` tears the request down at any time, before or after this resolves: the
+   * server sees the connection close.
    */
   static async open(
     dispatcher: Dispatcher,
@@ -56,6 +73,7 @@ export class UpstreamStream {
     request: UpstreamRequest,
     signal: AbortSignal,
     secret: string | undefined,
+    limits: BodyLimits,
   ): Promise<UpstreamStream> {
     const url = new URL(request.url);
     let response: Dispatcher.ResponseData;
@@ -76,17 +94,17 @@ export class UpstreamStream {
     }
     const status = response.statusCode;
     if (status < 200 || status > 299) {
-      let text = "";
-      try {
-        text = await response.body.text();
-      } catch {
-        // The status is what matters; a body cut short only loses the detail.
-      }
+      const text = await readErrorBody(response.body, limits.maxErrorBytes);
       const data = provider.parseError(status, response.headers, text);
       data.message = redact(data.message, secret);
       throw new AttemptFailure("status", data);
     }
-    return new UpstreamStream(response.body, new SseReader(createStreamDecoder(provider.name)), secret);
+    return new UpstreamStream(
+      response.body,
+      new SseReader(createStreamDecoder(provider.name)),
+      secret,
+      limits.maxBytes,
+    );
   }
 
   /** The stream's reader (its summary is complete once the stream ended). */
@@ -107,6 +125,14 @@ export class UpstreamStream {
       throw this.#stopped ?? networkFailure(error, this.#secret);
     }
     if (this.#stopped !== undefined) throw this.#stopped;
+    if (next.done !== true) {
+      this.#room -= next.value.length;
+      if (this.#room < 0) {
+        const failure = tooLarge(200, this.#maxBytes);
+        this.destroy(failure);
+        throw failure;
+      }
+    }
     const fed = next.done === true ? this.#reader.end() : this.#reader.feed(next.value);
     const ended = next.done === true || this.#reader.done;
     const read: StreamRead = { deltas: fed.deltas, progressed: fed.progressed, ended };
@@ -123,6 +149,34 @@ export class UpstreamStream {
   /** After the end event: lets the rest of the body (normally nothing) go without parsing it. */
   release(): void {
     this.#body.dump({ limit: BODY_HIGH_WATER_MARK }).catch(() => {});
+  }
+}
+
+/**
+ * The first `maxBytes` of an error body as text; the rest is not read (the connection is torn down).
+ * The status is what matters: a body cut short, or one that fails to arrive, only loses the detail.
+ */
+async function readErrorBody(body: Dispatcher.ResponseData["body"], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let room = maxBytes;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (chunk.length >= room) {
+        chunks.push(chunk.subarray(0, room));
+        break;
+      }
+      chunks.push(chunk);
+      room -= chunk.length;
+    }
+  } catch {
+    // Cut short: keep what came.
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  try {
+    return Buffer.concat(chunks).toString("utf8");
+  } catch {
+    return "";
   }
 }
 

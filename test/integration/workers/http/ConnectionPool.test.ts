@@ -37,7 +37,7 @@ const BODY = JSON.stringify({ model: "m", messages: [{ role: "user", content: "h
 
 /** One chat request through the pool's `dispatch`, as the transport sends it. */
 function exchange(p: ConnectionPool, headers: Record<string, string> = {}): Exchange {
-  const ex = new Exchange();
+  const ex = new Exchange({ maxBytes: 1 << 20, maxErrorBytes: 1 << 16 });
   p.dispatch(
     {
       path: "/v1/chat/completions",

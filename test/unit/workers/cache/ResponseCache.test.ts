@@ -1,6 +1,7 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
+import type { CacheWriteStats } from "../../../../src/protocol.js";
 import type { Reply } from "../../../../src/types.js";
 import { ResponseCache } from "../../../../workers/cache/ResponseCache.js";
 
@@ -41,9 +42,10 @@ afterEach(async () => {
 
 describe("ResponseCache in memory", () => {
   it("misses, then hits with cached: true and the stored fields", async () => {
-    const c = await cache({ maxEntries: 10, ttlMs: 60_000 });
+    const c = await cache({ maxEntries: 10, ttlMs: 60_000, maxPendingWrites: 16 });
     expect(await c.get("k")).toBeUndefined();
-    await c.set("k", reply("Paris.", { toolCalls: [{ id: "t1", name: "f", arguments: "{}" }] }));
+    c.set("k", reply("Paris.", { toolCalls: [{ id: "t1", name: "f", arguments: "{}" }] }));
+    await c.settled();
     expect(await c.get("k")).toEqual(
       reply("Paris.", { cached: true, toolCalls: [{ id: "t1", name: "f", arguments: "{}" }] }),
     );
@@ -51,9 +53,9 @@ describe("ResponseCache in memory", () => {
   });
 
   it("hands out copies: mutating a hit, or the reply that was stored, changes no later hit", async () => {
-    const c = await cache({ maxEntries: 10, ttlMs: 60_000 });
+    const c = await cache({ maxEntries: 10, ttlMs: 60_000, maxPendingWrites: 16 });
     const original = reply("a", { toolCalls: [{ id: "t1", name: "f", arguments: "{}" }] });
-    await c.set("k", original);
+    c.set("k", original);
     original.text = "changed by the caller after set";
     original.usage.totalTokens = 999;
     const first = (await c.get("k")) as Reply;
@@ -69,11 +71,14 @@ describe("ResponseCache in memory", () => {
   });
 
   it("keeps at most maxEntries, evicting the least recently used", async () => {
-    const c = await cache({ maxEntries: 2, ttlMs: 60_000 });
-    await c.set("a", reply("A"));
-    await c.set("b", reply("B"));
+    const c = await cache({ maxEntries: 2, ttlMs: 60_000, maxPendingWrites: 16 });
+    c.set("a", reply("A"));
+    await c.settled();
+    c.set("b", reply("B"));
+    await c.settled();
     await c.get("a"); // a is now more recent than b
-    await c.set("c", reply("C"));
+    c.set("c", reply("C"));
+    await c.settled();
     expect(c.entries).toBe(2);
     expect(await c.get("b")).toBeUndefined();
     expect((await c.get("a"))?.text).toBe("A");
@@ -82,8 +87,9 @@ describe("ResponseCache in memory", () => {
 
   it("expires entries after ttlMs", async () => {
     let now = 1_000;
-    const c = await cache({ maxEntries: 10, ttlMs: 500 }, { now: () => now });
-    await c.set("k", reply("fresh"));
+    const c = await cache({ maxEntries: 10, ttlMs: 500, maxPendingWrites: 16 }, { now: () => now });
+    c.set("k", reply("fresh"));
+    await c.settled();
     now += 499;
     expect((await c.get("k"))?.text).toBe("fresh");
     now += 2;
@@ -92,14 +98,17 @@ describe("ResponseCache in memory", () => {
   });
 
   it("clears, and after close misses and drops writes", async () => {
-    const c = await cache({ maxEntries: 10, ttlMs: 60_000 });
-    await c.set("k", reply("x"));
+    const c = await cache({ maxEntries: 10, ttlMs: 60_000, maxPendingWrites: 16 });
+    c.set("k", reply("x"));
+    await c.settled();
     await c.clear();
     expect(c.entries).toBe(0);
-    await c.set("k", reply("x"));
+    c.set("k", reply("x"));
+    await c.settled();
     await c.close();
     expect(await c.get("k")).toBeUndefined();
-    await c.set("j", reply("y"));
+    c.set("j", reply("y"));
+    await c.settled();
     expect(await c.get("j")).toBeUndefined();
     await c.close(); // idempotent
   });
@@ -110,12 +119,14 @@ describe("ResponseCache over an external keyv store", () => {
     const c = await cache({
       maxEntries: 10,
       ttlMs: 60_000,
+      maxPendingWrites: 16,
       store: { module: FIXTURE.href, options: { name: "s1" } },
     });
     const store = mapStore("s1");
     expect(c.entries).toBeUndefined();
     expect(await c.get("dspex:v1:abc")).toBeUndefined();
-    await c.set("dspex:v1:abc", reply("Paris."));
+    c.set("dspex:v1:abc", reply("Paris."));
+    await c.settled();
     // The key keeps its own `dspex:` prefix (no second namespace prefix); the value is a string
     // without `cached`; the store is told the TTL.
     expect([...store.data.keys()]).toEqual(["dspex:v1:abc"]);
@@ -134,12 +145,18 @@ describe("ResponseCache over an external keyv store", () => {
 
   it("accepts a file path as the module and expires by keyv's own clock", async () => {
     const path = fileURLToPath(FIXTURE);
-    const c = await cache({ maxEntries: 10, ttlMs: 1_000, store: { module: path, options: { name: "s2" } } });
+    const c = await cache({
+      maxEntries: 10,
+      ttlMs: 1_000,
+      maxPendingWrites: 16,
+      store: { module: path, options: { name: "s2" } },
+    });
     const realNow = Date.now;
     let now = realNow();
     Date.now = () => now;
     try {
-      await c.set("dspex:v1:k", reply("x"));
+      c.set("dspex:v1:k", reply("x"));
+      await c.settled();
       now += 999;
       expect((await c.get("dspex:v1:k"))?.text).toBe("x");
       now += 2;
@@ -154,15 +171,18 @@ describe("ResponseCache over an external keyv store", () => {
     const failing = await cache({
       maxEntries: 10,
       ttlMs: 60_000,
+      maxPendingWrites: 16,
       store: { module: FIXTURE.href, options: { name: "s3", failGet: true } },
     });
-    await failing.set("dspex:v1:k", reply("x"));
+    failing.set("dspex:v1:k", reply("x"));
+    await failing.settled();
     expect(await failing.get("dspex:v1:k")).toBeUndefined();
     expect(failing.errors).toBe(1);
 
     const c = await cache({
       maxEntries: 10,
       ttlMs: 60_000,
+      maxPendingWrites: 16,
       store: { module: FIXTURE.href, options: { name: "s4" } },
     });
     const store = mapStore("s4");
@@ -176,9 +196,16 @@ describe("ResponseCache over an external keyv store", () => {
   it("rejects with ERR_INVALID_ARGUMENT naming cache.store.module when the store cannot be built", async () => {
     const missing = pathToFileURL("/nonexistent/dspex-store.mjs").href;
     const attempts = [
-      () => ResponseCache.create({ maxEntries: 1, ttlMs: 1, store: { module: missing } }),
+      () =>
+        ResponseCache.create({ maxEntries: 1, ttlMs: 1, maxPendingWrites: 16, store: { module: missing } }),
       // node:path has a default export that is not a class (an object without Keyv... exports).
-      () => ResponseCache.create({ maxEntries: 1, ttlMs: 1, store: { module: "node:path" } }),
+      () =>
+        ResponseCache.create({
+          maxEntries: 1,
+          ttlMs: 1,
+          maxPendingWrites: 16,
+          store: { module: "node:path" },
+        }),
     ];
     for (const attempt of attempts) {
       const error = await attempt().then(
@@ -197,6 +224,7 @@ describe("ResponseCache over an external keyv store", () => {
     const error = await ResponseCache.create({
       maxEntries: 1,
       ttlMs: 1,
+      maxPendingWrites: 16,
       store: { module, options: { url: "redis://:hunter2-password@127.0.0.1" } },
     }).then(
       () => undefined,
@@ -204,5 +232,72 @@ describe("ResponseCache over an external keyv store", () => {
     );
     expect(isDspexError(error, "ERR_INVALID_ARGUMENT")).toBe(true);
     expect(error?.message).not.toContain("hunter2");
+  });
+});
+
+describe("ResponseCache write-behind (external store)", () => {
+  const STUCK = new URL("../../../fixtures/stuck-store.mjs", import.meta.url).href;
+
+  it("never waits for a store that never answers: writes beyond maxPendingWrites are dropped and counted", async () => {
+    const reports: CacheWriteStats[] = [];
+    const c = await ResponseCache.create(
+      {
+        maxEntries: 10,
+        ttlMs: 60_000,
+        maxPendingWrites: 3,
+        store: { module: STUCK, options: { name: "w1", set: "hang" } },
+      },
+      { onWrites: (w) => reports.push(w) },
+    );
+    caches.push(c);
+    for (let i = 0; i < 5; i++) expect(c.set(`dspex:v1:${i}`, reply(`r${i}`))).toBeUndefined();
+    expect(c.writes).toEqual({ pending: 3, dropped: 2, failed: 0 });
+    // Reported once for the whole turn, after it.
+    expect(reports).toEqual([]);
+    await Promise.resolve();
+    expect(reports).toEqual([{ pending: 3, dropped: 2, failed: 0 }]);
+    // The started writes did reach the store (and hang there); the dropped ones never did.
+    await vi.waitFor(() => expect(mapStore("w1").calls.set).toBe(3));
+    c.set("dspex:v1:5", reply("r5"));
+    await Promise.resolve();
+    // Increments since the last report: one more drop.
+    expect(reports.at(-1)).toEqual({ pending: 3, dropped: 1, failed: 0 });
+  });
+
+  it("counts failed writes and frees their places", async () => {
+    const reports: CacheWriteStats[] = [];
+    const c = await ResponseCache.create(
+      {
+        maxEntries: 10,
+        ttlMs: 60_000,
+        maxPendingWrites: 2,
+        store: { module: STUCK, options: { name: "w2", set: "throw" } },
+      },
+      { onWrites: (w) => reports.push(w) },
+    );
+    caches.push(c);
+    c.set("dspex:v1:a", reply("a"));
+    c.set("dspex:v1:b", reply("b"));
+    await c.settled();
+    expect(c.writes).toEqual({ pending: 0, dropped: 0, failed: 2 });
+    c.set("dspex:v1:c", reply("c"));
+    await c.settled();
+    expect(c.writes).toEqual({ pending: 0, dropped: 0, failed: 3 });
+    const total = reports.reduce((n, r) => n + r.failed, 0);
+    expect(total).toBe(3);
+    expect(reports.at(-1)?.pending).toBe(0);
+  });
+
+  it("maxPendingWrites: 0 drops every write of an external store", async () => {
+    const c = await cache({
+      maxEntries: 10,
+      ttlMs: 60_000,
+      maxPendingWrites: 0,
+      store: { module: FIXTURE.href, options: { name: "w3" } },
+    });
+    c.set("dspex:v1:a", reply("a"));
+    await c.settled();
+    expect(mapStore("w3").calls.set).toBe(0);
+    expect(c.writes.dropped).toBe(1);
   });
 });
