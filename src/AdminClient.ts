@@ -17,12 +17,13 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
+import { DEFAULTS } from "./defaults.js";
 import { type DspexError, dspexError, ErrorCodes, type ErrorData, errorFromData } from "./errors.js";
 import { portEndpoint } from "./portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
 
 /** How long an admin call may wait for a live worker's answer before it rejects with `ERR_TIMEOUT`. */
-export const ADMIN_TIMEOUT_MS = 10_000;
+export const ADMIN_TIMEOUT_MS = DEFAULTS.internal.adminTimeoutMs;
 
 interface PendingAdminCall {
   reject: (error: DspexError) => void;

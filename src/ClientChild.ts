@@ -8,9 +8,10 @@
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
 import type { Child, CrashCause, Disposable, ExitReason } from "../supervisor/Child.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { DEFAULTS } from "./defaults.js";
 import { Outbox, unbatch } from "./Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
@@ -18,9 +19,9 @@ import type { NodeSnapshot, NodeStatus } from "./types.js";
 import type { WorkerSpawner } from "./WorkerSpawner.js";
 
 /** How long a worker may take to answer "ready" before its start counts as failed. */
-export const START_TIMEOUT_MS = 15_000;
+export const START_TIMEOUT_MS = DEFAULTS.internal.startTimeoutMs;
 /** Beyond the shutdown timeout, how long we wait for the worker's "stopped" before terminating it. */
-const STOP_MARGIN_MS = 1_000;
+const STOP_MARGIN_MS = DEFAULTS.internal.stopMarginMs;
 
 /** One live worker and what we know of its end. */
 interface Incarnation {

@@ -7,7 +7,7 @@
  * signal (`ERR_ABORTED`), the redelivery bound (`ERR_WORKER_CRASHED`), or retirement
  * (`ERR_CLIENT_UNAVAILABLE` / `ERR_SYSTEM_STOPPED`).
  */
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { redact } from "./redact.js";

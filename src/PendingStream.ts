@@ -12,8 +12,8 @@
  *   a `cancel`, which makes the worker tear the upstream request down.
  */
 
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { Pending } from "./ClientProxy.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { DspexError, ErrorData } from "./errors.js";
 import { isDspexError, toErrorData } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";

@@ -8,17 +8,12 @@
 
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Disposable } from "../supervisor/Child.js";
-import {
-  clientsOf,
-  type ResolvedClientSpec,
-  type ResolvedSupervisorSpec,
-  resolveSystemSpec,
-} from "../supervisor/ChildSpec.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import { openStream } from "./PendingStream.js";
@@ -26,6 +21,7 @@ import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
 import { structuredOutput } from "./StructuredOutput.js";
+import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import type {
   CallOptions,
   InferSchemaOutput,
@@ -88,7 +84,7 @@ export class System {
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSupervisorSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+  constructor(spec: ResolvedSystemSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
     this.#warm = warm;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
@@ -107,7 +103,7 @@ export class System {
       this.#clients.set(child.name, started);
       return started;
     };
-    this.#root = buildSupervisorTree(spec, { client, emit });
+    this.#root = buildSupervisorTree(spec, { leaf: client, emit });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";

@@ -12,7 +12,7 @@
  * A client with `resourceLimits` always gets a fresh thread: limits are fixed when a thread starts.
  */
 import { Worker } from "node:worker_threads";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { workerHostOptions } from "./hostFlags.js";
 import type { StandbyData, StandbyInit, WorkerInit } from "./protocol.js";
 import { spawnerFor, type WorkerSpawner, workerEntry } from "./WorkerSpawner.js";

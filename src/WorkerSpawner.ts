@@ -3,7 +3,7 @@
  * workers (that throw, exit or fail at start) around the real entry.
  */
 import { Worker } from "node:worker_threads";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { workerHostOptions } from "./hostFlags.js";
 import type { WorkerInit } from "./protocol.js";
 

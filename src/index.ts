@@ -3,8 +3,8 @@
  */
 
 export type { Disposable } from "../supervisor/Child.js";
-export { DEFAULTS } from "../supervisor/ChildSpec.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
+export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
   BadOutputError,

@@ -8,7 +8,7 @@
  */
 
 import type { MessagePort } from "node:worker_threads";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
+import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { ErrorCode, ErrorData } from "./errors.js";
 import type {
   BreakerState,

@@ -22,7 +22,8 @@ export interface Disposable {
 /** A supervised child: a client worker or a nested supervisor. */
 export interface Child {
   readonly name: string;
-  readonly kind: "client" | "supervisor";
+  /** `"supervisor"`, or the node type of a leaf (`"client"`, ...). */
+  readonly kind: string;
   readonly restart: RestartType;
   /**
    * Starts a new incarnation; resolves once it is ready to serve, rejects (with the cause) when it

@@ -2,11 +2,12 @@
  * A small backoff between restart attempts. OTP restarts at once; a worker that crashes at start
  * would then spin a core until the intensity limit trips, so later attempts wait a little.
  */
+import { DEFAULTS } from "../src/defaults.js";
 
 /** Delay before the second restart in a window, in ms; it doubles from there. */
-export const RESTART_BACKOFF_BASE_MS = 10;
+export const RESTART_BACKOFF_BASE_MS = DEFAULTS.internal.restartBackoffBaseMs;
 /** The longest delay between restart attempts, in ms. */
-export const RESTART_BACKOFF_MAX_MS = 500;
+export const RESTART_BACKOFF_MAX_MS = DEFAULTS.internal.restartBackoffMaxMs;
 
 /**
  * The delay before a restart attempt, given how many restarts the window already holds (this one

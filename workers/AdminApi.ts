@@ -9,11 +9,11 @@
  */
 import { createRequire } from "node:module";
 import type { MessagePort } from "node:worker_threads";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Breaker } from "./resilience/Breaker.js";

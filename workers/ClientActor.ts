@@ -23,10 +23,10 @@
  * callers waiting on one fetch are a list, answered together when it lands, not promises.
  */
 import type { Dispatcher } from "undici";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { CancelSignal } from "./Cancellation.js";
 import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";

@@ -22,11 +22,11 @@
  * stored in the cache under the call's key before `end` is posted.
  */
 import type { Dispatcher } from "undici";
+import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
-import type { ResolvedClientSpec } from "../supervisor/ChildSpec.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { AttemptFailure } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";

@@ -33,10 +33,10 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Keyv } from "keyv";
 import { LRUCache } from "lru-cache";
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { invalidArgument } from "../../src/errors.js";
 import type { CacheWriteStats } from "../../src/protocol.js";
 import type { Json, Reply } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 
 /** The cache settings of a client whose cache is on. */
 export type ResponseCacheSettings = Exclude<ResolvedClientSpec["cache"], false>;

@@ -3,10 +3,10 @@
  * the contract's shapes. One object per vendor; pure functions, no I/O, so each is tested on data.
  */
 
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { ProviderName, Reply } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 
 /** Response headers as undici gives them. */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;

@@ -9,10 +9,11 @@
  * API has no such field: `seed`, `presencePenalty`, `frequencyPenalty`, `responseFormat` (they still
  * count in the cache key).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { BadResponseError, type ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ToolCall } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import { toAnthropicMessages, toAnthropicToolChoice, toAnthropicTools } from "./anthropicMessages.js";
 import { anthropicFinishReason } from "./anthropicStream.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";

@@ -5,10 +5,11 @@
  * `max_completion_tokens`, which o-series models require, but still in the schema and the one every
  * compatible server understands; send the other through `extra` when a model needs it).
  */
+
+import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { BadResponseError, type ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import type { Json, Reply, ToolCall, Usage } from "../../src/types.js";
-import type { ResolvedClientSpec } from "../../supervisor/ChildSpec.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
 import { parseJsonBody, upstreamError } from "./upstreamError.js";
 

@@ -12,6 +12,7 @@
  * upstream that never sends a line break cannot grow it without bound either.
  */
 import type { Dispatcher } from "undici";
+import { DEFAULTS } from "../../src/defaults.js";
 import type { DspexError, ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
@@ -21,7 +22,7 @@ import { createStreamDecoder } from "../providers/StreamDecoder.js";
 import { SseReader } from "./SseReader.js";
 
 /** Bytes undici may buffer from the socket before it pauses it (undici's own default). */
-export const BODY_HIGH_WATER_MARK = 64 * 1024;
+export const BODY_HIGH_WATER_MARK = DEFAULTS.internal.bodyHighWaterMarkBytes;
 
 /** What one read produced. */
 export interface StreamRead {

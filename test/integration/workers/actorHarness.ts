@@ -4,8 +4,8 @@
  */
 
 import type { FromWorker, WireRequest } from "../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { ChatMessage, ClientSpec } from "../../../src/types.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 import { ClientActor } from "../../../workers/ClientActor.js";
 import { createCacheKeyer } from "../../../workers/cache/CacheKey.js";
 import { ResponseCache } from "../../../workers/cache/ResponseCache.js";

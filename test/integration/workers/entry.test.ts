@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { unbatch } from "../../../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { ClientSpec } from "../../../src/types.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 
 const KEY = "sk-test-THREAD-9d2f61";
 const ENTRY = new URL("../../../dist/workers/entry.js", import.meta.url);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ClientProxy } from "../../../src/ClientProxy.js";
 import type { ToWorker } from "../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { Reply } from "../../../src/types.js";
 import { splitOptions } from "../../../src/validate.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 
 const SECRET = "sk-proxy-test-SECRET-9876";
 

@@ -3,9 +3,9 @@
  * exits on demand, and a shared log of every start, stop and retirement in the order they happened.
  */
 
+import { resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { NodeSnapshot, NodeStatus, RestartType, SystemSpec } from "../../../src/types.js";
 import type { Child, CrashCause, Disposable, ExitReason } from "../../../supervisor/Child.js";
-import { resolveSystemSpec } from "../../../supervisor/ChildSpec.js";
 import type { SupervisorEvent } from "../../../supervisor/events.js";
 import type { Supervisor } from "../../../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../../../supervisor/SupervisorTree.js";
@@ -142,7 +142,7 @@ export function harness(spec: Omit<SystemSpec, "children"> & { children: FakeSpe
     delay: (_ms: number): Promise<void> => Promise.resolve(),
   } as Harness;
   h.root = buildSupervisorTree(resolveSystemSpec(toSystemSpec(spec)), {
-    client: (s) => {
+    leaf: (s) => {
       const child = new FakeChild(s.name, s.restart, log);
       clients.set(s.name, child);
       return child;

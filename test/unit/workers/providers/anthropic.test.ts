@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
 import type { WireRequest } from "../../../../src/protocol.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
 import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
 import { anthropicProvider } from "../../../../workers/providers/anthropic.js";
 
 const client = (withKey = true): ResolvedClientSpec => {

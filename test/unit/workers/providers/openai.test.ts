@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
 import type { WireRequest } from "../../../../src/protocol.js";
-import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../supervisor/ChildSpec.js";
+import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
 import { openaiProvider } from "../../../../workers/providers/openai.js";
 import { isErrorResponse, isRequest, isResponse } from "../../../integration/mock/openaiSchema.js";
 
