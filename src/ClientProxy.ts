@@ -11,7 +11,7 @@ import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData, errorFromData } from "./errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { redact } from "./redact.js";
-import type { BreakerState, ChatMessage, ClientStats, Reply } from "./types.js";
+import type { BreakerState, ClientStats, Reply, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 /** How the proxy reaches the current worker. */
@@ -95,7 +95,7 @@ export class ClientProxy {
   }
 
   /** Sends a call; resolves with the reply. `messages` and `options` were validated by the caller. */
-  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
+  call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const refused = this.#refusal();
       if (refused !== undefined) {
@@ -149,7 +149,7 @@ export class ClientProxy {
   }
 
   /** Builds the wire form of a call from validated parts, applying the client's defaults. */
-  wireRequest(messages: ChatMessage[], { params, controls }: SplitOptions): WireRequest {
+  wireRequest(messages: WireMessage[], { params, controls }: SplitOptions): WireRequest {
     const spec = this.#spec;
     return {
       messages,

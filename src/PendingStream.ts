@@ -18,7 +18,7 @@ import type { DspexError, ErrorData } from "./errors.js";
 import { isDspexError, toErrorData } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
-import type { ChatMessage } from "./types.js";
+import type { WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 /** What a stream needs from its client proxy (`ClientProxy` implements it). */
@@ -28,7 +28,7 @@ export interface StreamProxy {
   /** Throws the error a new call would get now (retired, queue full). */
   assertAccepting(): void;
   allocateId(): number;
-  wireRequest(messages: ChatMessage[], options: SplitOptions): WireRequest;
+  wireRequest(messages: WireMessage[], options: SplitOptions): WireRequest;
   /** Registers and sends (or holds) a pending call or stream. */
   admit(pending: Pending): void;
   /** Forgets a pending one; with a reason, tells the worker to cancel it. */
@@ -80,7 +80,7 @@ export class PendingStream implements Pending {
  * Opens a stream on `proxy` for validated `messages` and options: what `system.stream()` returns.
  * Never throws; a refusal (retired client, full queue) surfaces on the first pull.
  */
-export function openStream(proxy: StreamProxy, messages: ChatMessage[], options: SplitOptions): ReplyStream {
+export function openStream(proxy: StreamProxy, messages: WireMessage[], options: SplitOptions): ReplyStream {
   const settings = proxy.spec.stream;
   const controls = options.controls;
   let pending: PendingStream | undefined;

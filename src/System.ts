@@ -16,6 +16,7 @@ import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
+import type { ClientNames } from "./names.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
@@ -24,6 +25,7 @@ import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import type {
   CallOptions,
+  ChatMessage,
   InferSchemaOutput,
   NodeSnapshot,
   ParsedReply,
@@ -56,8 +58,15 @@ export interface SystemOptions {
 /** The lifecycle of a system. */
 export type SystemState = "running" | "stopping" | "stopped" | "failed";
 
-/** Validates `spec`, starts the tree, and resolves once every client is ready. */
-export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
+/**
+ * Validates `spec`, starts the tree, and resolves once every client is ready. A spec written as a
+ * literal types the system with its client names ({@link ClientNames}); a spec typed `SystemSpec`
+ * gives a `System<string>`.
+ */
+export async function createSystem<const S extends SystemSpec>(
+  spec: S,
+  options: SystemOptions = {},
+): Promise<System<ClientNames<S>>> {
   const resolved = resolveSystemSpec(spec);
   const execArgv = options.workerExecArgv;
   if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
@@ -67,13 +76,16 @@ export async function createSystem(spec: SystemSpec, options: SystemOptions = {}
       ? new WarmSpawner(undefined, execArgv)
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
-  const system = new System(resolved, options.spawner ?? warm?.spawn ?? cold, warm);
+  const system = new System<ClientNames<S>>(resolved, options.spawner ?? warm?.spawn ?? cold, warm);
   await system.start();
   return system;
 }
 
-/** A running supervision tree of LLM clients. Build one with {@link createSystem}. */
-export class System {
+/**
+ * A running supervision tree of LLM clients. Build one with {@link createSystem}. `Name` is the union
+ * of the names `call`, `stream` and `kill` accept (`string` for a spec built at run time).
+ */
+export class System<Name extends string = string> {
   readonly #events = new SystemEvents();
   readonly #proxies = new Map<string, ClientProxy>();
   readonly #clients = new Map<string, ClientChild>();
@@ -148,12 +160,12 @@ export class System {
    * is validated on this thread and returned as `reply.parsed` (see {@link SchemaOptions}).
    */
   call<S extends StandardSchemaV1>(
-    name: string,
-    messages: unknown,
+    name: Name,
+    messages: readonly ChatMessage[],
     options: CallOptions & SchemaOptions<S>,
   ): Promise<ParsedReply<InferSchemaOutput<S>>>;
-  call(name: string, messages: unknown, options?: CallOptions): Promise<Reply>;
-  call(name: string, messages: unknown, options?: CallOptions & Partial<SchemaOptions>): Promise<Reply> {
+  call(name: Name, messages: readonly ChatMessage[], options?: CallOptions): Promise<Reply>;
+  call(name: Name, messages: unknown, options?: CallOptions & Partial<SchemaOptions>): Promise<Reply> {
     if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
       return this.#callWithSchema(name, messages, options);
     }
@@ -172,7 +184,7 @@ export class System {
 
   /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
   async #callWithSchema(
-    name: string,
+    name: Name,
     messages: unknown,
     options: CallOptions & Partial<SchemaOptions>,
   ): Promise<ParsedReply<unknown>> {
@@ -182,7 +194,10 @@ export class System {
       throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
     }
     const output = await structuredOutput(schema, jsonSchema);
-    const reply = await this.call(name, messages, { ...rest, responseFormat: output.responseFormat });
+    const reply = await this.call(name, messages as readonly ChatMessage[], {
+      ...rest,
+      responseFormat: output.responseFormat,
+    });
     return { ...reply, parsed: await output.parse(reply.text) };
   }
 
@@ -191,7 +206,7 @@ export class System {
    * `call` returns (see docs/streaming.md). Never throws: a bad argument, an unknown client or a
    * stopped system is thrown by the first pull.
    */
-  stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
+  stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream {
     try {
       const proxy = this.gate(name);
       validateMessages(messages);
@@ -204,7 +219,7 @@ export class System {
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
-  async kill(name: string): Promise<void> {
+  async kill(name: Name): Promise<void> {
     const client = this.#clients.get(name);
     if (client === undefined) throw this.#unknown(name);
     await client.kill();
@@ -220,7 +235,7 @@ export class System {
    * before answering), `ERR_WORKER_CRASHED` (the worker died before answering), `ERR_TIMEOUT` (a live
    * worker did not answer in time), or `ERR_SYSTEM_STOPPED`.
    */
-  admin(name: string): AdminApi {
+  admin(name: Name): AdminApi {
     return adminFacade(() => this.#adminOf(name));
   }
 

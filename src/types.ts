@@ -8,11 +8,32 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 /** A JSON value: what messages and generation parameters are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** The roles of OpenAI's chat shape. */
-export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+import type { Role } from "./messages.js";
 
-/** One message in OpenAI's chat shape; extra fields (`name`, `tool_calls`, `tool_call_id`, ...) ride along. */
-export interface ChatMessage {
+export type {
+  AssistantContentPart,
+  AssistantMessage,
+  AssistantToolCall,
+  AudioPart,
+  ChatMessage,
+  FilePart,
+  ImagePart,
+  RedactedThinkingPart,
+  Role,
+  SystemMessage,
+  TextPart,
+  ThinkingPart,
+  ToolMessage,
+  UserContentPart,
+  UserMessage,
+} from "./messages.js";
+export type { ClientNames } from "./names.js";
+
+/**
+ * A message as it crosses to the worker: any role's fields, validated at run time by
+ * `validateMessages` (callers write the stricter {@link ChatMessage}); extra fields ride along.
+ */
+export interface WireMessage {
   role: Role;
   /** Text, or an array of content parts (`{ type: "text", text }`, ...); `null` for an assistant tool call. */
   content: string | Json[] | null;
@@ -266,7 +287,7 @@ export interface SupervisorSpec {
   withinMs?: number;
   /** How its own parent restarts it (default `permanent`). */
   restart?: RestartType;
-  children: ChildSpec[];
+  children: readonly ChildSpec[];
 }
 
 /** A child of a supervisor. */
@@ -279,7 +300,7 @@ export interface SystemSpec {
   strategy?: Strategy;
   maxRestarts?: number;
   withinMs?: number;
-  children: ChildSpec[];
+  children: readonly ChildSpec[];
 }
 
 /** The status of a node in the tree. */

@@ -9,10 +9,10 @@ import { invalidArgument } from "./errors.js";
 import type {
   CallControls,
   CallOptions,
-  ChatMessage,
   GenerationParams,
   Role,
   StreamOptions,
+  WireMessage,
 } from "./types.js";
 
 const ROLES = new Set<Role>(["system", "developer", "user", "assistant", "tool"]);
@@ -21,7 +21,7 @@ const CACHE_MODES = new Set(["use", "skip", "refresh"]);
 const MAX_DEPTH = 64;
 
 /** Throws unless `messages` is a non-empty array of OpenAI-shaped chat messages made of JSON values. */
-export function validateMessages(messages: unknown): asserts messages is ChatMessage[] {
+export function validateMessages(messages: unknown): asserts messages is WireMessage[] {
   if (!Array.isArray(messages)) throw invalidArgument("messages", "must be an array of { role, content }");
   if (messages.length === 0) throw invalidArgument("messages", "must not be empty");
   for (let i = 0; i < messages.length; i++) {

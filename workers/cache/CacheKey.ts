@@ -14,7 +14,7 @@
  */
 import { createRequire } from "node:module";
 import xxhash from "xxhash-wasm";
-import type { ChatMessage, GenerationParams } from "../../src/types.js";
+import type { GenerationParams, WireMessage } from "../../src/types.js";
 
 /**
  * safe-stable-stringify is CommonJS. Imported from ESM, Node would parse it with its CJS export lexer,
@@ -36,7 +36,7 @@ export type CacheKeyInput = {
   provider: string;
   baseURL: string;
   model: string;
-  messages: ChatMessage[];
+  messages: WireMessage[];
   params: GenerationParams;
 };
 
