@@ -151,7 +151,7 @@ export class ClientProxy {
   /** Builds the wire form of a call from validated parts, applying the client's defaults. */
   wireRequest(messages: WireMessage[], { params, controls }: SplitOptions): WireRequest {
     const spec = this.#spec;
-    return {
+    const request: WireRequest = {
       messages,
       params,
       deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
@@ -159,6 +159,8 @@ export class ClientProxy {
       maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
       cache: controls.cache ?? "use",
     };
+    if (controls.headers !== undefined) request.headers = controls.headers;
+    return request;
   }
 
   /** Registers a pending call and sends it, or holds it until a worker is ready. */

@@ -10,6 +10,7 @@ import { RESTARTS } from "../supervisor/ChildSpec.js";
 import { type Fields, int, join, num, objectOr, oneOf, rejectUnknownKeys } from "../supervisor/specFields.js";
 import { DEFAULTS } from "./defaults.js";
 import { invalidArgument } from "./errors.js";
+import { CREDENTIAL_HEADERS, checkHeaders, checkQuery } from "./headers.js";
 import type {
   BreakerSettings,
   CacheSettings,
@@ -29,6 +30,10 @@ export interface ResolvedClientSpec {
   model: string;
   apiKey: string | undefined;
   baseURL: string;
+  /** Extra headers for every request (lower-case names), when the spec set any. */
+  headers: Record<string, string> | undefined;
+  /** Query parameters for every request URL, when the spec set any. */
+  query: Record<string, string> | undefined;
   restart: RestartType;
   maxConcurrency: number;
   maxQueue: number;
@@ -54,6 +59,8 @@ const CLIENT_FIELDS: readonly (keyof ClientSpec)[] = [
   "model",
   "apiKey",
   "baseURL",
+  "headers",
+  "query",
   "restart",
   "maxConcurrency",
   "maxQueue",
@@ -92,7 +99,7 @@ const STREAM_FIELDS: readonly (keyof StreamSettings)[] = [
   "highWaterMark",
 ];
 const LIMIT_FIELDS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "stackSizeMb"] as const;
-const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic"];
+const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "azure", "gemini"];
 
 /** The `client` node type of the tree. */
 export const clientNode: NodeType<ResolvedClientSpec> = {
@@ -117,13 +124,28 @@ function resolveClient(spec: Fields, name: string, path: string): ResolvedClient
     // Below V8's longest string (~512 MiB): a body is decoded into one.
     256 * 1024 * 1024,
   );
+  const url = baseURL(spec.baseURL, provider, `${path}.baseURL`);
+  const apiKey = resolveApiKey(spec.apiKey as string | undefined, provider);
+  const headers =
+    spec.headers === undefined
+      ? undefined
+      : checkHeaders(spec.headers, `${path}.headers`, apiKey === undefined);
+  const query = spec.query === undefined ? undefined : checkQuery(spec.query, `${path}.query`);
+  if (apiKey === undefined && isVendorURL(url) && !hasCredential(headers)) {
+    throw invalidArgument(
+      `${path}.apiKey`,
+      `is missing, and so is ${DEFAULTS.apiKeyEnv[provider]}: ${new URL(url).host} needs a key`,
+    );
+  }
   return {
     type: "client",
     name,
     provider,
     model: spec.model,
-    apiKey: spec.apiKey,
-    baseURL: baseURL(spec.baseURL, provider, `${path}.baseURL`),
+    apiKey,
+    baseURL: url,
+    headers,
+    query,
     restart: oneOf(spec.restart, RESTARTS, d.restart, `${path}.restart`),
     maxConcurrency: int(spec.maxConcurrency, d.maxConcurrency, `${path}.maxConcurrency`, 1, 100_000),
     maxQueue: int(spec.maxQueue, d.maxQueue, `${path}.maxQueue`, 0, 10_000_000),
@@ -257,8 +279,37 @@ function resolveLimits(limits: unknown, path: string): ClientSpec["resourceLimit
   return out;
 }
 
+/** The spec's key, else the provider's conventional variable; an empty string counts as none. */
+function resolveApiKey(apiKey: string | undefined, provider: ProviderName): string | undefined {
+  const key = apiKey ?? process.env[DEFAULTS.apiKeyEnv[provider]];
+  return key === undefined || key === "" ? undefined : key;
+}
+
+/** Hosts that always need a key: the vendors' own APIs (a proxy or a local server may not). */
+const VENDOR_HOSTS =
+  /(^|\.)(api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|openai\.azure\.com|cognitiveservices\.azure\.com)$/;
+
+function isVendorURL(url: string): boolean {
+  return VENDOR_HOSTS.test(new URL(url).hostname);
+}
+
+function hasCredential(headers: Record<string, string> | undefined): boolean {
+  if (headers === undefined) return false;
+  for (const name in headers) if (CREDENTIAL_HEADERS.has(name)) return true;
+  return false;
+}
+
 function baseURL(value: unknown, provider: ProviderName, path: string): string {
-  if (value === undefined) return DEFAULTS.baseURL[provider];
+  if (value === undefined) {
+    const fallback = DEFAULTS.baseURL[provider];
+    if (fallback === undefined) {
+      throw invalidArgument(
+        path,
+        `is required for ${provider} (your resource's URL, e.g. https://NAME.openai.azure.com)`,
+      );
+    }
+    return fallback;
+  }
   if (typeof value !== "string") throw invalidArgument(path, "must be a string");
   let url: URL;
   try {

@@ -55,6 +55,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
   #received = 0;
   #maxBuffered = 0;
   #texts: string[] = [];
+  #reasoning: string[] = [];
   #finishReason: FinishReason | undefined;
   #usage: Usage | undefined;
   #model: string | undefined;
@@ -133,6 +134,11 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     return this.#texts[0] ?? "";
   }
 
+  /** The reasoning received so far, joined; `undefined` when the model sent none. */
+  get reasoning(): string | undefined {
+    return this.#reasoning.length === 0 ? undefined : this.#reasoning.join("");
+  }
+
   /** Why generation stopped; set by the last chunk. */
   get finishReason(): FinishReason | undefined {
     return this.#finishReason;
@@ -191,6 +197,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     for (const chunk of chunks) {
       this.#received++;
       if (chunk.text !== "") this.#texts.push(chunk.text);
+      if (chunk.reasoning !== undefined && chunk.reasoning !== "") this.#reasoning.push(chunk.reasoning);
       if (chunk.cached) this.#cached = true;
       if (chunk.finishReason !== undefined) this.#finishReason = chunk.finishReason;
       if (chunk.usage !== undefined) this.#usage = chunk.usage;

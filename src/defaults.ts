@@ -18,7 +18,8 @@
  * | `client.maxResponseBytes` | 32 MiB | longest upstream answer read (a stream's bytes in total) |
  * | `client.maxErrorBodyBytes` | 64 KiB | longest error (non-2xx) body read; not a setting |
  * | `cache.maxPendingWrites` | 256 | external-store writes queued behind answers; beyond, a write is dropped |
- * | `baseURL.*` | the vendors' | the endpoint when a client sets none |
+ * | `baseURL.*` | the vendors' | the endpoint when a client sets none (Azure: none, required) |
+ * | `apiKeyEnv.*` | `OPENAI_API_KEY`, ... | the variable read when a client has no `apiKey` |
  * | `cache.maxEntries` / `ttlMs` | 1,000 / 1 h | in-memory LRU size and time to live |
  * | `breaker.*` | consecutive, 5 failures | see docs/client.md |
  * | `retry.*` | 2 retries, 500 ms doubling to 8 s | see docs/client.md |
@@ -61,9 +62,18 @@ export const DEFAULTS = {
     /** Longest error (non-2xx) body read, whatever `maxResponseBytes` says when it is larger: 64 KiB. */
     maxErrorBodyBytes: 64 * 1024,
   },
+  /** Azure has none: its resource URL is the user's. */
   baseURL: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com/v1",
+    gemini: "https://generativelanguage.googleapis.com/v1beta",
+  } as Partial<Record<ProviderName, string>>,
+  /** The variable read when a client has no `apiKey`. */
+  apiKeyEnv: {
+    openai: "OPENAI_API_KEY",
+    anthropic: "ANTHROPIC_API_KEY",
+    gemini: "GEMINI_API_KEY",
+    azure: "AZURE_OPENAI_API_KEY",
   } as Record<ProviderName, string>,
   cache: { maxEntries: 1_000, ttlMs: 3_600_000, maxPendingWrites: 256 },
   breaker: {

@@ -23,6 +23,7 @@ export const ErrorCodes = [
   "ERR_SYSTEM_STOPPED",
   "ERR_START_FAILED",
   "ERR_BAD_OUTPUT",
+  "ERR_CONTENT_FILTER",
 ] as const;
 
 /** One of {@link ErrorCodes}. */
@@ -38,8 +39,10 @@ export interface ErrorData {
   retryAfterMs?: number;
   /** The provider's own error code or type (`insufficient_quota`, `overloaded_error`, ...). */
   upstreamCode?: string;
-  /** The provider's request id, for support tickets. */
+  /** The provider's request id, for support tickets (its header, else its error body's). */
   requestId?: string;
+  /** The request parameter upstream blamed (OpenAI-style errors' `param`). */
+  param?: string;
   /** The field or path that was invalid (`ERR_INVALID_ARGUMENT`). */
   field?: string;
   /** The client (worker) the error concerns, when known. */
@@ -73,6 +76,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   ERR_SYSTEM_STOPPED: "the system is stopping or stopped",
   ERR_START_FAILED: "a child could not start",
   ERR_BAD_OUTPUT: "the answer did not validate against the call's schema",
+  ERR_CONTENT_FILTER: "the vendor's safety filter blocked the prompt",
 };
 
 /** The base of every error dspex throws or rejects with. */
@@ -87,6 +91,8 @@ export class DspexError extends Error {
   readonly upstreamCode?: string;
   /** The provider's request id. */
   readonly requestId?: string;
+  /** The request parameter upstream blamed. */
+  readonly param?: string;
   /** The invalid field, for `ERR_INVALID_ARGUMENT`. */
   readonly field?: string;
   /** The client the error concerns. */
@@ -99,6 +105,7 @@ export class DspexError extends Error {
     if (data.retryAfterMs !== undefined) this.retryAfterMs = data.retryAfterMs;
     if (data.upstreamCode !== undefined) this.upstreamCode = data.upstreamCode;
     if (data.requestId !== undefined) this.requestId = data.requestId;
+    if (data.param !== undefined) this.param = data.param;
     if (data.field !== undefined) this.field = data.field;
     if (data.client !== undefined) this.client = data.client;
   }
@@ -154,6 +161,12 @@ export class BadOutputError extends DspexError {
     this.text = data.text ?? "";
   }
 }
+/**
+ * `ERR_CONTENT_FILTER`: the vendor's safety filter refused the prompt, so there is no answer at all
+ * (Gemini's `promptFeedback.blockReason`, Azure's `content_filter` errors); `upstreamCode` says why.
+ * An answer cut short by a filter is not an error: it ends with `finishReason: "content_filter"`.
+ */
+export class ContentFilterError extends DspexError {}
 
 const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_UNKNOWN_CLIENT: UnknownClientError,
@@ -171,6 +184,7 @@ const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
   ERR_SYSTEM_STOPPED: SystemStoppedError,
   ERR_START_FAILED: StartFailedError,
   ERR_BAD_OUTPUT: BadOutputError,
+  ERR_CONTENT_FILTER: ContentFilterError,
 };
 
 /** Builds the error class for `code` (the `code -> class` table). */
@@ -193,6 +207,7 @@ export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPO
     if (error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
     if (error.upstreamCode !== undefined) data.upstreamCode = error.upstreamCode;
     if (error.requestId !== undefined) data.requestId = error.requestId;
+    if (error.param !== undefined) data.param = error.param;
     if (error.field !== undefined) data.field = error.field;
     if (error.client !== undefined) data.client = error.client;
     if (error instanceof BadOutputError) {

@@ -4,6 +4,7 @@
 
 export type { Disposable } from "../supervisor/Child.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
+export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
@@ -11,6 +12,7 @@ export {
   BadResponseError,
   CircuitOpenError,
   ClientUnavailableError,
+  ContentFilterError,
   DspexError,
   type ErrorCode,
   ErrorCodes,
@@ -58,7 +60,9 @@ export type {
   NodeStatus,
   ParsedReply,
   ProviderName,
+  ReasoningDetail,
   Reply,
+  ReplyChoice,
   RestartType,
   RetrySettings,
   Role,
@@ -69,6 +73,7 @@ export type {
   StreamSettings,
   SupervisorSpec,
   SystemSpec,
+  TokenLogprob,
   ToolCall,
   Usage,
 } from "./types.js";

@@ -4,6 +4,8 @@
  * JavaScript callers; what crosses to the worker is the looser {@link WireMessage} of src/types.ts.
  */
 
+import type { ReasoningDetail } from "./types.js";
+
 /** The roles of OpenAI's chat shape. */
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -90,6 +92,11 @@ export interface AssistantMessage {
   name?: string;
   /** The reasoning text of that turn, for OpenAI-compatible servers that take it back. */
   reasoning_content?: string;
+  /**
+   * The reply's `reasoningDetails` (signed or encrypted reasoning the vendor requires back: Anthropic
+   * thinking, Gemini thought signatures); `assistantMessage(reply)` fills it in.
+   */
+  reasoning_details?: readonly ReasoningDetail[];
 }
 
 /** A tool's result, answering the assistant's tool call `tool_call_id`. */

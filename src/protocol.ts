@@ -61,6 +61,8 @@ export interface WireRequest {
   attemptTimeoutMs: number;
   maxRetries: number;
   cache: CacheMode;
+  /** The call's own HTTP headers (validated, lower-case names), merged over the client's. */
+  headers?: Record<string, string>;
 }
 
 /** Extra per-stream settings. */

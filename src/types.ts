@@ -58,6 +58,15 @@ export interface GenerationParams {
   tools?: Json[];
   /** Tool choice, passed through. */
   toolChoice?: Json;
+  /**
+   * How many answers to generate (OpenAI `n`, Gemini `candidateCount`); they arrive in
+   * `reply.choices`. Anthropic and streams reject `n > 1` with `ERR_INVALID_ARGUMENT`.
+   */
+  n?: number;
+  /** Ask for the log probability of each output token (OpenAI-compatible servers); see `reply.logprobs`. */
+  logprobs?: boolean;
+  /** With `logprobs`: how many most likely alternatives to return per token (0-20). */
+  topLogprobs?: number;
   /** Provider-specific body fields, merged into the request body as they are (part of the cache key). */
   extra?: { [key: string]: Json };
 }
@@ -77,6 +86,13 @@ export interface CallControls {
   maxRetries?: number;
   /** `use` (default) reads and writes the cache, `skip` bypasses it, `refresh` fetches and overwrites. */
   cache?: CacheMode;
+  /**
+   * HTTP headers for this call, merged over the client's `headers`. They may not name the credential
+   * header (`authorization`, `x-api-key`, `api-key`, `x-goog-api-key`) nor framing headers. Not part
+   * of the cache key, except the headers that change the answer (`anthropic-beta`): see
+   * docs/providers.md.
+   */
+  headers?: Record<string, string>;
 }
 
 /** The third argument of `call`: generation parameters and call controls. */
@@ -113,9 +129,18 @@ export interface StreamOptions extends CallOptions {
 
 /** Token counts of one answer. */
 export interface Usage {
+  /** Every input token processed, cached ones included, on every provider (Anthropic's three counts added). */
   promptTokens: number;
+  /** Output tokens, reasoning tokens included. */
   completionTokens: number;
+  /** The vendor's own total when it sends one (it may exceed the sum: docs/providers.md), else the sum. */
   totalTokens: number;
+  /** Prompt tokens read from the vendor's prompt cache (part of `promptTokens`). */
+  cachedPromptTokens?: number;
+  /** Prompt tokens written to the vendor's prompt cache (part of `promptTokens`; Anthropic). */
+  cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning (part of `completionTokens`). */
+  reasoningTokens?: number;
 }
 
 /** Why generation stopped: `stop`, `length`, `tool_calls`, `content_filter`, or a provider's own word. */
@@ -127,6 +152,46 @@ export interface ToolCall {
   name: string;
   /** The arguments as the JSON text the model wrote. */
   arguments: string;
+}
+
+/**
+ * One opaque reasoning item a vendor needs back on the next turn, in OpenRouter's `reasoning_details`
+ * shape (which OpenRouter itself accepts back as it is). Anthropic thinking blocks are
+ * `reasoning.text` with their `signature`, `redacted_thinking` is `reasoning.encrypted`; Gemini thought
+ * signatures are `reasoning.encrypted` (with `id` = the tool call they belong to, when they belong to
+ * one). `format` names the vendor that made it; a provider sends back only the items in its own format.
+ */
+export type ReasoningDetail =
+  | {
+      type: "reasoning.text";
+      text: string;
+      signature?: string | null;
+      format?: string;
+      id?: string | null;
+      index?: number;
+    }
+  | { type: "reasoning.encrypted"; data: string; format?: string; id?: string | null; index?: number }
+  | { type: "reasoning.summary"; summary: string; format?: string; id?: string | null; index?: number };
+
+/** The log probability of one output token. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** UTF-8 bytes of the token, when the vendor sends them. */
+  bytes?: number[] | null;
+  /** The most likely alternatives at this position (`topLogprobs` of them). */
+  topLogprobs?: { token: string; logprob: number; bytes?: number[] | null }[];
+}
+
+/** One of several answers (`n > 1`). `reply.text` and its siblings are the first choice's. */
+export interface ReplyChoice {
+  index: number;
+  text: string;
+  finishReason: FinishReason;
+  toolCalls?: ToolCall[];
+  reasoning?: string;
+  refusal?: string;
+  logprobs?: TokenLogprob[];
 }
 
 /** What `call` resolves with. */
@@ -143,12 +208,33 @@ export interface Reply {
   toolCalls?: ToolCall[];
   /** The validated answer, when the call passed `schema` (typed by {@link ParsedReply}). */
   parsed?: unknown;
+  /** The vendor's response id. */
+  id?: string;
+  /** The model's reasoning text, when the vendor returns it (never part of `text`). */
+  reasoning?: string;
+  /**
+   * Opaque reasoning items the vendor needs back with this assistant turn (signatures, encrypted
+   * reasoning). `assistantMessage(reply)` puts them on the message for the next turn.
+   */
+  reasoningDetails?: ReasoningDetail[];
+  /** The model's refusal, when it refused (OpenAI `refusal`; `text` is then usually empty). */
+  refusal?: string;
+  /** Token log probabilities of the first choice, when the call asked for `logprobs`. */
+  logprobs?: TokenLogprob[];
+  /** Every choice, when the call asked for `n > 1` (the first one is also the reply's own fields). */
+  choices?: ReplyChoice[];
 }
 
-/** One piece of a streamed answer. The last chunk carries `finishReason` and `usage`. */
+/**
+ * One piece of a streamed answer. `text` and `reasoning` are deltas; the last chunk also carries the
+ * reply's other fields (`finishReason`, `usage`, `model`, `toolCalls`, `id`, `refusal`,
+ * `reasoningDetails`, `logprobs`).
+ */
 export interface StreamChunk {
   /** The next piece of text (may be empty on the last chunk). */
   text: string;
+  /** The next piece of reasoning text, when the model reasons aloud (never part of `text`). */
+  reasoning?: string;
   /** On the last chunk: why generation stopped. */
   finishReason?: FinishReason;
   /** On the last chunk: token counts, when upstream reported them. */
@@ -157,6 +243,14 @@ export interface StreamChunk {
   model?: string;
   /** On the last chunk: tool calls the model asked for, when it asked for any. */
   toolCalls?: ToolCall[];
+  /** On the last chunk: the vendor's response id. */
+  id?: string;
+  /** On the last chunk: the whole refusal, when the model refused. */
+  refusal?: string;
+  /** On the last chunk: opaque reasoning items to send back (see {@link Reply.reasoningDetails}). */
+  reasoningDetails?: ReasoningDetail[];
+  /** On the last chunk: token log probabilities, when asked for. */
+  logprobs?: TokenLogprob[];
   /** True when the chunk is replayed from the cache. */
   cached: boolean;
 }
@@ -167,8 +261,11 @@ export type RestartType = "permanent" | "transient" | "temporary";
 /** OTP restart strategies. */
 export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one";
 
-/** The providers a client can speak. */
-export type ProviderName = "openai" | "anthropic";
+/**
+ * The providers a client can speak: `openai` (and every OpenAI-compatible server), `anthropic`,
+ * `azure` (Azure OpenAI deployments), `gemini` (the Gemini API's generateContent).
+ */
+export type ProviderName = "openai" | "anthropic" | "azure" | "gemini";
 
 /** Cache settings of a client. */
 export interface CacheSettings {
@@ -235,10 +332,26 @@ export interface ClientSpec {
   name: string;
   provider: ProviderName;
   model: string;
-  /** Never logged, never in an error, event, snapshot or cache key. */
+  /**
+   * Never logged, never in an error, event, snapshot or cache key. When absent, the vendor's
+   * conventional variable is read at `createSystem` (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+   * `GEMINI_API_KEY`, `AZURE_OPENAI_API_KEY`); a vendor's own URL with no key at all is
+   * `ERR_INVALID_ARGUMENT`, a custom (proxy, local) URL may go without one.
+   */
   apiKey?: string | undefined;
-  /** Default: the vendor's (`https://api.openai.com/v1`, `https://api.anthropic.com/v1`). */
+  /**
+   * Default: the vendor's (`https://api.openai.com/v1`, `https://api.anthropic.com/v1`,
+   * `https://generativelanguage.googleapis.com/v1beta`); Azure has none: its resource URL
+   * (`https://NAME.openai.azure.com`) is required.
+   */
   baseURL?: string;
+  /**
+   * HTTP headers sent with every request (`OpenAI-Organization`, `anthropic-beta`, a proxy's own ...).
+   * The credential header is the client's `apiKey`'s: naming it here too is `ERR_INVALID_ARGUMENT`.
+   */
+  headers?: Record<string, string>;
+  /** Query parameters added to every request URL (Azure's `api-version`, a proxy's own ...). */
+  query?: Record<string, string>;
   /** Default `permanent`. */
   restart?: RestartType;
   /** Upstream requests in flight at once (default 64). */

@@ -6,6 +6,7 @@
  * also guarantees they can cross a thread (functions, symbols, class instances, cycles cannot).
  */
 import { invalidArgument } from "./errors.js";
+import { checkHeaders } from "./headers.js";
 import type {
   CallControls,
   CallOptions,
@@ -101,6 +102,19 @@ export function splitOptions(options: unknown, streaming = false): SplitOptions 
       case "toolChoice":
         checkJson(value, "options.toolChoice", 0);
         params.toolChoice = value as never;
+        break;
+      case "n":
+        params.n = integer(value, "options.n", 1, 128);
+        break;
+      case "logprobs":
+        if (typeof value !== "boolean") throw invalidArgument("options.logprobs", "must be a boolean");
+        params.logprobs = value;
+        break;
+      case "topLogprobs":
+        params.topLogprobs = integer(value, "options.topLogprobs", 0, 20);
+        break;
+      case "headers":
+        controls.headers = checkHeaders(value, "options.headers", false);
         break;
       case "signal":
         if (!(value instanceof AbortSignal))

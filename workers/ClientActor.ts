@@ -25,6 +25,7 @@
 import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
+import { answerHeaders } from "../src/headers.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { CancelSignal } from "./Cancellation.js";
@@ -213,6 +214,7 @@ export class ClientActor {
       baseURL: client.baseURL,
       model: client.model,
       ...EMPTY_KEY_INPUT,
+      headers: undefined,
     };
   }
 
@@ -317,6 +319,7 @@ export class ClientActor {
     const input = this.#keyInput;
     input.messages = request.messages;
     input.params = request.params;
+    input.headers = answerHeaders(this.#client.headers, request.headers);
     try {
       return (this.#keyer as CacheKeyer)(input);
     } finally {

@@ -18,8 +18,9 @@
  * `idleTimeoutMs` of upstream silence between events that carry the answer. Time spent waiting for
  * credit (a slow reader) is not upstream's silence and does not count.
  *
- * The last chunk carries the finish reason, usage, model and tool calls. A stream that completes is
- * stored in the cache under the call's key before `end` is posted.
+ * Chunks carry text and reasoning deltas; the last chunk carries the reply's other fields (finish
+ * reason, usage, model, tool calls, id, refusal, reasoning details, logprobs: `stream/chunkFields.ts`).
+ * A stream that completes is stored in the cache under the call's key before `end` is posted.
  */
 import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
@@ -33,6 +34,7 @@ import type { Mailbox } from "./Mailbox.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
 import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+import { finishChunk, replayChunk } from "./stream/chunkFields.js";
 import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
 import type { UpstreamStream } from "./stream/UpstreamStream.js";
 
@@ -246,11 +248,8 @@ export class StreamSession {
     if (this.#over) return;
     upstream.release();
     const summary = upstream.reader.summary();
-    const last = this.#pending.at(-1) ?? this.#queue("");
-    last.finishReason = summary.finishReason;
-    last.usage = summary.usage;
-    last.model = summary.model;
-    if (summary.toolCalls !== undefined) last.toolCalls = summary.toolCalls;
+    const last = this.#pending.at(-1) ?? this.#queue({ text: "", cached: false });
+    finishChunk(last, summary);
     while (!this.#over && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
@@ -272,15 +271,7 @@ export class StreamSession {
 
   /** A cache hit, replayed as one chunk that is also the last. */
   async #replay(hit: Reply, cache: StreamCache): Promise<void> {
-    const chunk: StreamChunk = {
-      text: hit.text,
-      finishReason: hit.finishReason,
-      usage: hit.usage,
-      model: hit.model,
-      cached: true,
-    };
-    if (hit.toolCalls !== undefined) chunk.toolCalls = hit.toolCalls;
-    this.#pending = [chunk];
+    this.#pending = [replayChunk(hit)];
     while (!this.#over && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
@@ -294,14 +285,13 @@ export class StreamSession {
     this.#ended = true;
   }
 
-  #take(deltas: string[]): void {
-    for (const text of deltas) this.#queue(text);
+  #take(deltas: StreamChunk[]): void {
+    for (const chunk of deltas) this.#queue(chunk);
   }
 
-  #queue(text: string): StreamChunk {
-    const chunk: StreamChunk = { text, cached: false };
+  #queue(chunk: StreamChunk): StreamChunk {
     this.#pending.push(chunk);
-    if (text !== "") this.#texts.push(text);
+    if (chunk.text !== "") this.#texts.push(chunk.text);
     return chunk;
   }
 

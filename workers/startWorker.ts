@@ -7,7 +7,9 @@
  * Kept apart from `entry.ts` (which only calls it) so a test fixture can wrap the real worker: import
  * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
  */
+
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
+import { answerHeaders } from "../src/headers.js";
 import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
@@ -64,6 +66,7 @@ export async function startWorker(
         model: client.model,
         messages: request.messages,
         params: request.params,
+        headers: answerHeaders(client.headers, request.headers),
       }),
     post,
   });

@@ -38,6 +38,11 @@ export type CacheKeyInput = {
   model: string;
   messages: WireMessage[];
   params: GenerationParams;
+  /**
+   * The answer-changing headers of the call (`anthropic-beta`: `src/headers.ts`), when it has any.
+   * Absent, the key text is what it was before headers existed, so existing entries stay valid.
+   */
+  headers?: Record<string, string> | undefined;
 };
 
 /** Turns a call's answer-changing inputs into its cache key. Pure and synchronous. */
@@ -62,7 +67,7 @@ export async function createCacheKeyer(): Promise<CacheKeyer> {
 
 /** The canonical text a key hashes: exported for tests and benchmarks, never logged (it holds messages). */
 export function canonicalKeyText(input: CacheKeyInput): string {
-  // Rebuilt field by field so nothing but these five fields (and the version) can reach the key.
+  // Rebuilt field by field so nothing but these six fields (and the version) can reach the key.
   // An object always serializes to a string (the `undefined` overload is for functions and symbols).
   return canonicalJson({
     v: KEY_VERSION,
@@ -71,5 +76,6 @@ export function canonicalKeyText(input: CacheKeyInput): string {
     model: input.model,
     messages: input.messages,
     params: input.params,
+    headers: input.headers,
   }) as string;
 }

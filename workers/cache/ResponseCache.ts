@@ -36,7 +36,8 @@ import { LRUCache } from "lru-cache";
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { invalidArgument } from "../../src/errors.js";
 import type { CacheWriteStats } from "../../src/protocol.js";
-import type { Json, Reply } from "../../src/types.js";
+import type { Json, Reply, Usage } from "../../src/types.js";
+import { copyReplyExtras, copyUsageExtras } from "./replyExtras.js";
 
 /** The cache settings of a client whose cache is on. */
 export type ResponseCacheSettings = Exclude<ResolvedClientSpec["cache"], false>;
@@ -250,11 +251,12 @@ function copy(reply: StoredReply, cached: true): Reply;
 function copy(reply: StoredReply): StoredReply;
 function copy(reply: StoredReply, cached?: true): StoredReply | Reply {
   const u = reply.usage;
-  const usage = {
+  const usage: Usage = {
     promptTokens: u.promptTokens,
     completionTokens: u.completionTokens,
     totalTokens: u.totalTokens,
   };
+  copyUsageExtras(u, usage);
   const out: StoredReply | Reply =
     cached === undefined
       ? { text: reply.text, usage, finishReason: reply.finishReason, model: reply.model }
@@ -262,6 +264,7 @@ function copy(reply: StoredReply, cached?: true): StoredReply | Reply {
   if (reply.toolCalls !== undefined) {
     out.toolCalls = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   }
+  copyReplyExtras(reply, out);
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 
 import type { Dispatcher } from "undici";
-import type { ErrorData } from "../../src/errors.js";
+import { type ErrorData, isDspexError } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
@@ -110,6 +110,13 @@ export class Transport {
     try {
       return this.provider.parseReply(body);
     } catch (error) {
+      // A well-formed refusal (a prompt the vendor's filter blocked) keeps its own code.
+      if (isDspexError(error) && error.code !== "ERR_BAD_RESPONSE") {
+        const data = error.toJSON();
+        data.message = redact(data.message, this.secret);
+        data.status = status;
+        throw new AttemptFailure("status", data);
+      }
       const message = error instanceof Error ? error.message : String(error);
       throw this.#badResponse(status, message);
     }

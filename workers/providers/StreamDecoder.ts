@@ -1,23 +1,22 @@
 /**
- * A stream decoder turns a vendor's server-sent events, one at a time, into text deltas and, at the
- * end, the parts of a {@link Reply} that are not text (finish reason, usage, model, tool calls).
+ * A stream decoder turns a vendor's server-sent events, one at a time, into text and reasoning deltas
+ * and, at the end, the parts of a {@link Reply} that are not text (finish reason, usage, model, tool
+ * calls, id, the whole reasoning, refusal, reasoning details, logprobs).
  *
  * One decoder per stream; pure, no I/O, so each is tested on recorded events. SSE framing (lines,
  * `data:` fields, blank lines) is eventsource-parser's job; see `workers/stream/SseReader.ts`.
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import type { FinishReason, ProviderName, ToolCall, Usage } from "../../src/types.js";
+import type { ProviderName, Reply } from "../../src/types.js";
 import { AnthropicStreamDecoder } from "./anthropicStream.js";
+import { GeminiStreamDecoder } from "./geminiStream.js";
 import { OpenAIStreamDecoder } from "./openaiStream.js";
 
-/** Everything but the text of a finished stream. */
-export interface StreamSummary {
-  finishReason: FinishReason;
-  /** Zeros when upstream did not report usage. */
-  usage: Usage;
-  model: string;
-  toolCalls?: ToolCall[];
-}
+/**
+ * Everything but the text of a finished stream: a reply's fields (`usage` zeros when upstream did
+ * not report it; `reasoning` the whole reasoning text).
+ */
+export type StreamSummary = Omit<Reply, "text" | "cached" | "choices">;
 
 /** Decodes one stream's events; see the module comment. */
 export interface StreamDecoder {
@@ -27,6 +26,8 @@ export interface StreamDecoder {
    * API's format (`ERR_BAD_RESPONSE`).
    */
   decode(event: EventSourceMessage): string;
+  /** The reasoning text decoded since the last call (`""` when none); read after each `decode`. */
+  takeReasoning(): string;
   /** True once the vendor's terminal event was seen (`[DONE]`, `message_stop`). */
   readonly done: boolean;
   /**
@@ -45,5 +46,12 @@ export interface StreamDecoder {
 
 /** A fresh decoder for `provider`'s stream format. */
 export function createStreamDecoder(provider: ProviderName): StreamDecoder {
-  return provider === "openai" ? new OpenAIStreamDecoder() : new AnthropicStreamDecoder();
+  switch (provider) {
+    case "anthropic":
+      return new AnthropicStreamDecoder();
+    case "gemini":
+      return new GeminiStreamDecoder();
+    default:
+      return new OpenAIStreamDecoder();
+  }
 }

@@ -15,6 +15,7 @@
  */
 import { invalidArgument } from "../../src/errors.js";
 import type { Json, WireMessage } from "../../src/types.js";
+import { anthropicThinkingBlocks } from "./anthropicFields.js";
 
 /** A content block of Anthropic's messages API. */
 export type AnthropicBlock = { [key: string]: Json };
@@ -111,13 +112,16 @@ function userContent(content: WireMessage["content"], path: string): string | An
 function assistantContent(message: WireMessage, path: string): string | AnthropicBlock[] {
   const calls = message.tool_calls;
   const content = message.content;
-  if (calls === undefined || calls === null) {
+  const thinking = anthropicThinkingBlocks(message.reasoning_details);
+  if ((calls === undefined || calls === null) && thinking.length === 0) {
     if (typeof content === "string") return content;
     if (Array.isArray(content)) return content.map((part, j) => block(part, `${path}.content[${j}]`));
     throw invalidArgument(`${path}.content`, "must be text or content parts when there are no tool_calls");
   }
-  if (!Array.isArray(calls)) throw invalidArgument(`${path}.tool_calls`, "must be an array");
-  const blocks: AnthropicBlock[] = [];
+  if (calls !== undefined && calls !== null && !Array.isArray(calls)) {
+    throw invalidArgument(`${path}.tool_calls`, "must be an array");
+  }
+  const blocks: AnthropicBlock[] = [...thinking];
   if (typeof content === "string") {
     if (content !== "") blocks.push({ type: "text", text: content });
   } else if (Array.isArray(content)) {
@@ -127,9 +131,11 @@ function assistantContent(message: WireMessage, path: string): string | Anthropi
   } else if (content !== null && content !== undefined) {
     throw invalidArgument(`${path}.content`, "must be text, content parts or null");
   }
-  calls.forEach((call, j) => {
-    blocks.push(toolUse(call, `${path}.tool_calls[${j}]`));
-  });
+  if (Array.isArray(calls)) {
+    calls.forEach((call, j) => {
+      blocks.push(toolUse(call, `${path}.tool_calls[${j}]`));
+    });
+  }
   return blocks;
 }
 

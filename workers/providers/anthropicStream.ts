@@ -1,11 +1,19 @@
 /**
  * Anthropic messages streams: named events `message_start`, `content_block_start`,
- * `content_block_delta` (`text_delta`, `input_json_delta`), `content_block_stop`, `message_delta`
+ * `content_block_delta` (`text_delta`, `input_json_delta`, `thinking_delta`, `signature_delta`),
+ * `content_block_stop`, `message_delta`
  * (stop reason, usage), `message_stop`, plus `ping` and `error`. There is no `[DONE]`: `message_stop`
  * ends the stream. Unknown event names are skipped (Anthropic may add some; its docs ask clients to).
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import type { FinishReason, ToolCall, Usage } from "../../src/types.js";
+import type { FinishReason, ReasoningDetail, ToolCall } from "../../src/types.js";
+import {
+  type AnthropicCounts,
+  readAnthropicCounts,
+  redactedDetail,
+  thinkingDetail,
+  usageFromCounts,
+} from "./anthropicFields.js";
 import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
 import { badStreamEvent, streamErrorEvent } from "./streamError.js";
 
@@ -21,11 +29,21 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   #done = false;
   #progress = 0;
   #stopReason: string | undefined;
-  #inputTokens = 0;
-  #outputTokens = 0;
+  readonly #counts: AnthropicCounts = { input: 0, output: 0, cacheRead: undefined, cacheWrite: undefined };
   #model = "";
+  #id = "";
+  #reasoningDelta = "";
+  #reasoning = "";
   /** Tool-use blocks by content-block index. */
   readonly #tools = new Map<number, ToolBlock>();
+  /** Thinking and redacted-thinking blocks by content-block index (signatures complete them). */
+  readonly #thinking = new Map<number, ReasoningDetail>();
+
+  takeReasoning(): string {
+    const delta = this.#reasoningDelta;
+    if (delta !== "") this.#reasoningDelta = "";
+    return delta;
+  }
 
   get done(): boolean {
     return this.#done;
@@ -70,7 +88,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         this.#progress++;
         return "";
       case "error":
-        throw streamErrorEvent(p.error);
+        throw streamErrorEvent(p.error, p);
       default:
         // ping, content_block_stop, and event types added after this was written.
         return "";
@@ -80,16 +98,29 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   #messageStart(message: unknown): void {
     if (typeof message !== "object" || message === null)
       throw badStreamEvent("message_start without a message");
-    const m = message as { model?: unknown; usage?: unknown };
+    const m = message as { model?: unknown; usage?: unknown; id?: unknown };
     if (typeof m.model === "string") this.#model = m.model;
-    this.#readUsage(m.usage);
+    if (typeof m.id === "string") this.#id = m.id;
+    readAnthropicCounts(this.#counts, m.usage);
   }
 
   #blockStart(index: unknown, block: unknown): void {
     if (typeof block !== "object" || block === null)
       throw badStreamEvent("content_block_start without a block");
-    const b = block as { type?: unknown; id?: unknown; name?: unknown; text?: unknown };
-    if (b.type === "tool_use" && typeof index === "number") {
+    const b = block as { type?: unknown; id?: unknown; name?: unknown; thinking?: unknown; data?: unknown };
+    if (typeof index !== "number") return;
+    if (b.type === "thinking") {
+      const text = typeof b.thinking === "string" ? b.thinking : "";
+      this.#thinking.set(index, thinkingDetail(text, undefined, this.#thinking.size));
+      this.#addReasoning(text);
+      return;
+    }
+    if (b.type === "redacted_thinking" && typeof b.data === "string") {
+      this.#thinking.set(index, redactedDetail(b.data, this.#thinking.size));
+      this.#progress++;
+      return;
+    }
+    if (b.type === "tool_use") {
       this.#tools.set(index, {
         id: typeof b.id === "string" ? b.id : "",
         name: typeof b.name === "string" ? b.name : "",
@@ -101,18 +132,45 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   #blockDelta(index: unknown, delta: unknown): string {
     if (typeof delta !== "object" || delta === null)
       throw badStreamEvent("content_block_delta without a delta");
-    const d = delta as { type?: unknown; text?: unknown; partial_json?: unknown };
+    const d = delta as {
+      type?: unknown;
+      text?: unknown;
+      partial_json?: unknown;
+      thinking?: unknown;
+      signature?: unknown;
+    };
     if (d.type === "text_delta") {
       if (typeof d.text !== "string") throw badStreamEvent("a text_delta without text");
       this.#progress++;
       return d.text;
+    }
+    if (d.type === "thinking_delta") {
+      if (typeof d.thinking !== "string") throw badStreamEvent("a thinking_delta without thinking");
+      const item = typeof index === "number" ? this.#thinking.get(index) : undefined;
+      if (item?.type === "reasoning.text") item.text += d.thinking;
+      this.#addReasoning(d.thinking);
+      return "";
+    }
+    if (d.type === "signature_delta") {
+      if (typeof d.signature !== "string") throw badStreamEvent("a signature_delta without signature");
+      const item = typeof index === "number" ? this.#thinking.get(index) : undefined;
+      if (item?.type === "reasoning.text") item.signature = (item.signature ?? "") + d.signature;
+      this.#progress++;
+      return "";
     }
     if (d.type === "input_json_delta" && typeof index === "number" && typeof d.partial_json === "string") {
       const tool = this.#tools.get(index);
       if (tool !== undefined) tool.json += d.partial_json;
       this.#progress++;
     }
-    return ""; // thinking and signature deltas carry no answer text
+    return ""; // citations and deltas added after this was written carry no answer text
+  }
+
+  #addReasoning(text: string): void {
+    if (text === "") return;
+    this.#reasoningDelta += text;
+    this.#reasoning += text;
+    this.#progress++;
   }
 
   #messageDelta(delta: unknown, usage: unknown): void {
@@ -120,28 +178,20 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       const reason = (delta as { stop_reason?: unknown }).stop_reason;
       if (typeof reason === "string") this.#stopReason = reason;
     }
-    this.#readUsage(usage);
-  }
-
-  /** Usage counts are cumulative: a later event's count replaces an earlier one. */
-  #readUsage(usage: unknown): void {
-    if (typeof usage !== "object" || usage === null) return;
-    const u = usage as Record<string, unknown>;
-    if (typeof u.input_tokens === "number") this.#inputTokens = u.input_tokens;
-    if (typeof u.output_tokens === "number") this.#outputTokens = u.output_tokens;
+    readAnthropicCounts(this.#counts, usage);
   }
 
   summary(): StreamSummary {
-    const usage: Usage = {
-      promptTokens: this.#inputTokens,
-      completionTokens: this.#outputTokens,
-      totalTokens: this.#inputTokens + this.#outputTokens,
-    };
     const summary: StreamSummary = {
       finishReason: anthropicFinishReason(this.#stopReason),
-      usage,
+      usage: usageFromCounts(this.#counts),
       model: this.#model,
     };
+    if (this.#id !== "") summary.id = this.#id;
+    if (this.#reasoning !== "") summary.reasoning = this.#reasoning;
+    if (this.#thinking.size > 0) {
+      summary.reasoningDetails = [...this.#thinking.entries()].sort(([a], [b]) => a - b).map(([, d]) => d);
+    }
     if (this.#tools.size > 0) {
       summary.toolCalls = [...this.#tools.entries()]
         .sort(([a], [b]) => a - b)
@@ -162,6 +212,8 @@ export function anthropicFinishReason(stopReason: string | undefined): FinishRea
       return "length";
     case "tool_use":
       return "tool_calls";
+    case "refusal":
+      return "content_filter";
     default:
       return stopReason;
   }

@@ -7,11 +7,20 @@
  */
 
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
-import { BadResponseError, type ErrorData } from "../../src/errors.js";
+import { BadResponseError, type ErrorData, invalidArgument } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
-import type { Json, Reply, ToolCall, Usage } from "../../src/types.js";
+import type { Json, Reply, ReplyChoice, ToolCall, Usage } from "../../src/types.js";
+import {
+  contentPieces,
+  logprobsOf,
+  openaiUsage,
+  reasoningDetailsOf,
+  reasoningField,
+  reasoningTextOf,
+} from "./openaiFields.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
-import { parseJsonBody, upstreamError } from "./upstreamError.js";
+import { requestHeaders, requestUrl } from "./requestParts.js";
+import { errorBodyFields, upstreamError } from "./upstreamError.js";
 
 /** The OpenAI provider. */
 export const openaiProvider: Provider = {
@@ -27,8 +36,23 @@ export function buildOpenAIRequest(
   request: WireRequest,
   stream: boolean,
 ): UpstreamRequest {
+  const headers = requestHeaders(client, request, baseHeaders(stream));
+  if (client.apiKey !== undefined) headers.authorization = `Bearer ${client.apiKey}`;
+  return {
+    url: requestUrl(client, "/chat/completions"),
+    headers,
+    body: openaiBody(client.model, request, stream),
+  };
+}
+
+/** The JSON body of a chat completion request (shared with Azure, which names no model). */
+export function openaiBody(model: string | undefined, request: WireRequest, stream: boolean): string {
   const p = request.params;
-  const body: Record<string, unknown> = { model: client.model, messages: request.messages };
+  if (stream && p.n !== undefined && p.n > 1) {
+    throw invalidArgument("options.n", "a stream carries one choice: call() for n > 1");
+  }
+  const body: Record<string, unknown> = { messages: request.messages };
+  if (model !== undefined) body.model = model;
   if (p.temperature !== undefined) body.temperature = p.temperature;
   if (p.maxTokens !== undefined) body.max_tokens = p.maxTokens;
   if (p.topP !== undefined) body.top_p = p.topP;
@@ -39,6 +63,9 @@ export function buildOpenAIRequest(
   if (p.responseFormat !== undefined) body.response_format = p.responseFormat;
   if (p.tools !== undefined) body.tools = p.tools;
   if (p.toolChoice !== undefined) body.tool_choice = p.toolChoice;
+  if (p.n !== undefined) body.n = p.n;
+  if (p.logprobs !== undefined) body.logprobs = p.logprobs;
+  if (p.topLogprobs !== undefined) body.top_logprobs = p.topLogprobs;
   if (p.extra !== undefined) Object.assign(body, p.extra);
   // Whether the answer is a stream is ours to decide, not `extra`'s: we parse what we asked for.
   if (stream) {
@@ -49,68 +76,74 @@ export function buildOpenAIRequest(
     delete body.stream;
     delete body.stream_options;
   }
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
-  if (stream) headers.accept = "text/event-stream";
-  if (client.apiKey !== undefined) headers.authorization = `Bearer ${client.apiKey}`;
-  return { url: `${client.baseURL}/chat/completions`, headers, body: JSON.stringify(body) };
+  return JSON.stringify(body);
+}
+
+/** A fresh object each time: `requestHeaders` merges into it. */
+export function baseHeaders(stream: boolean): Record<string, string> {
+  return { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json" };
 }
 
 /** Normalizes a chat completion into a {@link Reply}; throws `BadResponseError` on another shape. */
 export function parseOpenAIReply(body: unknown): Reply {
   if (!isRecord(body) || !Array.isArray(body.choices)) throw bad("the answer has no `choices` array");
-  const choice = body.choices[0];
-  if (!isRecord(choice) || !isRecord(choice.message)) throw bad("the answer has no `choices[0].message`");
-  const message = choice.message;
-  const content = message.content;
-  if (content !== null && content !== undefined && typeof content !== "string") {
-    throw bad("`choices[0].message.content` is neither text nor null");
-  }
+  if (body.choices.length === 0) throw bad("the answer's `choices` array is empty");
+  const choices = body.choices.map(choiceOf);
+  const first = choices[0] as ReplyChoice;
   const reply: Reply = {
-    text: content ?? "",
+    text: first.text,
     cached: false,
     usage: usageOf(body.usage),
-    finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : "stop",
+    finishReason: first.finishReason,
     model: typeof body.model === "string" ? body.model : "",
   };
-  const toolCalls = toolCallsOf(message.tool_calls);
-  if (toolCalls !== undefined) reply.toolCalls = toolCalls;
+  if (first.toolCalls !== undefined) reply.toolCalls = first.toolCalls;
+  if (typeof body.id === "string" && body.id !== "") reply.id = body.id;
+  if (first.reasoning !== undefined) reply.reasoning = first.reasoning;
+  const details = reasoningDetailsOf(
+    (body.choices[0] as { message: Record<string, unknown> }).message.reasoning_details,
+  );
+  if (details !== undefined) reply.reasoningDetails = details;
+  if (first.refusal !== undefined) reply.refusal = first.refusal;
+  if (first.logprobs !== undefined) reply.logprobs = first.logprobs;
+  if (choices.length > 1) reply.choices = choices;
   return reply;
+}
+
+/** One `choices[i]`: its message's text, reasoning, refusal and tool calls, its finish reason and logprobs. */
+function choiceOf(choice: unknown, i: number): ReplyChoice {
+  if (!isRecord(choice) || !isRecord(choice.message))
+    throw bad(`the answer has no \`choices[${i}].message\``);
+  const message = choice.message;
+  const pieces = contentPieces(message.content, `choices[${i}].message.content`);
+  const out: ReplyChoice = {
+    index: typeof choice.index === "number" ? choice.index : i,
+    text: pieces.text,
+    finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : "stop",
+  };
+  const toolCalls = toolCallsOf(message.tool_calls);
+  if (toolCalls !== undefined) out.toolCalls = toolCalls;
+  let reasoning = reasoningField(message) + pieces.reasoning;
+  if (reasoning === "") {
+    const details = reasoningDetailsOf(message.reasoning_details);
+    if (details !== undefined) reasoning = reasoningTextOf(details);
+  }
+  if (reasoning !== "") out.reasoning = reasoning;
+  const refusal = (typeof message.refusal === "string" ? message.refusal : "") + pieces.refusal;
+  if (refusal !== "") out.refusal = refusal;
+  const logprobs = logprobsOf(choice.logprobs);
+  if (logprobs !== undefined) out.logprobs = logprobs;
+  return out;
 }
 
 /** Maps an OpenAI error answer (`{"error": {message, type, param, code}}`, or a compatible server's variant). */
 export function parseOpenAIError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData {
-  let message: string | undefined;
-  let upstreamCode: string | undefined;
-  const parsed = parseJsonBody(bodyText);
-  if (isRecord(parsed)) {
-    const error = parsed.error;
-    if (isRecord(error)) {
-      message = text(error.message);
-      upstreamCode = text(error.code) ?? text(error.type);
-    } else {
-      // Compatible servers: `{"error": "text"}`, FastAPI's `{"detail": ...}`, or `{"message": ...}`.
-      message = text(error) ?? text(parsed.message) ?? text(parsed.detail);
-    }
-  }
-  if (message === undefined && parsed === undefined && bodyText.trim() !== "") message = bodyText.trim();
-  return upstreamError(status, headers, { message, upstreamCode }, "x-request-id");
+  return upstreamError(status, headers, errorBodyFields(bodyText), "x-request-id");
 }
 
 function usageOf(usage: unknown): Usage {
   if (!isRecord(usage)) return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
   return openaiUsage(usage);
-}
-
-/** OpenAI's `usage` object (replies and the last stream chunk) in the contract's shape. */
-export function openaiUsage(usage: Record<string, unknown>): Usage {
-  const promptTokens = count(usage.prompt_tokens);
-  const completionTokens = count(usage.completion_tokens);
-  const total = usage.total_tokens;
-  return {
-    promptTokens,
-    completionTokens,
-    totalTokens: typeof total === "number" ? total : promptTokens + completionTokens,
-  };
 }
 
 function toolCallsOf(calls: unknown): ToolCall[] | undefined {
@@ -126,10 +159,6 @@ function toolCallsOf(calls: unknown): ToolCall[] | undefined {
     }
     throw bad(`tool_calls[${i}] has neither \`function\` nor \`custom\``);
   });
-}
-
-function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
 function text(value: unknown): string | undefined {

@@ -3,7 +3,8 @@
  * `event: error`. There is no HTTP status to go by (the status line said 200), so the vendor's error
  * type or code decides the class; the type is kept as `upstreamCode`.
  */
-import { type DspexError, dspexError } from "../../src/errors.js";
+import { type DspexError, dspexError, type ErrorData } from "../../src/errors.js";
+import { errorObjectFields } from "./upstreamError.js";
 
 /** The vendors' error types and the status each stands for (Anthropic's documented list, OpenAI's `server_error`). */
 const TYPE_STATUS: Record<string, number> = {
@@ -27,26 +28,36 @@ const RATE_LIMIT_CODES = new Set([
 ]);
 
 /**
- * The typed error for an error object found inside a stream (`{ message, type, code }`).
- * `ERR_RATE_LIMITED` for rate-limit types and codes, else `ERR_HTTP` (with the status the vendor's
- * type implies, when it implies one).
+ * The typed error for an error object found inside a stream (`{ message, type, code, param, ... }`,
+ * read as `errorObjectFields` reads error bodies). `ERR_RATE_LIMITED` for rate-limit types and codes
+ * (and a 429 the event names), else `ERR_HTTP` with the status the event names (OpenRouter's numeric
+ * `code`, Groq's `status_code`) or the vendor's type implies. `requestId` is read from `envelope`
+ * (the whole event) when the error object has none.
  */
-export function streamErrorEvent(error: unknown): DspexError {
+export function streamErrorEvent(error: unknown, envelope?: unknown): DspexError {
+  const f = errorObjectFields(error);
   const e = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};
   const type = typeof e.type === "string" ? e.type : undefined;
   const code = typeof e.code === "string" ? e.code : undefined;
-  const upstreamCode = code ?? type;
-  const detail = typeof e.message === "string" ? e.message.slice(0, 500) : "no message";
+  const detail = f.message === undefined ? "no message" : f.message.slice(0, 500);
   const message = `upstream sent an error event mid-stream: ${detail}`;
-  const fields: { upstreamCode?: string; status?: number } = {};
-  if (upstreamCode !== undefined) fields.upstreamCode = upstreamCode;
+  const fields: Omit<ErrorData, "code" | "message"> = {};
+  if (f.upstreamCode !== undefined) fields.upstreamCode = f.upstreamCode;
+  if (f.param !== undefined) fields.param = f.param;
+  const requestId =
+    f.requestId ??
+    (typeof envelope === "object" && envelope !== null
+      ? (envelope as { request_id?: unknown }).request_id
+      : undefined);
+  if (typeof requestId === "string" && requestId !== "") fields.requestId = requestId;
   if (
+    f.status === 429 ||
     (type !== undefined && RATE_LIMIT_CODES.has(type)) ||
     (code !== undefined && RATE_LIMIT_CODES.has(code))
   ) {
     return dspexError("ERR_RATE_LIMITED", message, { ...fields, status: 429 });
   }
-  const status = type === undefined ? undefined : TYPE_STATUS[type];
+  const status = f.status ?? (type === undefined ? undefined : TYPE_STATUS[type]);
   if (status !== undefined) fields.status = status;
   return dspexError("ERR_HTTP", message, fields);
 }

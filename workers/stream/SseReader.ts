@@ -1,10 +1,11 @@
 /**
- * Bytes of a server-sent-events body in, text deltas out: eventsource-parser does the SSE framing,
+ * Bytes of a server-sent-events body in, chunks (text and reasoning deltas) out: eventsource-parser does the SSE framing,
  * a vendor's {@link StreamDecoder} the meaning. Bytes are decoded as UTF-8 across read boundaries (a
  * character split between two socket reads stays whole).
  */
 import { createParser, type EventSourceParser } from "eventsource-parser";
 import { type DspexError, dspexError, isDspexError } from "../../src/errors.js";
+import type { StreamChunk } from "../../src/types.js";
 import type { StreamDecoder, StreamSummary } from "../providers/StreamDecoder.js";
 import { badStreamEvent } from "../providers/streamError.js";
 
@@ -13,8 +14,8 @@ export const MAX_EVENT_CHARS = 4 * 1024 * 1024;
 
 /** What one `feed` produced. */
 export interface FeedResult {
-  /** Text deltas completed by these bytes, in order, empty ones left out. */
-  deltas: string[];
+  /** Chunks completed by these bytes, in order: one per event that carried text or reasoning. */
+  deltas: StreamChunk[];
   /** True when some event carried part of the answer (resets the stall timer). */
   progressed: boolean;
   /**
@@ -29,7 +30,7 @@ export class SseReader {
   readonly #decoder: StreamDecoder;
   readonly #utf8 = new TextDecoder("utf-8");
   readonly #parser: EventSourceParser;
-  #deltas: string[] = [];
+  #deltas: StreamChunk[] = [];
   #failure: DspexError | undefined;
 
   constructor(decoder: StreamDecoder) {
@@ -40,7 +41,9 @@ export class SseReader {
         if (this.#failure !== undefined) return;
         try {
           const text = this.#decoder.decode(event);
-          if (text !== "") this.#deltas.push(text);
+          const reasoning = this.#decoder.takeReasoning();
+          if (reasoning !== "") this.#deltas.push({ text, reasoning, cached: false });
+          else if (text !== "") this.#deltas.push({ text, cached: false });
         } catch (error) {
           this.#failure = isDspexError(error) ? error : badStreamEvent(String(error));
         }

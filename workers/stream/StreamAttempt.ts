@@ -6,6 +6,7 @@
  * (`attemptTimeoutMs`, or what is left of the call's `deadline`), or the session's cancellation.
  */
 import type { Dispatcher } from "undici";
+import type { StreamChunk } from "../../src/types.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
 import type { BodyLimits } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
@@ -31,8 +32,8 @@ export interface StreamAttemptInput {
 /** An opened stream and what its first reads produced. */
 export interface OpenedStream {
   upstream: UpstreamStream;
-  /** Text deltas read so far (possibly none, when the first progress was a tool call or the end). */
-  deltas: string[];
+  /** Chunks read so far (possibly none, when the first progress was a tool call or the end). */
+  deltas: StreamChunk[];
   /** A failure read right after those deltas: the stream's, delivered after them (not retried). */
   failure?: AttemptFailure;
 }

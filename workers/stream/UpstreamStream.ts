@@ -15,6 +15,7 @@ import type { Dispatcher } from "undici";
 import { DEFAULTS } from "../../src/defaults.js";
 import type { DspexError, ErrorData } from "../../src/errors.js";
 import { redact } from "../../src/redact.js";
+import type { StreamChunk } from "../../src/types.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
 import { type BodyLimits, tooLarge } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
@@ -26,8 +27,8 @@ export const BODY_HIGH_WATER_MARK = DEFAULTS.internal.bodyHighWaterMarkBytes;
 
 /** What one read produced. */
 export interface StreamRead {
-  /** Text deltas, in order (text decoded before a failure included). */
-  deltas: string[];
+  /** Chunks of text and reasoning, in order (those decoded before a failure included). */
+  deltas: StreamChunk[];
   /** True when an event carried part of the answer (resets the stall timer). */
   progressed: boolean;
   /** True when the vendor's end event was read or the body ended (then `failure` says if it ended early). */
@@ -197,6 +198,7 @@ const KINDS: Partial<Record<ErrorData["code"], FailureKind>> = {
   ERR_RATE_LIMITED: "status",
   ERR_NETWORK: "network",
   ERR_BAD_RESPONSE: "bad_response",
+  ERR_CONTENT_FILTER: "status",
 };
 
 /** An error found in the stream's content (error event, bad event, early end) as an attempt failure. */

@@ -85,8 +85,8 @@ describe("createSystem", () => {
       createSystem(
         {
           children: [
-            { name: "a", provider: "openai", model: "m" },
-            { name: "a", provider: "openai", model: "m" },
+            { name: "a", provider: "openai", model: "m", apiKey: "k" },
+            { name: "a", provider: "openai", model: "m", apiKey: "k" },
           ],
         },
         { spawner: spawner.spawner },

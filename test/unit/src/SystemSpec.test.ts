@@ -9,6 +9,7 @@ const client = (name: string, extra: object = {}) => ({
   name,
   provider: "openai" as const,
   model: "m",
+  apiKey: "sk-test",
   ...extra,
 });
 
@@ -44,7 +45,7 @@ describe("resolveSystemSpec", () => {
     const tree = resolveSystemSpec({
       children: [
         client("a", { baseURL: "http://127.0.0.1:9/v1/" }),
-        { name: "b", provider: "anthropic", model: "c" },
+        { name: "b", provider: "anthropic", model: "c", apiKey: "k" },
       ],
     });
     expect(tree.children.map((c) => (c.type === "client" ? c.baseURL : ""))).toEqual([

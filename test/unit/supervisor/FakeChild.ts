@@ -191,5 +191,12 @@ function toSystemSpec(spec: Omit<SystemSpec, "children"> & { children: FakeSpec[
 
 function toChildSpec(spec: FakeSpec): SystemSpec["children"][number] {
   if ("type" in spec) return { ...spec, children: spec.children.map(toChildSpec) };
-  return { name: spec.name, provider: "openai", model: "fake", restart: spec.restart ?? "permanent" };
+  // A custom (keyless) URL: nothing is ever sent, and the spec needs no key.
+  return {
+    name: spec.name,
+    provider: "openai",
+    model: "fake",
+    baseURL: "http://127.0.0.1:9/v1",
+    restart: spec.restart ?? "permanent",
+  };
 }

@@ -94,6 +94,9 @@ describe("cache keys", () => {
       responseFormat: { type: "json_object" },
       tools: [{ type: "function", function: { name: "f" } }],
       toolChoice: "auto",
+      n: 3,
+      logprobs: true,
+      topLogprobs: 2,
       extra: { service_tier: "flex" },
     };
     const seen = new Set([key(base())]);

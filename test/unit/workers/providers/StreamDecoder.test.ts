@@ -1,21 +1,27 @@
 import { describe, expect, it } from "vitest";
+import type { StreamChunk } from "../../../../src/types.js";
 import { createStreamDecoder } from "../../../../workers/providers/StreamDecoder.js";
 import { SseReader } from "../../../../workers/stream/SseReader.js";
 
 const enc = new TextEncoder();
 
 /** Feeds `body` to a fresh reader in pieces of `size` bytes; returns the deltas and the summary. */
-function readAll(provider: "openai" | "anthropic", body: string, size = 7) {
+function readAll(provider: "openai" | "anthropic" | "gemini", body: string, size = 7) {
   const reader = new SseReader(createStreamDecoder(provider));
   const bytes = enc.encode(body);
-  const deltas: string[] = [];
+  const chunks: StreamChunk[] = [];
   for (let i = 0; i < bytes.length; i += size)
-    deltas.push(...reader.feed(bytes.subarray(i, i + size)).deltas);
+    chunks.push(...reader.feed(bytes.subarray(i, i + size)).deltas);
   const last = reader.end();
   expect(last.error).toBeUndefined();
-  deltas.push(...last.deltas);
-  return { deltas, summary: reader.summary() };
+  chunks.push(...last.deltas);
+  const deltas = chunks.map((c) => c.text).filter((t) => t !== "");
+  const reasoning = chunks.map((c) => c.reasoning ?? "").join("");
+  return { deltas, reasoning, chunks, summary: reader.summary() };
 }
+
+/** The texts of chunks, in order. */
+const texts = (chunks: StreamChunk[]) => chunks.map((c) => c.text);
 
 const sse = (data: unknown) => `data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 const named = (event: string, data: object) =>
@@ -79,6 +85,7 @@ describe("OpenAI stream decoding", () => {
         finishReason: "stop",
         usage: { promptTokens: 5, completionTokens: 3, totalTokens: 8 },
         model: "gpt-4o-mini",
+        id: "c1",
       });
     },
   );
@@ -121,9 +128,9 @@ describe("OpenAI stream decoding", () => {
       sse(openaiChunk({ content: "b" })) +
       sse({ error: { message: "x" } });
     const result = reader.feed(enc.encode(body));
-    expect(result.deltas).toEqual(["a", "b"]);
+    expect(texts(result.deltas)).toEqual(["a", "b"]);
     expect(result.error?.code).toBe("ERR_HTTP");
-    expect(reader.feed(enc.encode(sse(openaiChunk({ content: "c" })))).deltas).toEqual([]);
+    expect(texts(reader.feed(enc.encode(sse(openaiChunk({ content: "c" })))).deltas)).toEqual([]);
   });
 
   it("rejects data that is not JSON with ERR_BAD_RESPONSE", () => {
@@ -135,7 +142,7 @@ describe("OpenAI stream decoding", () => {
 
   it("reports a body that ends before [DONE] as ERR_NETWORK", () => {
     const reader = new SseReader(createStreamDecoder("openai"));
-    expect(reader.feed(enc.encode(sse(openaiChunk({ content: "Hi" })))).deltas).toEqual(["Hi"]);
+    expect(texts(reader.feed(enc.encode(sse(openaiChunk({ content: "Hi" })))).deltas)).toEqual(["Hi"]);
     expect(reader.end().error).toEqual(expect.objectContaining({ code: "ERR_NETWORK" }));
   });
 
@@ -163,6 +170,7 @@ describe("Anthropic stream decoding", () => {
       finishReason: "length",
       usage: { promptTokens: 7, completionTokens: 4, totalTokens: 11 },
       model: "claude-x",
+      id: "m1",
     });
   });
 
@@ -201,7 +209,7 @@ describe("Anthropic stream decoding", () => {
   it("reports a body that ends before message_stop as ERR_NETWORK", () => {
     const cut = anthropicBody.slice(0, anthropicBody.indexOf("event: message_delta"));
     const reader = new SseReader(createStreamDecoder("anthropic"));
-    expect(reader.feed(enc.encode(cut)).deltas.join("")).toBe("Héllo wörld 🌍");
+    expect(texts(reader.feed(enc.encode(cut)).deltas).join("")).toBe("Héllo wörld 🌍");
     expect(reader.end().error).toEqual(expect.objectContaining({ code: "ERR_NETWORK" }));
   });
 });

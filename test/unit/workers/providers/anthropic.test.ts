@@ -83,7 +83,6 @@ describe("anthropic request", () => {
       seed: 1,
       presencePenalty: 0.5,
       frequencyPenalty: 0.5,
-      responseFormat: { type: "json_object" },
       extra: { metadata: { user_id: "u1" }, temperature: 0.3 },
     });
     expect(r.json).toEqual({
@@ -240,6 +239,9 @@ describe("anthropic reply", () => {
       usage: { promptTokens: 12, completionTokens: 3, totalTokens: 15 },
       finishReason: "stop",
       model: "claude-sonnet-4-5-20250929",
+      id: "msg_1",
+      reasoning: "hmm",
+      reasoningDetails: [{ type: "reasoning.text", text: "hmm", format: "anthropic-claude-v1", index: 0 }],
     });
   });
 
@@ -255,7 +257,7 @@ describe("anthropic reply", () => {
     const reasons = ["end_turn", "stop_sequence", "max_tokens", "refusal", "pause_turn"];
     expect(
       reasons.map((r) => anthropicProvider.parseReply(message({ stop_reason: r })).finishReason),
-    ).toEqual(["stop", "stop", "length", "refusal", "pause_turn"]);
+    ).toEqual(["stop", "stop", "length", "content_filter", "pause_turn"]);
   });
 
   it("throws ERR_BAD_RESPONSE for another shape", () => {

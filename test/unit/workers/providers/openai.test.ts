@@ -152,6 +152,7 @@ describe("openaiProvider.parseReply", () => {
       usage: { promptTokens: 9, completionTokens: 2, totalTokens: 11 },
       finishReason: "stop",
       model: "gpt-4o-mini-2024-07-18",
+      id: completion.id,
     });
   });
 
