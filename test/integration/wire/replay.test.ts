@@ -36,12 +36,13 @@ const systems = new Map<WireProvider, System | Error>();
 function clientFor(provider: WireProvider, origin: string): ClientSpec {
   const common = { name: provider, model: "replay", apiKey: "sk-replay-key", breaker: false as const };
   switch (provider) {
-    case "openai":
-    case "anthropic":
-      return { ...common, provider, baseURL: `${origin}/v1` };
+    case "azure":
+      // A resource URL: requests go to {origin}/openai/deployments/replay/chat/completions.
+      return { ...common, provider, baseURL: origin };
+    case "gemini":
+      return { ...common, provider, baseURL: `${origin}/v1beta` };
     default:
-      // Providers this build may not know yet: createSystem rejects them, and the manifests say so.
-      return { ...common, provider, baseURL: `${origin}/v1` } as unknown as ClientSpec;
+      return { ...common, provider, baseURL: `${origin}/v1` };
   }
 }
 
