@@ -26,6 +26,9 @@ export function requestedSchema(body: Record<string, unknown>): Schema | undefin
     }
     if (format.type === "json_object") return {};
   }
+  const output = body.output_config;
+  if (isSchema(output) && isSchema(output.format) && isSchema(output.format.schema))
+    return output.format.schema;
   const config = body.generationConfig;
   if (isSchema(config)) {
     const schema = config.responseJsonSchema ?? config.responseSchema;

@@ -109,7 +109,9 @@ export class ClientChild implements Child {
       }),
       stopped: undefined,
       admin,
-      outbox: new Outbox<ToWorker>(worker, "microtask"),
+      outbox: new Outbox<ToWorker>(worker, "microtask", (message, error) =>
+        this.proxy.undeliverable(message, error),
+      ),
     };
     this.#current = inc;
 
@@ -160,10 +162,12 @@ export class ClientChild implements Child {
           );
           return;
         }
-        // A deliberate stop that is not part of a restart ends what cannot be redelivered with
-        // ERR_SYSTEM_STOPPED; anything else is the worker dying under its calls.
+        // The calls this worker still had: a stop for a restart (a healthy sibling stopped by its
+        // supervisor's strategy) is not a crash and spends no redelivery budget; a stop for good
+        // ends what cannot be redelivered with ERR_SYSTEM_STOPPED; anything else is a crash.
         this.proxy.detach(
-          inc.stopping && this.#status !== "restarting" ? "ERR_SYSTEM_STOPPED" : "ERR_WORKER_CRASHED",
+          inc.outbox,
+          !inc.stopping ? "crash" : this.#status === "restarting" ? "restart" : "stop",
         );
         if (inc.stopping) return;
         const reason = this.#classify(inc, code);

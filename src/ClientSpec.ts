@@ -17,6 +17,7 @@ import type {
   ClientSpec,
   Json,
   ProviderName,
+  Redelivery,
   RestartType,
   RetrySettings,
   StreamSettings,
@@ -38,6 +39,7 @@ export interface ResolvedClientSpec {
   maxConcurrency: number;
   maxQueue: number;
   maxRedeliveries: number;
+  redeliver: Redelivery;
   timeoutMs: number;
   attemptTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -65,6 +67,7 @@ const CLIENT_FIELDS: readonly (keyof ClientSpec)[] = [
   "maxConcurrency",
   "maxQueue",
   "maxRedeliveries",
+  "redeliver",
   "timeoutMs",
   "attemptTimeoutMs",
   "shutdownTimeoutMs",
@@ -99,6 +102,7 @@ const STREAM_FIELDS: readonly (keyof StreamSettings)[] = [
   "highWaterMark",
 ];
 const LIMIT_FIELDS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "stackSizeMb"] as const;
+const REDELIVERIES: readonly Redelivery[] = ["unanswered", "never"];
 const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "azure", "gemini"];
 
 /** The `client` node type of the tree. */
@@ -150,6 +154,7 @@ function resolveClient(spec: Fields, name: string, path: string): ResolvedClient
     maxConcurrency: int(spec.maxConcurrency, d.maxConcurrency, `${path}.maxConcurrency`, 1, 100_000),
     maxQueue: int(spec.maxQueue, d.maxQueue, `${path}.maxQueue`, 0, 10_000_000),
     maxRedeliveries: int(spec.maxRedeliveries, d.maxRedeliveries, `${path}.maxRedeliveries`, 0, 100),
+    redeliver: oneOf(spec.redeliver, REDELIVERIES, d.redeliver, `${path}.redeliver`),
     timeoutMs: int(spec.timeoutMs, d.timeoutMs, `${path}.timeoutMs`, 1, 86_400_000),
     attemptTimeoutMs: int(
       spec.attemptTimeoutMs,

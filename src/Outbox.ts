@@ -7,6 +7,11 @@
  * issued in one synchronous run leave together, with no added latency); a worker flushes on
  * `setImmediate`, which also gathers replies finished by different socket reads of one poll phase.
  * Order is kept: messages leave in the order they were posted. Used by both sides.
+ *
+ * A message that cannot be cloned (`DataCloneError`) never costs the others of its batch: the batch is
+ * sent again one message at a time, and each one that still fails goes to `onUndeliverable`, whose
+ * owner settles that one call with a typed error. The outbox stays open (`postMessage` to a thread that
+ * has exited does not throw; only `close()` closes it).
  */
 
 /** Something with a `postMessage`: a `Worker` or a `MessagePort`. */
@@ -24,10 +29,16 @@ export class Outbox<M> {
   #closed = false;
   readonly #target: MessageTarget;
   readonly #timing: FlushTiming;
+  readonly #onUndeliverable: (message: M, error: unknown) => void;
 
-  constructor(target: MessageTarget, timing: FlushTiming) {
+  constructor(
+    target: MessageTarget,
+    timing: FlushTiming,
+    onUndeliverable: (message: M, error: unknown) => void = () => {},
+  ) {
     this.#target = target;
     this.#timing = timing;
+    this.#onUndeliverable = onUndeliverable;
   }
 
   /** Queues `message` for the next flush. */
@@ -48,11 +59,19 @@ export class Outbox<M> {
     this.#buffer = [];
     try {
       this.#target.postMessage(buffer.length === 1 ? buffer[0] : { type: "batch", messages: buffer });
-    } catch {
-      // The other side is gone (its port closed): its exit handling settles or redelivers the calls.
-      this.#closed = true;
+    } catch (error) {
+      if (buffer.length === 1) this.#onUndeliverable(buffer[0] as M, error);
+      else for (const message of buffer) this.#postAlone(message);
     }
   };
+
+  #postAlone(message: M): void {
+    try {
+      this.#target.postMessage(message);
+    } catch (error) {
+      this.#onUndeliverable(message, error);
+    }
+  }
 
   /** Drops what is queued and refuses later messages (the other side is gone). */
   close(): void {

@@ -11,6 +11,8 @@
  * costs nothing. Leaving the loop early (`break`, `return`, a throw in the loop body) or aborting the
  * signal calls `onCancel` once, drops what is buffered, and settles any waiting pull.
  */
+import { abortError } from "./abortError.js";
+import type { CallerStack } from "./CallerStack.js";
 import { type DspexError, dspexError } from "./errors.js";
 import type { CallMeta } from "./protocol.js";
 import type { FinishReason, StreamChunk, ToolCall, Usage } from "./types.js";
@@ -23,6 +25,8 @@ export interface ReplyStreamOptions {
   signal?: AbortSignal | undefined;
   /** The client's name, for error messages. */
   client?: string | undefined;
+  /** The caller's stack, taken at `stream()`, given to the errors this stream settles with. */
+  stack?: CallerStack | undefined;
   /** Called once, on the first pull: send the request to the worker now. */
   onStart?: (() => void) | undefined;
   /** The caller took `n` chunks: the worker may send `n` more. */
@@ -62,6 +66,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
   #toolCalls: ToolCall[] | undefined;
   #cached = false;
   #meta: CallMeta | undefined;
+  #deliveries = 0;
   readonly #onAbort: (() => void) | undefined;
 
   constructor(options: ReplyStreamOptions) {
@@ -74,7 +79,10 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     }
   }
 
-  /** A stream that fails on its first pull (bad arguments, unknown client): `stream()` never throws. */
+  /**
+   * A stream that fails on its first pull (bad arguments, unknown client): `stream()` never throws.
+   * @internal
+   */
   static failed(error: DspexError): ReplyStream {
     const stream = new ReplyStream({ highWaterMark: 1, onCredit: () => {}, onCancel: () => {} });
     stream.#state = "failed";
@@ -169,6 +177,14 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     return this.#meta;
   }
 
+  /**
+   * How many times the stream's request was delivered to a worker, once it ended (1, or more when a
+   * worker died or was stopped before the first chunk and the request was delivered again).
+   */
+  get deliveries(): number {
+    return this.#deliveries;
+  }
+
   /** The failure, once `state` is `failed`. */
   get error(): DspexError | undefined {
     return this.#error;
@@ -191,7 +207,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
 
   // ---- what the proxy feeds --------------------------------------------------------------------
 
-  /** Chunks from the worker, in order. Ignored once the stream is over. */
+  /** Chunks from the worker, in order. Ignored once the stream is over. @internal */
   push(chunks: readonly StreamChunk[]): void {
     if (this.#state !== "open" && this.#state !== "idle") return;
     for (const chunk of chunks) {
@@ -215,17 +231,21 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     this.#returnCredit();
   }
 
-  /** The worker finished the stream. */
-  end(finishReason: FinishReason, meta: CallMeta): void {
+  /** The worker finished the stream, after `deliveries` deliveries. @internal */
+  end(finishReason: FinishReason, meta: CallMeta, deliveries = 1): void {
     if (this.#state !== "open" && this.#state !== "idle") return;
     this.#finishReason ??= finishReason;
     this.#meta = meta;
+    this.#deliveries = deliveries;
     this.#state = "ended";
     this.#settle();
     for (const waiter of this.#drainWaiters()) waiter.resolve(DONE);
   }
 
-  /** The stream failed (worker error, crash, retirement): the caller gets the buffered chunks, then `error`. */
+  /**
+   * The stream failed (worker error, crash, retirement): the caller gets the buffered chunks, then
+   * `error`. @internal
+   */
   fail(error: DspexError): void {
     if (this.#state !== "open" && this.#state !== "idle") return;
     this.#state = "failed";
@@ -298,14 +318,14 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     if (this.#onAbort !== undefined) this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 
+  /** `ERR_ABORTED` (or `ERR_TIMEOUT` for `AbortSignal.timeout()`), the signal's reason as `cause`. */
   #aborted(): DspexError {
-    const client = this.#options.client;
-    return dspexError(
-      "ERR_ABORTED",
+    const { client, signal, stack } = this.#options;
+    const error =
       client === undefined
-        ? "the stream was aborted"
-        : `client "${client}": the stream was aborted by its signal`,
-      client === undefined ? undefined : { client },
-    );
+        ? dspexError("ERR_ABORTED", "the stream was aborted", undefined, { cause: signal?.reason })
+        : abortError(client, "stream", signal?.reason);
+    stack?.applyTo(error);
+    return error;
   }
 }

@@ -11,6 +11,7 @@ import type { Disposable } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
+import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
@@ -33,8 +34,9 @@ import type {
   SchemaOptions,
   StreamOptions,
   SystemSpec,
+  WireMessage,
 } from "./types.js";
-import { splitOptions, validateMessages } from "./validate.js";
+import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
 
@@ -47,6 +49,11 @@ export interface SystemOptions {
    * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
+  /**
+   * Give each error the stack of the caller's `call` / `stream` (captured at admission; a few µs per
+   * call, see src/CallerStack.ts). Default: on unless `NODE_ENV === "production"`.
+   */
+  callerStacks?: boolean;
   /**
    * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
    * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
@@ -76,9 +83,15 @@ export async function createSystem<const S extends SystemSpec>(
       ? new WarmSpawner(undefined, execArgv)
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
-  const system = new System<ClientNames<S>>(resolved, options.spawner ?? warm?.spawn ?? cold, warm);
-  await system.start();
-  return system;
+  const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
+  return System.create<ClientNames<S>>(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks);
+}
+
+/** A call or stream admitted: its client and the snapshot of what the caller passed. */
+interface Admitted {
+  proxy: ClientProxy;
+  messages: WireMessage[];
+  options: SplitOptions;
 }
 
 /**
@@ -94,10 +107,31 @@ export class System<Name extends string = string> {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #stacks: boolean;
 
-  /** @internal use {@link createSystem}. */
-  constructor(spec: ResolvedSystemSpec, spawner: WorkerSpawner, warm?: WarmSpawner) {
+  /**
+   * Builds and starts a system (what {@link createSystem} does after validation).
+   * @internal
+   */
+  static async create<N extends string = string>(
+    spec: ResolvedSystemSpec,
+    spawner: WorkerSpawner,
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
+  ): Promise<System<N>> {
+    const system = new System<N>(spec, spawner, warm, stacks);
+    await system.#start();
+    return system;
+  }
+
+  private constructor(
+    spec: ResolvedSystemSpec,
+    spawner: WorkerSpawner,
+    warm: WarmSpawner | undefined,
+    stacks: boolean,
+  ) {
     this.#warm = warm;
+    this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
     const client = (child: ResolvedClientSpec): ClientChild => {
@@ -127,8 +161,8 @@ export class System<Name extends string = string> {
     });
   }
 
-  /** @internal Starts the tree; on failure everything started is stopped and a typed error thrown. */
-  async start(): Promise<void> {
+  /** Starts the tree; on failure everything started is stopped and a typed error thrown. */
+  async #start(): Promise<void> {
     this.#warm?.prime();
     try {
       await this.#root.start();
@@ -156,8 +190,10 @@ export class System<Name extends string = string> {
 
   /**
    * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
-   * {@link DspexError} whose `code` is one of the contract's; never hangs. With `schema`, the answer
-   * is validated on this thread and returned as `reply.parsed` (see {@link SchemaOptions}).
+   * {@link DspexError} whose `code` is one of the contract's; never throws, never hangs. The messages
+   * and options are taken as they are now: changing them after `call` returns changes nothing sent.
+   * With `schema`, the answer is validated on this thread and returned as `reply.parsed` (see
+   * {@link SchemaOptions}).
    */
   call<S extends StandardSchemaV1>(
     name: Name,
@@ -169,17 +205,14 @@ export class System<Name extends string = string> {
     if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
       return this.#callWithSchema(name, messages, options);
     }
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) return Promise.reject(this.#unknown(name));
-    if (this.#state !== "running") return Promise.reject(this.#notRunning(name));
-    let split: ReturnType<typeof splitOptions>;
+    const stack = this.#stacks ? new CallerStack(System.prototype.call) : undefined;
+    let admitted: Admitted;
     try {
-      validateMessages(messages);
-      split = splitOptions(options);
+      admitted = this.#admit(name, messages, options, false);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.#admissionError(error, stack));
     }
-    return proxy.call(messages, split);
+    return admitted.proxy.call(admitted.messages, admitted.options, stack);
   }
 
   /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
@@ -193,29 +226,50 @@ export class System<Name extends string = string> {
     if (rest.responseFormat !== undefined) {
       throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
     }
+    // Taken now, as `call` promises: the schema's conversion below may wait.
+    const taken = takeMessages(messages) as readonly ChatMessage[];
     const output = await structuredOutput(schema, jsonSchema);
-    const reply = await this.call(name, messages as readonly ChatMessage[], {
-      ...rest,
-      responseFormat: output.responseFormat,
-    });
+    const reply = await this.call(name, taken, { ...rest, responseFormat: output.responseFormat });
     return { ...reply, parsed: await output.parse(reply.text) };
   }
 
   /**
    * Streams the answer of client `name`: an async iterable of chunks whose texts, joined, equal what
-   * `call` returns (see docs/streaming.md). Never throws: a bad argument, an unknown client or a
-   * stopped system is thrown by the first pull.
+   * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
+   * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
   stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream {
+    const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const proxy = this.gate(name);
-      validateMessages(messages);
-      return openStream(proxy, messages, splitOptions(options, true));
+      const admitted = this.#admit(name, messages, options, true);
+      return openStream(admitted.proxy, admitted.messages, admitted.options, stack);
     } catch (error) {
-      return ReplyStream.failed(
-        error instanceof DspexError ? error : dspexError("ERR_INVALID_ARGUMENT", String(error)),
-      );
+      return ReplyStream.failed(this.#admissionError(error, stack));
     }
+  }
+
+  /**
+   * What `call` and `stream` share: the client by name, the system's state, and the snapshot of
+   * `messages` and `options` (see src/validate.ts). Throws the error the caller gets.
+   */
+  #admit(name: unknown, messages: unknown, options: unknown, streaming: boolean): Admitted {
+    if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
+    const proxy = this.#proxies.get(name);
+    if (proxy === undefined) throw this.#unknown(name);
+    if (this.#state !== "running") throw this.#notRunning(name);
+    return { proxy, messages: takeMessages(messages), options: splitOptions(options, streaming) };
+  }
+
+  /** Whatever admission threw, as a typed error with the caller's stack. */
+  #admissionError(error: unknown, stack: CallerStack | undefined): DspexError {
+    const typed =
+      error instanceof DspexError
+        ? error
+        : dspexError("ERR_INVALID_ARGUMENT", "the call's arguments could not be read", undefined, {
+            cause: error,
+          });
+    stack?.applyTo(typed);
+    return typed;
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
@@ -287,25 +341,9 @@ export class System<Name extends string = string> {
     return this.#warm;
   }
 
-  /** @internal The per-client proxy (streaming and diagnostics use it). */
-  proxy(name: string): ClientProxy | undefined {
-    return this.#proxies.get(name);
-  }
-
-  /** @internal Validation and state checks shared by `call` and `stream`. */
-  gate(name: string): ClientProxy {
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) throw this.#unknown(name);
-    if (this.#state !== "running") throw this.#notRunning(name);
-    return proxy;
-  }
-
   #unknown(name: string): DspexError {
     const known = [...this.#proxies.keys()].join(", ");
-    return dspexError(
-      "ERR_UNKNOWN_CLIENT",
-      `no client named ${JSON.stringify(String(name))} (known: ${known})`,
-    );
+    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(name)} (known: ${known})`);
   }
 
   #notRunning(name: string): DspexError {

@@ -12,6 +12,7 @@
  * | `client.maxConcurrency` | 64 | upstream requests in flight per client |
  * | `client.maxQueue` | 1,024 | calls waiting beyond that, then `ERR_QUEUE_FULL` |
  * | `client.maxRedeliveries` | 2 | deliveries of an unanswered call to restarted workers, then `ERR_WORKER_CRASHED` |
+ * | `client.redeliver` | `unanswered` | `never`: a call cut by a crash rejects with `ERR_WORKER_CRASHED` (at most once) |
  * | `client.timeoutMs` / `attemptTimeoutMs` | 60,000 / 30,000 | call and attempt deadlines |
  * | `client.shutdownTimeoutMs` | 5,000 | graceful stop before the thread is terminated |
  * | `client.defaultMaxTokens` | 4,096 | Anthropic only: `max_tokens` when a call sets none |
@@ -38,7 +39,7 @@
  * | `adminTimeoutMs` | 10,000 | an admin operation unanswered by then rejects |
  * | `bodyHighWaterMarkBytes` | 64 KiB | undici's body buffer before it pauses the socket (streams) |
  */
-import type { ProviderName, RestartType, Strategy } from "./types.js";
+import type { ProviderName, Redelivery, RestartType, Strategy } from "./types.js";
 
 /** Every default of the tree, of each client, and every timing constant, in one constant. */
 export const DEFAULTS = {
@@ -53,6 +54,7 @@ export const DEFAULTS = {
     maxConcurrency: 64,
     maxQueue: 1_024,
     maxRedeliveries: 2,
+    redeliver: "unanswered" as Redelivery,
     timeoutMs: 60_000,
     attemptTimeoutMs: 30_000,
     shutdownTimeoutMs: 5_000,

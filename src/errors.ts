@@ -51,6 +51,13 @@ export interface ErrorData {
   issues?: OutputIssue[];
   /** `ERR_BAD_OUTPUT`: the answer's raw text. */
   text?: string;
+  /** How many times the call was delivered to a worker (set on the main thread; 0 when none took it). */
+  deliveries?: number;
+  /**
+   * `ERR_WORKER_CRASHED`: false when no worker ever took the call, so it cannot have reached upstream;
+   * true when a worker had it and may have sent it (see "Delivery guarantees" in docs/supervision.md).
+   */
+  mayHaveReachedUpstream?: boolean;
 }
 
 /** One reason an answer failed its `schema` (a Standard Schema issue as plain data). */
@@ -97,6 +104,10 @@ export class DspexError extends Error {
   readonly field?: string;
   /** The client the error concerns. */
   readonly client?: string;
+  /** How many times the call was delivered to a worker, when the error settled a call. */
+  readonly deliveries?: number;
+  /** `ERR_WORKER_CRASHED`: whether the call may have reached upstream before the worker died. */
+  readonly mayHaveReachedUpstream?: boolean;
 
   constructor(data: Omit<ErrorData, "message"> & { message?: string }, options?: { cause?: unknown }) {
     super(data.message ?? defaultMessages[data.code], options);
@@ -108,6 +119,8 @@ export class DspexError extends Error {
     if (data.param !== undefined) this.param = data.param;
     if (data.field !== undefined) this.field = data.field;
     if (data.client !== undefined) this.client = data.client;
+    if (data.deliveries !== undefined) this.deliveries = data.deliveries;
+    if (data.mayHaveReachedUpstream !== undefined) this.mayHaveReachedUpstream = data.mayHaveReachedUpstream;
   }
 
   override get name(): string {
@@ -121,35 +134,71 @@ export class DspexError extends Error {
 }
 
 /** `ERR_UNKNOWN_CLIENT`: no child of that name. */
-export class UnknownClientError extends DspexError {}
+export class UnknownClientError extends DspexError {
+  declare readonly code: "ERR_UNKNOWN_CLIENT";
+}
 /** `ERR_INVALID_ARGUMENT`: bad messages, options or spec; `field` names what. */
-export class InvalidArgumentError extends DspexError {}
+export class InvalidArgumentError extends DspexError {
+  declare readonly code: "ERR_INVALID_ARGUMENT";
+  declare readonly field: string;
+}
 /** `ERR_QUEUE_FULL`: the mailbox is at its bound. */
-export class QueueFullError extends DspexError {}
+export class QueueFullError extends DspexError {
+  declare readonly code: "ERR_QUEUE_FULL";
+}
 /** `ERR_CIRCUIT_OPEN`: failed fast, no request sent. */
-export class CircuitOpenError extends DspexError {}
+export class CircuitOpenError extends DspexError {
+  declare readonly code: "ERR_CIRCUIT_OPEN";
+}
 /** `ERR_WORKER_CRASHED`: the worker died with the call in flight and redelivery was used up. */
-export class WorkerCrashedError extends DspexError {}
+export class WorkerCrashedError extends DspexError {
+  declare readonly code: "ERR_WORKER_CRASHED";
+}
 /** `ERR_CLIENT_UNAVAILABLE`: not running and will not be restarted. */
-export class ClientUnavailableError extends DspexError {}
+export class ClientUnavailableError extends DspexError {
+  declare readonly code: "ERR_CLIENT_UNAVAILABLE";
+}
 /** `ERR_TIMEOUT`: the deadline passed. */
-export class TimeoutError extends DspexError {}
+export class TimeoutError extends DspexError {
+  declare readonly code: "ERR_TIMEOUT";
+}
 /** `ERR_ABORTED`: the caller's signal aborted the call. */
-export class AbortedError extends DspexError {}
-/** `ERR_RATE_LIMITED`: upstream kept answering 429; see `retryAfterMs`. */
-export class RateLimitedError extends DspexError {}
+export class AbortedError extends DspexError {
+  declare readonly code: "ERR_ABORTED";
+}
+/** `ERR_RATE_LIMITED`: upstream kept answering 429; `retryAfterMs` is always a number (0: no hint). */
+export class RateLimitedError extends DspexError {
+  declare readonly code: "ERR_RATE_LIMITED";
+  declare readonly retryAfterMs: number;
+
+  constructor(data: Omit<ErrorData, "message"> & { message?: string }, options?: { cause?: unknown }) {
+    super(data.retryAfterMs === undefined ? { ...data, retryAfterMs: 0 } : data, options);
+  }
+}
 /** `ERR_HTTP`: upstream answered another non-2xx status; see `status`. */
-export class HttpError extends DspexError {}
+export class HttpError extends DspexError {
+  declare readonly code: "ERR_HTTP";
+  declare readonly status: number;
+}
 /** `ERR_NETWORK`: the connection failed. */
-export class NetworkError extends DspexError {}
+export class NetworkError extends DspexError {
+  declare readonly code: "ERR_NETWORK";
+}
 /** `ERR_BAD_RESPONSE`: upstream's answer is not the API's format. */
-export class BadResponseError extends DspexError {}
+export class BadResponseError extends DspexError {
+  declare readonly code: "ERR_BAD_RESPONSE";
+}
 /** `ERR_SYSTEM_STOPPED`: the system is stopping or stopped. */
-export class SystemStoppedError extends DspexError {}
+export class SystemStoppedError extends DspexError {
+  declare readonly code: "ERR_SYSTEM_STOPPED";
+}
 /** `ERR_START_FAILED`: `createSystem` could not start a child (everything started was stopped). */
-export class StartFailedError extends DspexError {}
+export class StartFailedError extends DspexError {
+  declare readonly code: "ERR_START_FAILED";
+}
 /** `ERR_BAD_OUTPUT`: the answer did not validate against the call's `schema`; see `issues` and `text`. */
 export class BadOutputError extends DspexError {
+  declare readonly code: "ERR_BAD_OUTPUT";
   /** Why it did not validate. */
   readonly issues: OutputIssue[];
   /** The answer's raw text. */
@@ -166,9 +215,42 @@ export class BadOutputError extends DspexError {
  * (Gemini's `promptFeedback.blockReason`, Azure's `content_filter` errors); `upstreamCode` says why.
  * An answer cut short by a filter is not an error: it ends with `finishReason: "content_filter"`.
  */
-export class ContentFilterError extends DspexError {}
+export class ContentFilterError extends DspexError {
+  declare readonly code: "ERR_CONTENT_FILTER";
+}
 
-const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
+/**
+ * The class of each code: a union discriminated on `code`. `isDspexError(e, "ERR_RATE_LIMITED")`
+ * narrows `e` to `RateLimitedError`; a `switch (e.code)` on a {@link AnyDspexError} narrows each case.
+ */
+export interface DspexErrorByCode {
+  ERR_UNKNOWN_CLIENT: UnknownClientError;
+  ERR_INVALID_ARGUMENT: InvalidArgumentError;
+  ERR_QUEUE_FULL: QueueFullError;
+  ERR_CIRCUIT_OPEN: CircuitOpenError;
+  ERR_WORKER_CRASHED: WorkerCrashedError;
+  ERR_CLIENT_UNAVAILABLE: ClientUnavailableError;
+  ERR_TIMEOUT: TimeoutError;
+  ERR_ABORTED: AbortedError;
+  ERR_RATE_LIMITED: RateLimitedError;
+  ERR_HTTP: HttpError;
+  ERR_NETWORK: NetworkError;
+  ERR_BAD_RESPONSE: BadResponseError;
+  ERR_SYSTEM_STOPPED: SystemStoppedError;
+  ERR_START_FAILED: StartFailedError;
+  ERR_BAD_OUTPUT: BadOutputError;
+  ERR_CONTENT_FILTER: ContentFilterError;
+}
+
+/** Every error dspex rejects with, as a union discriminated on `code`. */
+export type AnyDspexError = DspexErrorByCode[ErrorCode];
+
+const classes: {
+  [C in ErrorCode]: new (
+    data: ErrorData,
+    options?: { cause?: unknown },
+  ) => DspexErrorByCode[C];
+} = {
   ERR_UNKNOWN_CLIENT: UnknownClientError,
   ERR_INVALID_ARGUMENT: InvalidArgumentError,
   ERR_QUEUE_FULL: QueueFullError,
@@ -188,13 +270,19 @@ const classes: Record<ErrorCode, new (data: ErrorData) => DspexError> = {
 };
 
 /** Builds the error class for `code` (the `code -> class` table). */
-export function dspexError(code: ErrorCode, message?: string, fields?: Omit<ErrorData, "code" | "message">) {
-  return errorFromData({ code, message: message ?? defaultMessages[code], ...fields });
+export function dspexError<C extends ErrorCode>(
+  code: C,
+  message?: string,
+  fields?: Omit<ErrorData, "code" | "message">,
+  options?: { cause?: unknown },
+): DspexErrorByCode[C] {
+  const data: ErrorData = { code, message: message ?? defaultMessages[code], ...fields };
+  return new classes[code](data, options) as DspexErrorByCode[C];
 }
 
 /** Rebuilds a class from plain data that crossed a thread. Unknown codes become `ERR_BAD_RESPONSE`. */
-export function errorFromData(data: ErrorData): DspexError {
-  const Class = classes[data.code] as (new (data: ErrorData) => DspexError) | undefined;
+export function errorFromData(data: ErrorData): AnyDspexError {
+  const Class = classes[data.code] as (new (data: ErrorData) => AnyDspexError) | undefined;
   if (Class === undefined) return new BadResponseError({ ...data, code: "ERR_BAD_RESPONSE" });
   return new Class(data);
 }
@@ -214,13 +302,21 @@ export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPO
       data.issues = error.issues;
       data.text = error.text;
     }
+    if (error.deliveries !== undefined) data.deliveries = error.deliveries;
+    if (error.mayHaveReachedUpstream !== undefined)
+      data.mayHaveReachedUpstream = error.mayHaveReachedUpstream;
     return data;
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: fallback, message };
 }
 
-/** True when `error` is a {@link DspexError}, optionally of one `code`. */
+/**
+ * True when `error` is a {@link DspexError}; with a `code`, narrows to that code's class
+ * (`isDspexError(e, "ERR_RATE_LIMITED")` gives a `RateLimitedError`, whose `retryAfterMs` is a number).
+ */
+export function isDspexError(error: unknown): error is AnyDspexError;
+export function isDspexError<C extends ErrorCode>(error: unknown, code: C): error is DspexErrorByCode[C];
 export function isDspexError(error: unknown, code?: ErrorCode): error is DspexError {
   return error instanceof DspexError && (code === undefined || error.code === code);
 }

@@ -86,6 +86,8 @@ export interface CallControls {
   maxRetries?: number;
   /** `use` (default) reads and writes the cache, `skip` bypasses it, `refresh` fetches and overwrites. */
   cache?: CacheMode;
+  /** What a worker crash does to this call (default: the client's `redeliver`); see {@link Redelivery}. */
+  redeliver?: Redelivery;
   /**
    * HTTP headers for this call, merged over the client's `headers`. They may not name the credential
    * header (`authorization`, `x-api-key`, `api-key`, `x-goog-api-key`) nor framing headers. Not part
@@ -94,6 +96,13 @@ export interface CallControls {
    */
   headers?: Record<string, string>;
 }
+
+/**
+ * What happens to a call whose worker dies before answering (docs/supervision.md, "Delivery
+ * guarantees"): `"unanswered"` delivers it again to the restarted worker (at least once upstream: it
+ * may be sent, and billed, twice); `"never"` rejects it with `ERR_WORKER_CRASHED` instead (at most once).
+ */
+export type Redelivery = "unanswered" | "never";
 
 /** The third argument of `call`: generation parameters and call controls. */
 export interface CallOptions extends GenerationParams, CallControls {}
@@ -208,6 +217,12 @@ export interface Reply {
   toolCalls?: ToolCall[];
   /** The validated answer, when the call passed `schema` (typed by {@link ParsedReply}). */
   parsed?: unknown;
+  /**
+   * How many times the call was delivered to a worker: 1, or more when a worker died (or was stopped
+   * by its supervisor) before answering and the call was delivered again. Set on every reply `call`
+   * resolves with.
+   */
+  deliveries?: number;
   /** The vendor's response id. */
   id?: string;
   /** The model's reasoning text, when the vendor returns it (never part of `text`). */
@@ -360,6 +375,8 @@ export interface ClientSpec {
   maxQueue?: number;
   /** Times an unanswered call is delivered again after a crash (default 2). */
   maxRedeliveries?: number;
+  /** What a worker crash does to calls in flight (default `"unanswered"`); per call too. See {@link Redelivery}. */
+  redeliver?: Redelivery;
   /** Default deadline of a call, in ms (default 60,000). */
   timeoutMs?: number;
   /** Default deadline of one attempt, in ms (default 30,000). */

@@ -1,16 +1,19 @@
 /**
- * Validation at the proxy: a bad call is rejected on the caller's thread with `ERR_INVALID_ARGUMENT`
- * naming the field, before anything reaches a worker.
+ * Admission at the proxy: a call is checked and taken as it is, on the caller's thread, before
+ * anything reaches a worker. A bad call is rejected with `ERR_INVALID_ARGUMENT` naming the field.
  *
  * Messages and generation parameters must be JSON values: that is what the wire formats carry, and it
- * also guarantees they can cross a thread (functions, symbols, class instances, cycles cannot).
+ * also guarantees they can cross a thread. They are copied in the same walk (see `snapshot.ts`), so the
+ * caller may change its arrays right after `call()` returns, and data behind a `Proxy` is read through.
  */
-import { invalidArgument } from "./errors.js";
+import { DspexError, invalidArgument } from "./errors.js";
 import { checkHeaders } from "./headers.js";
+import { BadValue, below, copyJson, isPlainObject, unreadable } from "./snapshot.js";
 import type {
   CallControls,
   CallOptions,
   GenerationParams,
+  Json,
   Role,
   StreamOptions,
   WireMessage,
@@ -18,33 +21,65 @@ import type {
 
 const ROLES = new Set<Role>(["system", "developer", "user", "assistant", "tool"]);
 const CACHE_MODES = new Set(["use", "skip", "refresh"]);
-/** Deeper than this is almost certainly a cycle or an accident, and would be slow to clone. */
-const MAX_DEPTH = 64;
+const REDELIVERY = new Set(["unanswered", "never"]);
 
-/** Throws unless `messages` is a non-empty array of OpenAI-shaped chat messages made of JSON values. */
-export function validateMessages(messages: unknown): asserts messages is WireMessage[] {
-  if (!Array.isArray(messages)) throw invalidArgument("messages", "must be an array of { role, content }");
-  if (messages.length === 0) throw invalidArgument("messages", "must not be empty");
-  for (let i = 0; i < messages.length; i++) {
-    const m: unknown = messages[i];
-    if (!isPlainObject(m)) throw invalidArgument(`messages[${i}]`, "must be an object { role, content }");
+/**
+ * The caller's `messages` as a checked snapshot: a non-empty array of OpenAI-shaped chat messages made
+ * of JSON values. Throws `ERR_INVALID_ARGUMENT` naming the field otherwise.
+ */
+export function takeMessages(messages: unknown): WireMessage[] {
+  try {
+    return copyMessages(messages);
+  } catch (error) {
+    throw invalid(error, "messages");
+  }
+}
+
+function copyMessages(messages: unknown): WireMessage[] {
+  if (!Array.isArray(messages)) throw new BadValue("must be an array of { role, content }");
+  const n = messages.length;
+  if (n === 0) throw new BadValue("must not be empty");
+  const out: WireMessage[] = new Array(n);
+  let i = 0;
+  try {
+    for (; i < n; i++) out[i] = copyMessage(messages[i]);
+  } catch (error) {
+    throw below(error, `[${i}]`);
+  }
+  return out;
+}
+
+function copyMessage(m: unknown): WireMessage {
+  if (!isPlainObject(m)) throw new BadValue("must be an object { role, content }");
+  let key = "role";
+  try {
     const role = m.role;
     if (typeof role !== "string" || !ROLES.has(role as Role)) {
-      throw invalidArgument(`messages[${i}].role`, "must be one of system, developer, user, assistant, tool");
+      throw new BadValue("must be one of system, developer, user, assistant, tool");
     }
-    const content = m.content;
+    key = "content";
+    let content = m.content;
     if (typeof content !== "string") {
-      if (Array.isArray(content)) {
-        checkJson(content, `messages[${i}].content`, 1);
-      } else if (!(content === null && role === "assistant")) {
-        throw invalidArgument(`messages[${i}].content`, "must be a string or an array of content parts");
-      }
+      if (Array.isArray(content)) content = copyJson(content, 1);
+      else if (!(content === null && role === "assistant"))
+        throw new BadValue("must be a string or an array of content parts");
     }
-    for (const key in m) {
+    const out: WireMessage = { role: role as Role, content: content as WireMessage["content"] };
+    for (key in m) {
       if (key === "role" || key === "content") continue;
-      checkJson(m[key], `messages[${i}].${key}`, 1);
+      const v = m[key];
+      if (v !== undefined) out[key] = copyJson(v, 1);
     }
+    return out;
+  } catch (error) {
+    throw below(error, `.${key}`);
   }
+}
+
+/** What was thrown while taking `field` as a dspex error: dspex errors pass, the rest name the field. */
+function invalid(error: unknown, field: string): DspexError {
+  if (error instanceof DspexError) return error;
+  return (error instanceof BadValue ? error : unreadable(error)).toError(field) as DspexError;
 }
 
 /** The options split into what changes the answer and what does not. */
@@ -58,95 +93,124 @@ export function splitOptions(options: unknown, streaming = false): SplitOptions 
   const params: GenerationParams = {};
   const controls: SplitOptions["controls"] = {};
   if (options === undefined || options === null) return { params, controls };
-  if (!isPlainObject(options)) throw invalidArgument("options", "must be an object");
-  const o = options as CallOptions & StreamOptions;
-  for (const key in o) {
-    const value = (o as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    switch (key) {
-      case "temperature":
-        params.temperature = number(value, "options.temperature", 0, 2);
-        break;
-      case "topP":
-        params.topP = number(value, "options.topP", 0, 1);
-        break;
-      case "presencePenalty":
-        params.presencePenalty = number(value, "options.presencePenalty", -2, 2);
-        break;
-      case "frequencyPenalty":
-        params.frequencyPenalty = number(value, "options.frequencyPenalty", -2, 2);
-        break;
-      case "maxTokens":
-        params.maxTokens = integer(value, "options.maxTokens", 1, 10_000_000);
-        break;
-      case "seed":
-        params.seed = integer(value, "options.seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-        break;
-      case "stop":
-        if (typeof value === "string") params.stop = value;
-        else if (Array.isArray(value) && value.every((s) => typeof s === "string")) params.stop = [...value];
-        else throw invalidArgument("options.stop", "must be a string or an array of strings");
-        break;
-      case "responseFormat":
-      case "extra":
-        if (!isPlainObject(value))
-          throw invalidArgument(`options.${key}`, "must be an object of JSON values");
-        checkJson(value, `options.${key}`, 0);
-        params[key] = value as never;
-        break;
-      case "tools":
-        if (!Array.isArray(value)) throw invalidArgument("options.tools", "must be an array");
-        checkJson(value, "options.tools", 0);
-        params.tools = value;
-        break;
-      case "toolChoice":
-        checkJson(value, "options.toolChoice", 0);
-        params.toolChoice = value as never;
-        break;
-      case "n":
-        params.n = integer(value, "options.n", 1, 128);
-        break;
-      case "logprobs":
-        if (typeof value !== "boolean") throw invalidArgument("options.logprobs", "must be a boolean");
-        params.logprobs = value;
-        break;
-      case "topLogprobs":
-        params.topLogprobs = integer(value, "options.topLogprobs", 0, 20);
-        break;
-      case "headers":
-        controls.headers = checkHeaders(value, "options.headers", false);
-        break;
-      case "signal":
-        if (!(value instanceof AbortSignal))
-          throw invalidArgument("options.signal", "must be an AbortSignal");
-        controls.signal = value;
-        break;
-      case "timeoutMs":
-      case "attemptTimeoutMs":
-        controls[key] = integer(value, `options.${key}`, 1, 86_400_000);
-        break;
-      case "firstChunkTimeoutMs":
-      case "idleTimeoutMs":
-        if (!streaming) throw invalidArgument(`options.${key}`, "applies to stream() only");
-        controls[key] = integer(value, `options.${key}`, 1, 86_400_000);
-        break;
-      case "maxRetries":
-        controls.maxRetries = integer(value, "options.maxRetries", 0, 100);
-        break;
-      case "cache":
-        if (typeof value !== "string" || !CACHE_MODES.has(value)) {
-          throw invalidArgument("options.cache", 'must be "use", "skip" or "refresh"');
-        }
-        controls.cache = value as CallControls["cache"] & string;
-        break;
-      default:
-        throw invalidArgument(
-          `options.${key}`,
-          "is not a known option (provider-specific fields go in `extra`)",
-        );
-    }
+  let key = "";
+  try {
+    if (!isPlainObject(options)) throw invalidArgument("options", "must be an object");
+    for (key in options) takeOption(params, controls, key as OptionKey, options[key], streaming);
+  } catch (error) {
+    if (error instanceof DspexError || key === "") throw invalid(error, "options");
+    throw invalid(below(error, `.${key}`), "options");
   }
   return { params, controls };
+}
+
+type OptionKey = keyof (CallOptions & StreamOptions);
+
+/** Checks one option and copies it into `params` or `controls`. */
+function takeOption(
+  params: GenerationParams,
+  controls: SplitOptions["controls"],
+  key: OptionKey,
+  value: unknown,
+  streaming: boolean,
+): void {
+  if (value === undefined) return;
+  switch (key) {
+    case "temperature":
+      params.temperature = number(value, "options.temperature", 0, 2);
+      break;
+    case "topP":
+      params.topP = number(value, "options.topP", 0, 1);
+      break;
+    case "presencePenalty":
+      params.presencePenalty = number(value, "options.presencePenalty", -2, 2);
+      break;
+    case "frequencyPenalty":
+      params.frequencyPenalty = number(value, "options.frequencyPenalty", -2, 2);
+      break;
+    case "maxTokens":
+      params.maxTokens = integer(value, "options.maxTokens", 1, 10_000_000);
+      break;
+    case "seed":
+      params.seed = integer(value, "options.seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      break;
+    case "stop":
+      if (typeof value === "string") params.stop = value;
+      else if (Array.isArray(value) && value.every((s) => typeof s === "string"))
+        params.stop = [...(value as string[])];
+      else throw invalidArgument("options.stop", "must be a string or an array of strings");
+      break;
+    case "responseFormat":
+    case "extra":
+      if (!isPlainObject(value)) throw invalidArgument(`options.${key}`, "must be an object of JSON values");
+      params[key] = copyJson(value, 0) as { [key: string]: Json };
+      break;
+    case "tools":
+      if (!Array.isArray(value)) throw invalidArgument("options.tools", "must be an array");
+      params.tools = copyJson(value, 0) as Json[];
+      break;
+    case "toolChoice":
+      params.toolChoice = copyJson(value, 0);
+      break;
+    case "n":
+      params.n = integer(value, "options.n", 1, 128);
+      break;
+    case "logprobs":
+      if (typeof value !== "boolean") throw invalidArgument("options.logprobs", "must be a boolean");
+      params.logprobs = value;
+      break;
+    case "topLogprobs":
+      params.topLogprobs = integer(value, "options.topLogprobs", 0, 20);
+      break;
+    case "headers":
+      controls.headers = checkHeaders(value, "options.headers", false);
+      break;
+    case "signal":
+      if (!isAbortSignal(value)) throw invalidArgument("options.signal", "must be an AbortSignal");
+      controls.signal = value;
+      break;
+    case "redeliver":
+      if (typeof value !== "string" || !REDELIVERY.has(value))
+        throw invalidArgument("options.redeliver", 'must be "unanswered" or "never"');
+      controls.redeliver = value as "unanswered" | "never";
+      break;
+    case "timeoutMs":
+    case "attemptTimeoutMs":
+      controls[key] = integer(value, `options.${key}`, 1, 86_400_000);
+      break;
+    case "firstChunkTimeoutMs":
+    case "idleTimeoutMs":
+      if (!streaming) throw invalidArgument(`options.${key}`, "applies to stream() only");
+      controls[key] = integer(value, `options.${key}`, 1, 86_400_000);
+      break;
+    case "maxRetries":
+      controls.maxRetries = integer(value, "options.maxRetries", 0, 100);
+      break;
+    case "cache":
+      if (typeof value !== "string" || !CACHE_MODES.has(value)) {
+        throw invalidArgument("options.cache", 'must be "use", "skip" or "refresh"');
+      }
+      controls.cache = value as CallControls["cache"] & string;
+      break;
+    default:
+      throw invalidArgument(
+        `options.${key}`,
+        "is not a known option (provider-specific fields go in `extra`)",
+      );
+  }
+}
+
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get;
+
+/** A real `AbortSignal` (Node's brand check), not an object that only claims its prototype. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (!(value instanceof AbortSignal) || abortedGetter === undefined) return false;
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function number(value: unknown, field: string, min: number, max: number): number {
@@ -161,43 +225,4 @@ function integer(value: unknown, field: string, min: number, max: number): numbe
     throw invalidArgument(field, `must be an integer from ${min} to ${max}`);
   }
   return value;
-}
-
-/** Throws unless `value` is made only of JSON values (plain objects, arrays, strings, finite numbers, booleans, null). */
-function checkJson(value: unknown, field: string, depth: number): void {
-  if (value === null) return;
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return;
-    case "number":
-      if (!Number.isFinite(value)) throw invalidArgument(field, "must be a finite number");
-      return;
-    case "object": {
-      if (depth > MAX_DEPTH)
-        throw invalidArgument(field, `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) checkJson(value[i], `${field}[${i}]`, depth + 1);
-        return;
-      }
-      if (!isPlainObject(value))
-        throw invalidArgument(field, "must be a plain JSON object (it cannot cross a thread)");
-      for (const key in value) {
-        const v = value[key];
-        if (v !== undefined) checkJson(v, `${field}.${key}`, depth + 1);
-      }
-      return;
-    }
-    default:
-      throw invalidArgument(
-        field,
-        `is a ${typeof value}, which is not a JSON value and cannot cross a thread`,
-      );
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

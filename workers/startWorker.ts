@@ -33,7 +33,17 @@ export async function startWorker(
   if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
   const client = init.client;
   // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
-  const outbox = new Outbox<FromWorker>(port, "immediate");
+  // An answer that cannot be cloned fails its one call instead of the batch (see src/Outbox.ts).
+  const outbox = new Outbox<FromWorker>(port, "immediate", (message, error) => {
+    if (message.type !== "reply" && message.type !== "chunk" && message.type !== "end") return;
+    const why = error instanceof Error ? error.message : String(error);
+    outbox.post({
+      type: "error",
+      id: message.id,
+      error: { code: "ERR_BAD_RESPONSE", message: `the answer could not cross to the main thread (${why})` },
+      meta: { attempts: 0 },
+    });
+  });
   const post = (message: FromWorker) => outbox.post(message);
   const [keyer, cache] = await Promise.all([
     createCacheKeyer(),

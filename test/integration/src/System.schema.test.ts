@@ -51,6 +51,19 @@ describe("schema: a Standard Schema as the call's response format", () => {
     });
   });
 
+  it("through an Anthropic client: the schema goes out as output_config.format and the answer validates", async () => {
+    const e = await pipelineEnv((s) => ({
+      children: [client(s, "claude", { provider: "anthropic", baseURL: `${s.baseURL}` })],
+    }));
+    cleanups.push(e.close);
+    const reply = await e.system.call("claude", ask("weather in Lima"), { schema: Weather });
+    expect(reply.parsed).toEqual({ city: "mock", temperature: -90, units: "c", tags: ["mock"] });
+    const body = e.server.requests.at(-1)?.body as { output_config?: unknown } | undefined;
+    expect(body?.output_config).toMatchObject({
+      format: { type: "json_schema", schema: { type: "object", required: ["city", "temperature", "units"] } },
+    });
+  });
+
   it("a cached answer is validated again and carries `parsed` too", async () => {
     const { system, server } = await env();
     const first = await system.call("gpt", ask("cache me"), { schema: Weather });

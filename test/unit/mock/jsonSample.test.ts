@@ -61,6 +61,7 @@ describe("requestedSchema", () => {
       requestedSchema({ response_format: { type: "json_schema", json_schema: { name: "o", schema } } }),
     ).toBe(schema);
     expect(requestedSchema({ output_format: { type: "json_schema", schema } })).toBe(schema);
+    expect(requestedSchema({ output_config: { format: { type: "json_schema", schema } } })).toBe(schema);
     expect(requestedSchema({ generationConfig: { responseJsonSchema: schema } })).toBe(schema);
     expect(requestedSchema({ response_format: { type: "json_object" } })).toEqual({});
   });

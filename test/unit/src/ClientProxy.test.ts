@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ClientProxy } from "../../../src/ClientProxy.js";
+import { openStream } from "../../../src/PendingStream.js";
 import type { ToWorker } from "../../../src/protocol.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { Reply } from "../../../src/types.js";
@@ -59,11 +60,11 @@ describe("ClientProxy", () => {
     const first = link();
     proxy.attach(first);
     const pending = proxy.call(MSGS, splitOptions({}));
-    proxy.detach(); // crash 1: delivered once, one redelivery left
+    proxy.detach(first, "crash"); // crash 1: delivered once, one redelivery left
     const second = link();
     proxy.attach(second);
     expect(second.sent.map(callId)).toEqual([1]);
-    proxy.detach(); // crash 2: budget used up
+    proxy.detach(second, "crash"); // crash 2: budget used up
     await expect(pending).rejects.toMatchObject({ code: "ERR_WORKER_CRASHED", client: "c" });
     expect(proxy.stats.redelivered).toBe(1);
     expect(proxy.size).toBe(0);
@@ -157,5 +158,94 @@ describe("ClientProxy", () => {
     void proxy.call(MSGS, splitOptions({})).catch(() => {});
     expect(l.sent).toHaveLength(1);
     proxy.retire("ERR_SYSTEM_STOPPED");
+  });
+
+  it("credit and cancels go to the worker a call was sent to, even after the proxy moved on", async () => {
+    const proxy = new ClientProxy(spec());
+    const old = link();
+    proxy.attach(old);
+    const ac = new AbortController();
+    const pending = proxy.call(MSGS, splitOptions({ signal: ac.signal }));
+    proxy.holdCalls(); // the old worker drains
+    const fresh = link();
+    proxy.attach(fresh);
+    ac.abort();
+    await expect(pending).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect(old.sent.at(-1)).toEqual({ type: "cancel", id: 1, reason: "aborted" });
+    expect(fresh.sent).toEqual([]);
+  });
+
+  it("only the exit of the worker a call was sent on cuts it", async () => {
+    const proxy = new ClientProxy(spec({ maxRedeliveries: 0 }));
+    const old = link();
+    proxy.attach(old);
+    const first = proxy.call(MSGS, splitOptions({}));
+    proxy.holdCalls();
+    const fresh = link();
+    proxy.attach(fresh);
+    const second = proxy.call(MSGS, splitOptions({}));
+    proxy.detach(old, "crash");
+    await expect(first).rejects.toMatchObject({ code: "ERR_WORKER_CRASHED", deliveries: 1 });
+    expect(proxy.stats).toMatchObject({ inFlight: 1, queued: 0 });
+    proxy.receive({ type: "reply", id: 2, reply, meta: { attempts: 1 } });
+    expect(await second).toMatchObject({ deliveries: 1 });
+  });
+
+  it("a stop for a restart holds cut calls without spending the crash budget", async () => {
+    const proxy = new ClientProxy(spec({ maxRedeliveries: 0 }));
+    const first = link();
+    proxy.attach(first);
+    const pending = proxy.call(MSGS, splitOptions({}));
+    proxy.holdCalls();
+    proxy.detach(first, "restart");
+    const second = link();
+    proxy.attach(second);
+    expect(second.sent.map(callId)).toEqual([1]);
+    proxy.receive({ type: "reply", id: 1, reply, meta: { attempts: 1 } });
+    expect(await pending).toMatchObject({ deliveries: 2 });
+  });
+
+  it('redeliver "never" fails a call cut by a crash, saying it may have reached upstream', async () => {
+    const proxy = new ClientProxy(spec({ redeliver: "never" }));
+    const l = link();
+    proxy.attach(l);
+    const pending = proxy.call(MSGS, splitOptions({}));
+    proxy.detach(l, "crash");
+    await expect(pending).rejects.toMatchObject({
+      code: "ERR_WORKER_CRASHED",
+      deliveries: 1,
+      mayHaveReachedUpstream: true,
+    });
+    expect(proxy.stats.redelivered).toBe(0);
+  });
+
+  it("a message that cannot cross fails its own call only", async () => {
+    const proxy = new ClientProxy(spec());
+    const l = link();
+    proxy.attach(l);
+    const bad = proxy.call(MSGS, splitOptions({}));
+    const good = proxy.call(MSGS, splitOptions({}));
+    proxy.undeliverable(l.sent[0] as ToWorker, new Error("could not be cloned"));
+    await expect(bad).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
+    proxy.receive({ type: "reply", id: 2, reply, meta: { attempts: 1 } });
+    await expect(good).resolves.toMatchObject({ text: "ok" });
+    expect(proxy.stats).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+});
+
+describe("a stream whose request never reached a worker", () => {
+  it("settles by its deadline like a call (fake time)", async () => {
+    vi.useFakeTimers();
+    try {
+      const proxy = new ClientProxy(spec());
+      const stream = openStream(proxy, MSGS, splitOptions({ timeoutMs: 1_000 }, true));
+      const pull = stream.next().catch((e: unknown) => e);
+      expect(proxy.stats.queued).toBe(1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await pull).toMatchObject({ code: "ERR_TIMEOUT" });
+      expect(proxy.stats).toMatchObject({ queued: 0, inFlight: 0, errors: { ERR_TIMEOUT: 1 } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

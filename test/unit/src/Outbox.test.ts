@@ -1,3 +1,4 @@
+import { MessageChannel } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { Outbox, unbatch } from "../../../src/Outbox.js";
 
@@ -41,22 +42,25 @@ describe("Outbox", () => {
     expect(t.sent).toEqual([{ type: "a" }]);
   });
 
-  it("a target that throws (its port closed) closes the outbox instead of throwing", async () => {
-    let calls = 0;
-    const box = new Outbox<{ type: string }>(
-      {
-        postMessage: () => {
-          calls++;
-          throw new Error("port closed");
-        },
-      },
-      "microtask",
+  it("a message that cannot be cloned fails alone: the rest of its batch and later posts still go", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received: unknown[] = [];
+    port2.on("message", (m) => received.push(m));
+    const undeliverable: unknown[] = [];
+    const box = new Outbox<{ type: string; n: number; f?: unknown }>(port1, "microtask", (m, error) =>
+      undeliverable.push([m.n, (error as Error).name]),
     );
-    box.post({ type: "a" });
+    box.post({ type: "call", n: 1 });
+    box.post({ type: "call", n: 2, f: () => 2 });
+    box.post({ type: "call", n: 3 });
     expect(() => box.flush()).not.toThrow();
-    box.post({ type: "b" });
-    box.flush();
-    expect(calls).toBe(1);
+    box.post({ type: "call", n: 4 });
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(undeliverable).toEqual([[2, "DataCloneError"]]);
+    expect(received).toEqual([1, 3, 4].map((n) => ({ type: "call", n })));
+    port1.close();
   });
 
   it("unbatch hands each message of a batch to the handler, in order", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../src/errors.js";
-import { splitOptions, validateMessages } from "../../../src/validate.js";
+import { splitOptions, takeMessages } from "../../../src/validate.js";
 
 function invalid(fn: () => unknown, field: string): void {
   try {
@@ -13,10 +13,10 @@ function invalid(fn: () => unknown, field: string): void {
   throw new Error(`expected ERR_INVALID_ARGUMENT on ${field}`);
 }
 
-describe("validateMessages", () => {
+describe("takeMessages", () => {
   it("accepts OpenAI-shaped messages with every role and extra JSON fields", () => {
     expect(() =>
-      validateMessages([
+      takeMessages([
         { role: "system", content: "be brief" },
         { role: "developer", content: "rules" },
         { role: "user", content: [{ type: "text", text: "hi" }], name: "ann" },
@@ -31,26 +31,26 @@ describe("validateMessages", () => {
   });
 
   it("rejects non-arrays, empty arrays, bad roles and bad content, naming the field", () => {
-    invalid(() => validateMessages("hello"), "messages");
-    invalid(() => validateMessages([]), "messages");
-    invalid(() => validateMessages([null]), "messages[0]");
-    invalid(() => validateMessages([{ role: "wizard", content: "x" }]), "messages[0].role");
-    invalid(() => validateMessages([{ role: "user", content: 42 }]), "messages[0].content");
-    invalid(() => validateMessages([{ role: "user", content: null }]), "messages[0].content");
-    invalid(() => validateMessages([{ role: "user" }]), "messages[0].content");
+    invalid(() => takeMessages("hello"), "messages");
+    invalid(() => takeMessages([]), "messages");
+    invalid(() => takeMessages([null]), "messages[0]");
+    invalid(() => takeMessages([{ role: "wizard", content: "x" }]), "messages[0].role");
+    invalid(() => takeMessages([{ role: "user", content: 42 }]), "messages[0].content");
+    invalid(() => takeMessages([{ role: "user", content: null }]), "messages[0].content");
+    invalid(() => takeMessages([{ role: "user" }]), "messages[0].content");
   });
 
   it("rejects values that cannot cross a thread", () => {
-    invalid(() => validateMessages([{ role: "user", content: "x", fn: () => 1 }]), "messages[0].fn");
+    invalid(() => takeMessages([{ role: "user", content: "x", fn: () => 1 }]), "messages[0].fn");
     invalid(
-      () => validateMessages([{ role: "user", content: [{ type: "text", text: Symbol("s") }] }]),
+      () => takeMessages([{ role: "user", content: [{ type: "text", text: Symbol("s") }] }]),
       "messages[0].content[0].text",
     );
-    invalid(() => validateMessages([{ role: "user", content: "x", when: new Date() }]), "messages[0].when");
-    invalid(() => validateMessages([{ role: "user", content: "x", n: Number.NaN }]), "messages[0].n");
+    invalid(() => takeMessages([{ role: "user", content: "x", when: new Date() }]), "messages[0].when");
+    invalid(() => takeMessages([{ role: "user", content: "x", n: Number.NaN }]), "messages[0].n");
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    expect(() => validateMessages([{ role: "user", content: "x", cycle }])).toThrow(/deeper than/);
+    expect(() => takeMessages([{ role: "user", content: "x", cycle }])).toThrow(/deeper than/);
   });
 });
 
