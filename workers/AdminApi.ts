@@ -7,7 +7,6 @@
  * method throws plain {@link ErrorData} instead, which structured clone carries intact; the main
  * side's `AdminClient` rebuilds it into a `DspexError`.
  */
-import { createRequire } from "node:module";
 import type { MessagePort } from "node:worker_threads";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
@@ -15,6 +14,7 @@ import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
+import { requireCommonJs } from "./loadCommonJs.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Breaker } from "./resilience/Breaker.js";
 
@@ -23,7 +23,7 @@ import type { Breaker } from "./resilience/Breaker.js";
  * a WebAssembly module instantiated once per thread (about 1.3 MiB of every idle worker, see
  * docs/decisions.md). `require` needs no lexer.
  */
-const { expose } = createRequire(import.meta.url)("comlink") as typeof import("comlink");
+const { expose } = requireCommonJs<typeof import("comlink")>("comlink");
 
 /** The live parts of one worker that the admin API reads and acts on. */
 export interface AdminParts {

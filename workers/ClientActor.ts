@@ -4,8 +4,8 @@
  * process against a loopback server, and `startWorker` wires the real ones.
  *
  * A call goes: cache lookup (mode `use`) -> on a miss, coalescing (identical concurrent misses share
- * one upstream request) -> mailbox slot (`maxConcurrency`, bounded queue) -> retry loop -> breaker ->
- * one attempt over HTTP. A success is stored (modes `use` and `refresh`; `skip` neither reads nor
+ * one upstream request) -> the {@link UpstreamPipeline} (mailbox slot, retry loop, breaker) -> one
+ * attempt over HTTP. A success is stored (modes `use` and `refresh`; `skip` neither reads nor
  * writes) and answered with `cached: false`. Coalescing applies only to calls that use the cache:
  * a `skip` call (or a client without a cache) always gets its own request.
  *
@@ -25,25 +25,25 @@
 import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorCode, type ErrorData, toErrorData } from "../src/errors.js";
-import { answerHeaders } from "../src/headers.js";
 import type { CallMeta, FromWorker, ToWorker, WireRequest } from "../src/protocol.js";
 import type { Reply } from "../src/types.js";
 import type { CancelSignal } from "./Cancellation.js";
-import type { CacheKeyer, CacheKeyInput } from "./cache/CacheKey.js";
+import type { CacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
+import { RequestKeys } from "./cache/RequestKeys.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
 import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
+import {
+  notAttempted,
+  type PipelineParts,
+  PipelineRun,
+  UpstreamPipeline,
+} from "./pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
-import {
-  type RetryOutcome,
-  type RetryPlan,
-  type RetryRun,
-  runWithRetry,
-  sleep,
-} from "./resilience/RetryPolicy.js";
+import { type RetryOutcome, type RetryPlan, sleep } from "./resilience/RetryPolicy.js";
 
 /** The response cache as the actor uses it (the real one is `ResponseCache`). */
 export type ActorCache = Pick<ResponseCache, "get" | "set" | "entries" | "close">;
@@ -71,8 +71,10 @@ export interface ClientActorDeps {
   breaker: Breaker;
   /** Absent when the client's cache is off. */
   cache?: ActorCache | undefined;
-  /** Needed with a cache. */
+  /** Needed with a cache (or `keys`). */
   keyer?: CacheKeyer | undefined;
+  /** The worker's request keys, shared with streams; default: made from `keyer`. */
+  keys?: RequestKeys | undefined;
   /** Identical concurrent misses share one request (default true); false: each makes its own. */
   coalesce?: boolean | undefined;
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
@@ -102,9 +104,7 @@ class Call {
 /** The result of one upstream fetch (what every caller on its flight receives). */
 type Fetched = RetryOutcome<Reply>;
 
-function failed(error: ErrorData): Fetched {
-  return { ok: false, error, attempts: 0, upstreamErrors: undefined };
-}
+const failed: (error: ErrorData) => Fetched = notAttempted;
 
 const HIT_META: CallMeta = Object.freeze({ attempts: 0 }) as CallMeta;
 const NO_ATTEMPTS: CallMeta = HIT_META;
@@ -116,52 +116,35 @@ const NO_STREAMING: ErrorData = Object.freeze({
   code: "ERR_INVALID_ARGUMENT",
   message: "streaming not available",
 }) as ErrorData;
-const EMPTY_KEY_INPUT: Pick<CacheKeyInput, "messages" | "params"> = { messages: [], params: {} };
 
-/**
- * The retry loop's view of one flight. A class, not an object literal: a literal with a getter (the
- * deadline must be read live, followers push it later) is built through a slow path on every miss;
- * here the getter lives on the prototype.
- */
-class FlightRun implements RetryRun {
-  constructor(
-    readonly plan: RetryPlan,
-    private readonly flight: Flight<Call>,
-    readonly clock: () => number,
-    readonly sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>,
-    readonly random: () => number,
-    private readonly breaker: Breaker,
-    private readonly post: (message: FromWorker) => void,
-  ) {}
+/** One flight's passage through the pipeline. */
+class FlightRun extends PipelineRun {
+  readonly #flight: Flight<Call>;
+
+  constructor(plan: RetryPlan, flight: Flight<Call>, parts: PipelineParts) {
+    super(plan, parts);
+    this.#flight = flight;
+  }
 
   /** Read at each decision: followers may have pushed it later since the request started. */
   get deadline(): number {
-    return this.flight.deadline;
+    return this.#flight.deadline;
   }
 
   get signal(): CancelSignal {
-    return this.flight.signal;
+    return this.#flight.signal;
   }
 
-  breakerOpen(): boolean {
-    return this.breaker.isOpen;
+  protected get callId(): number {
+    return this.#flight.owner.id;
   }
 
-  /** Counts the retry on the flight's owner (its meta if it times out) and tells the main thread. */
-  onRetry(attempt: number, delayMs: number, failure: AttemptFailure): void {
-    const owner = this.flight.owner;
+  /** Counts the retry on the flight's owner (its meta if it times out). */
+  protected override noteRetry(attempt: number, failure: AttemptFailure): void {
+    const owner = this.#flight.owner;
     owner.attempts = attempt;
     owner.upstreamErrors ??= [];
     owner.upstreamErrors.push(failure.data.code);
-    const event: Extract<FromWorker, { type: "event" }>["event"] = {
-      kind: "retry",
-      id: owner.id,
-      attempt,
-      delayMs,
-      code: failure.data.code,
-    };
-    if (failure.data.status !== undefined) event.status = failure.data.status;
-    this.post({ type: "event", event });
   }
 }
 
@@ -171,21 +154,18 @@ export class ClientActor {
   readonly #post: (message: FromWorker) => void;
   readonly #transport: Transport;
   readonly #provider: Provider;
-  readonly #breaker: Breaker;
+  readonly #pipeline: UpstreamPipeline;
   readonly #cache: ActorCache | undefined;
-  readonly #keyer: CacheKeyer | undefined;
+  /** Present with a cache: the keys of requests (shared with streams, see RequestKeys). */
+  readonly #keys: RequestKeys | undefined;
   readonly #coalescer = new Coalescer<Call>();
   /** False: every miss gets a flight of its own (`ClientActorDeps.coalesce`). */
   readonly #coalesce: boolean;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
   readonly #clock: () => number;
-  readonly #sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
-  readonly #random: () => number;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new Map<number, Call | null>();
-  /** Reused for every key: keying is synchronous, so one object serves all calls. */
-  readonly #keyInput: CacheKeyInput;
   #stopping = false;
   #stopped = false;
   #drained: (() => void) | undefined;
@@ -200,22 +180,22 @@ export class ClientActor {
       maxBytes: client.maxResponseBytes,
       maxErrorBytes: client.maxErrorBodyBytes,
     });
-    this.#breaker = deps.breaker;
     this.#cache = deps.cache;
-    this.#keyer = deps.keyer;
-    if (this.#cache !== undefined && this.#keyer === undefined) throw new Error("a cache needs a keyer");
+    if (this.#cache !== undefined && deps.keyer === undefined && deps.keys === undefined) {
+      throw new Error("a cache needs a keyer");
+    }
+    this.#keys = deps.keys ?? (deps.keyer === undefined ? undefined : new RequestKeys(client, deps.keyer));
     this.#coalesce = deps.coalesce !== false;
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
-    this.#sleep = deps.sleep ?? sleep;
-    this.#random = deps.random ?? Math.random;
-    this.#keyInput = {
-      provider: client.provider,
-      baseURL: client.baseURL,
-      model: client.model,
-      ...EMPTY_KEY_INPUT,
-      headers: undefined,
-    };
+    this.#pipeline = new UpstreamPipeline({
+      mailbox: this.#mailbox,
+      breaker: deps.breaker,
+      post: deps.post,
+      clock: this.#clock,
+      sleep: deps.sleep ?? sleep,
+      random: deps.random ?? Math.random,
+    });
   }
 
   /** Calls not yet answered (cancelled ones excluded). */
@@ -265,7 +245,7 @@ export class ClientActor {
       let key: string | undefined;
       if (cache !== undefined && request.cache !== "skip") {
         try {
-          key = this.#key(request);
+          key = (this.#keys as RequestKeys).keyOf(request);
         } catch (error) {
           // Input the keyer cannot serialize could not be sent upstream either.
           this.#post({
@@ -312,20 +292,6 @@ export class ClientActor {
           meta: NO_ATTEMPTS,
         });
       }
-    }
-  }
-
-  #key(request: WireRequest): string {
-    const input = this.#keyInput;
-    input.messages = request.messages;
-    input.params = request.params;
-    input.headers = answerHeaders(this.#client.headers, request.headers);
-    try {
-      return (this.#keyer as CacheKeyer)(input);
-    } finally {
-      // Hold no reference to a finished call's messages.
-      input.messages = EMPTY_KEY_INPUT.messages;
-      input.params = EMPTY_KEY_INPUT.params;
     }
   }
 
@@ -391,7 +357,7 @@ export class ClientActor {
   }
 
   /**
-   * One upstream fetch for a flight: mailbox slot, retries, breaker, HTTP. Never rejects. A shared
+   * One upstream fetch for a flight: the pipeline (slot, retries, breaker), then HTTP. Never rejects. A shared
    * request is not cut at any one caller's deadline: each caller leaves at its own (its timer), and the
    * request is torn down when the last one has left (the flight's signal). Retries stop at the latest
    * caller's deadline.
@@ -404,25 +370,12 @@ export class ClientActor {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }
     const signal = flight.signal;
-    try {
-      await this.#mailbox.acquire(signal);
-    } catch (error) {
-      return failed(toErrorData(error, "ERR_ABORTED"));
-    }
-    try {
-      const transport = this.#transport;
-      const breaker = this.#breaker;
-      const send = () => transport.send(upstream, signal, request.attemptTimeoutMs);
-      const retry = this.#client.retry;
-      const plan =
-        request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
-      return await runWithRetry(
-        () => breaker.execute(send),
-        new FlightRun(plan, flight, this.#clock, this.#sleep, this.#random, breaker, this.#post),
-      );
-    } finally {
-      this.#mailbox.release();
-    }
+    const transport = this.#transport;
+    const send = () => transport.send(upstream, signal, request.attemptTimeoutMs);
+    const retry = this.#client.retry;
+    const plan =
+      request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
+    return this.#pipeline.run(send, new FlightRun(plan, flight, this.#pipeline.parts));
   }
 
   /** `call` stops waiting on its flight; the last caller out tears the flight down. */

@@ -1,9 +1,9 @@
 /**
  * One `stream` request inside the worker, from the cache lookup to the `end` message.
  *
- * Up to the first chunk a stream is a call: a cache hit is replayed as one chunk; otherwise it takes
- * a mailbox slot (held until the stream is over: an open stream is an upstream request in flight),
- * and each attempt runs through the breaker and the retry loop, so an HTTP error, an error event or
+ * Up to the first chunk a stream is a call: a cache hit is replayed as one chunk; otherwise it goes
+ * through the same {@link UpstreamPipeline} as calls (a mailbox slot, held until the stream is over: an
+ * open stream is an upstream request in flight; the retry loop; the breaker), so an HTTP error, an error event or
  * a dropped connection *before the first chunk* is retried like a call's. An attempt ends at the first
  * event that carries part of the answer. After that nothing is retried: a failure ends the stream
  * with its typed error, after the text that came before it.
@@ -28,12 +28,14 @@ import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
 import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
+import { Cancellation, type CancelSignal } from "./Cancellation.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { AttemptFailure } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";
+import { type PipelineParts, PipelineRun, UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
-import { runWithRetry, sleep } from "./resilience/RetryPolicy.js";
+import { type RetryOutcome, type RetryPlan, sleep } from "./resilience/RetryPolicy.js";
 import { finishChunk, replayChunk } from "./stream/chunkFields.js";
 import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
 import type { UpstreamStream } from "./stream/UpstreamStream.js";
@@ -60,6 +62,36 @@ export interface StreamDeps {
   /** Injectable for tests. */
   clock?: () => number;
   random?: () => number;
+  /** The worker's pipeline; built from the parts above when absent (see {@link streamPipeline}). */
+  pipeline?: UpstreamPipeline;
+}
+
+/** The pipeline streams run through: the one given, or one over the same mailbox and breaker. */
+export function streamPipeline(deps: StreamDeps): UpstreamPipeline {
+  return (
+    deps.pipeline ??
+    new UpstreamPipeline({
+      mailbox: deps.mailbox,
+      breaker: deps.breaker,
+      post: (message) => deps.post(message),
+      clock: deps.clock ?? Date.now,
+      sleep,
+      random: deps.random ?? Math.random,
+    })
+  );
+}
+
+/** A stream's passage through the pipeline: its own deadline and cancellation. */
+class StreamRun extends PipelineRun {
+  constructor(
+    plan: RetryPlan,
+    parts: PipelineParts,
+    readonly deadline: number,
+    readonly signal: CancelSignal,
+    protected readonly callId: number,
+  ) {
+    super(plan, parts);
+  }
 }
 
 /** The message that starts a session. */
@@ -69,10 +101,11 @@ export type StreamMessage = Extract<ToWorker, { type: "stream" }>;
 export class StreamSession {
   readonly id: number;
   readonly #deps: StreamDeps;
+  readonly #pipeline: UpstreamPipeline;
   readonly #request: WireStreamRequest;
   readonly #clock: () => number;
   /** Aborted when the session stops early: tears down whatever is in flight. Made on a cache miss. */
-  #controller: AbortController | undefined;
+  #cancellation: Cancellation | undefined;
   #credit: number;
   #creditWaiter: (() => void) | undefined;
   /** Chunks decoded and not yet sent (waiting for credit). */
@@ -88,9 +121,10 @@ export class StreamSession {
   /** Resolves when the session has released everything. */
   readonly finished: Promise<void>;
 
-  constructor(deps: StreamDeps, message: StreamMessage) {
+  constructor(deps: StreamDeps, message: StreamMessage, pipeline: UpstreamPipeline = streamPipeline(deps)) {
     this.id = message.id;
     this.#deps = deps;
+    this.#pipeline = pipeline;
     this.#request = message.request;
     this.#credit = message.credit;
     this.#clock = deps.clock ?? Date.now;
@@ -149,62 +183,43 @@ export class StreamSession {
       this.#fail(toErrorData(error, "ERR_INVALID_ARGUMENT"));
       return;
     }
-    try {
-      await deps.mailbox.acquire(this.#signal());
-    } catch (error) {
-      this.#fail(errorData(error));
-      return;
-    }
-    try {
-      const outcome = await runWithRetry(
-        () =>
-          deps.breaker.execute(() =>
-            openStreamAttempt({
-              dispatcher: deps.dispatcher,
-              provider: deps.provider,
-              request: upstreamRequest,
-              secret: deps.client.apiKey,
-              limits: {
-                maxBytes: deps.client.maxResponseBytes,
-                maxErrorBytes: deps.client.maxErrorBodyBytes,
-              },
-              attemptTimeoutMs: request.attemptTimeoutMs,
-              deadline: request.deadline,
-              clock: this.#clock,
-              signal: this.#signal(),
-            }),
-          ),
-        {
-          plan: { ...deps.client.retry, maxRetries: request.maxRetries },
-          deadline: request.deadline,
-          signal: this.#signal(),
-          clock: this.#clock,
-          sleep,
-          random: deps.random ?? Math.random,
-          breakerOpen: () => deps.breaker.isOpen,
-          onRetry: (attempt, delayMs, failure) => {
-            const event: Extract<FromWorker, { type: "event" }>["event"] = {
-              kind: "retry",
-              id: this.id,
-              attempt,
-              delayMs,
-              code: failure.data.code,
-            };
-            if (failure.data.status !== undefined) event.status = failure.data.status;
-            deps.post({ type: "event", event });
-          },
+    const signal = this.#signal();
+    const attempt = () =>
+      openStreamAttempt({
+        dispatcher: deps.dispatcher,
+        provider: deps.provider,
+        request: upstreamRequest,
+        secret: deps.client.apiKey,
+        limits: {
+          maxBytes: deps.client.maxResponseBytes,
+          maxErrorBytes: deps.client.maxErrorBodyBytes,
         },
-      );
+        attemptTimeoutMs: request.attemptTimeoutMs,
+        deadline: request.deadline,
+        clock: this.#clock,
+        signal,
+      });
+    const plan = { ...deps.client.retry, maxRetries: request.maxRetries };
+    const run = new StreamRun(plan, this.#pipeline.parts, request.deadline, signal, this.id);
+    // The slot is held while the body is read: `#pump` runs inside the pipeline.
+    await this.#pipeline.run(attempt, run, (outcome) => this.#opened(outcome, cache, key));
+  }
+
+  /** The pipeline's outcome: a failure before the first chunk, or a stream to read. */
+  async #opened(
+    outcome: RetryOutcome<OpenedStream>,
+    cache: StreamCache | undefined,
+    key: string | undefined,
+  ): Promise<void> {
+    if (outcome.attempts > 0 || outcome.ok) {
       this.#meta = { attempts: outcome.attempts };
       if (outcome.upstreamErrors !== undefined) this.#meta.upstreamErrors = outcome.upstreamErrors;
-      if (!outcome.ok) {
-        this.#fail(outcome.error);
-        return;
-      }
-      await this.#pump(outcome.value, cache, key);
-    } finally {
-      deps.mailbox.release();
     }
+    if (!outcome.ok) {
+      this.#fail(outcome.error);
+      return;
+    }
+    await this.#pump(outcome.value, cache, key);
   }
 
   /** From the first progress to the end: send with credit, read when there is room. */
@@ -331,16 +346,16 @@ export class StreamSession {
     this.#disarm();
     this.#wake();
     this.#upstream?.destroy(STOPPED);
-    if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort();
+    this.#cancellation?.abort();
   }
 
-  /** The session's signal (its controller is made on first use: a cache hit never needs one). */
-  #signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#over) this.#controller.abort();
+  /** The session's signal (made on first use: a cache hit never needs one). */
+  #signal(): CancelSignal {
+    if (this.#cancellation === undefined) {
+      this.#cancellation = new Cancellation();
+      if (this.#over) this.#cancellation.abort();
     }
-    return this.#controller.signal;
+    return this.#cancellation;
   }
 
   #arm(ms: number, message: string): void {

@@ -5,16 +5,19 @@
  */
 import type { ToWorker } from "../src/protocol.js";
 import type { StreamHandler } from "./ClientActor.js";
-import { type StreamDeps, type StreamMessage, StreamSession } from "./StreamSession.js";
+import type { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
+import { type StreamDeps, type StreamMessage, StreamSession, streamPipeline } from "./StreamSession.js";
 
 /** The live streams of a worker; see the module comment. */
 export class StreamSessions implements StreamHandler {
   readonly #deps: StreamDeps;
+  readonly #pipeline: UpstreamPipeline;
   readonly #sessions = new Map<number, StreamSession>();
   #idle: (() => void) | undefined;
 
   constructor(deps: StreamDeps) {
     this.#deps = deps;
+    this.#pipeline = streamPipeline(deps);
   }
 
   /** Streams not yet over. */
@@ -25,7 +28,7 @@ export class StreamSessions implements StreamHandler {
   /** Starts a stream. A repeated id (a redelivery to the same worker) replaces nothing: it is ignored. */
   start(message: StreamMessage): void {
     if (this.#sessions.has(message.id)) return;
-    const session = new StreamSession(this.#deps, message);
+    const session = new StreamSession(this.#deps, message, this.#pipeline);
     this.#sessions.set(message.id, session);
     void session.finished.then(() => {
       if (this.#sessions.get(message.id) === session) this.#sessions.delete(message.id);

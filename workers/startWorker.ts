@@ -9,12 +9,12 @@
  */
 
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
-import { answerHeaders } from "../src/headers.js";
 import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
 import { ClientActor } from "./ClientActor.js";
 import { createCacheKeyer } from "./cache/CacheKey.js";
+import { RequestKeys } from "./cache/RequestKeys.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
 import { createPool } from "./http/Transport.js";
 import { LazyStreams } from "./LazyStreams.js";
@@ -60,6 +60,7 @@ export async function startWorker(
   const dispatcher = createPool(client.baseURL, client.maxConcurrency);
   const provider = providerFor(client.provider);
   const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
+  const keys = new RequestKeys(client, keyer);
   // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts);
   // their code loads on the first stream (see LazyStreams.ts).
   const streams = new LazyStreams({
@@ -69,15 +70,7 @@ export async function startWorker(
     mailbox,
     breaker,
     cache,
-    cacheKey: (request) =>
-      keyer({
-        provider: client.provider,
-        baseURL: client.baseURL,
-        model: client.model,
-        messages: request.messages,
-        params: request.params,
-        headers: answerHeaders(client.headers, request.headers),
-      }),
+    cacheKey: (request) => keys.keyOf(request),
     post,
   });
   const actor = new ClientActor({
@@ -87,7 +80,7 @@ export async function startWorker(
     provider,
     breaker,
     cache,
-    keyer,
+    keys,
     mailbox,
     streams,
   });

@@ -12,18 +12,12 @@
  * (bench/micro/cache.ts): safe-stable-stringify in deterministic mode was the fastest of the stable
  * serializers tried, and faster than a hand-written recursive one, so no specialised serializer.
  */
-import { createRequire } from "node:module";
 import xxhash from "xxhash-wasm";
 import type { GenerationParams, WireMessage } from "../../src/types.js";
+import { requireCommonJs } from "../loadCommonJs.js";
 
-/**
- * safe-stable-stringify is CommonJS. Imported from ESM, Node would parse it with its CJS export lexer,
- * a WebAssembly module that is instantiated once per thread and held: about 1.3 MiB of every idle
- * worker's RSS (docs/decisions.md). `require` needs no lexer.
- */
-const { configure } = createRequire(import.meta.url)(
-  "safe-stable-stringify",
-) as typeof import("safe-stable-stringify");
+/** safe-stable-stringify is CommonJS: loaded with `require` (see loadCommonJs.ts). */
+const { configure } = requireCommonJs<typeof import("safe-stable-stringify")>("safe-stable-stringify");
 
 /** Bumped whenever the serialized shape changes, so old entries in a shared store are never read. */
 export const KEY_VERSION = 1;

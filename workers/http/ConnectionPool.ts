@@ -21,8 +21,8 @@
  * start time is a restart's latency. undici has no `exports` map and the lockfile pins its version;
  * should a future layout differ, the package's own entry is used instead.
  */
-import { createRequire } from "node:module";
 import type { Client, Dispatcher } from "undici";
+import { requireCommonJs as require } from "../loadCommonJs.js";
 
 interface UndiciParts {
   Client: typeof Client;
@@ -33,7 +33,6 @@ interface UndiciParts {
 }
 
 function loadUndici(): UndiciParts {
-  const require = createRequire(import.meta.url);
   try {
     const ClientByPath: typeof Client = require("undici/lib/dispatcher/client.js");
     const DispatcherByPath: new () => Dispatcher = require("undici/lib/dispatcher/dispatcher.js");

@@ -14,11 +14,11 @@
  * `maxHalfOpenAfterMs`. State survives the worker: every change is reported with `toJSON()`, and a
  * restarted worker passes that snapshot back as `initialState`.
  */
-import { createRequire } from "node:module";
 import type { CircuitBreakerPolicy, CircuitState as CircuitStateType, IBreaker } from "cockatiel";
 import type { WorkerEvent } from "../../src/protocol.js";
 import type { BreakerSettings, BreakerState } from "../../src/types.js";
 import { AttemptFailure, countsAgainstUpstream } from "../http/AttemptFailure.js";
+import { requireCommonJs } from "../loadCommonJs.js";
 
 /**
  * cockatiel through `require`: importing its CommonJS build from ESM costs ~40 ms in a new worker
@@ -34,7 +34,7 @@ const {
   handleWhen,
   noJitterGenerator,
   SamplingBreaker,
-}: typeof import("cockatiel") = createRequire(import.meta.url)("cockatiel");
+} = requireCommonJs<typeof import("cockatiel")>("cockatiel");
 
 /** A breaker state change, as posted to the main thread. */
 export type BreakerEvent = Extract<WorkerEvent, { kind: "breaker" }>;

@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from "undici";
 import type { StreamChunk } from "../../src/types.js";
+import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
 import type { BodyLimits } from "../http/Exchange.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
@@ -26,7 +27,7 @@ export interface StreamAttemptInput {
   deadline: number;
   clock: () => number;
   /** The session's signal: aborting it ends the attempt as `aborted`. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** An opened stream and what its first reads produced. */
