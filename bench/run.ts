@@ -19,6 +19,7 @@ import { manyClients } from "./scenarios/manyClients.js";
 import { memory } from "./scenarios/memory.js";
 import { openBreaker } from "./scenarios/openBreaker.js";
 import { restart } from "./scenarios/restart.js";
+import { telemetry } from "./scenarios/telemetry.js";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   "cache-hits": cacheHits,
@@ -28,6 +29,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   restart,
   breaker: openBreaker,
   memory,
+  telemetry,
 };
 
 async function main(): Promise<number> {

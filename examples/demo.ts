@@ -90,10 +90,21 @@ async function main(): Promise<void> {
     say(dim(`   event ${JSON.stringify(event)}`));
   });
   say(`ready in ${ms(started)}`);
+  // The live observer of this tree (docs/observability.md): open the URL while the tour runs.
+  const observer = await system.observe({ port: Number(process.env.DSPEX_OBSERVE_PORT ?? 0) });
+  say(`observer: ${bold(observer.url)}`);
   say(tree(system.inspect()).join("\n"));
 
   try {
     await tour(system, server);
+    if (process.stdout.isTTY && process.env.DSPEX_DEMO_NO_WAIT === undefined) {
+      say(`\nThe observer stays open at ${observer.url}\n${dim("press Enter (or Ctrl-C) to stop the demo")}`);
+      await new Promise<void>((resolve) => {
+        process.stdin.once("data", () => resolve());
+        process.once("SIGINT", () => resolve());
+      });
+      process.stdin.pause();
+    }
   } finally {
     scene(10, "Stop: drain, stop in reverse start order, leave nothing running");
     const stopping = performance.now();

@@ -11,8 +11,10 @@
  * The table keeps `inFlight` and `queued` of the stats mirror exact: each call is counted in exactly
  * one of them, or in neither once it left.
  */
+
 import type { DspexError } from "./errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { ClientStats } from "./types.js";
 
 /** How the table reaches one worker incarnation (its outbox). */
@@ -48,6 +50,8 @@ export interface Pending {
   receive(message: FromWorker): boolean;
   /** Settles with an error (deadline, abort, crash, retirement). */
   fail(error: DspexError): void;
+  /** The call's telemetry, when anything listens (see src/telemetry/). */
+  trace?: CallTrace | undefined;
 }
 
 /** The table of one client; see the module comment. */

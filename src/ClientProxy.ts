@@ -20,6 +20,7 @@ import { PendingCall } from "./PendingCall.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { BreakerState, ClientStats, Reply, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -84,7 +85,12 @@ export class ClientProxy {
    * Sends a call; resolves with the reply. `messages` and `options` are the snapshot taken at
    * admission; `stack` the caller's, when the system captures them.
    */
-  call(messages: WireMessage[], options: SplitOptions, stack?: CallerStack): Promise<Reply> {
+  call(
+    messages: WireMessage[],
+    options: SplitOptions,
+    stack?: CallerStack,
+    trace?: CallTrace,
+  ): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const refused = this.#refusal();
       if (refused !== undefined) {
@@ -93,10 +99,12 @@ export class ClientProxy {
         return;
       }
       const id = this.#nextId++;
+      const request = this.wireRequest(messages, options);
+      if (trace !== undefined) trace.mark(request);
       const call = new PendingCall(
         this,
         id,
-        { type: "call", id, request: this.wireRequest(messages, options) },
+        { type: "call", id, request },
         options.controls.redeliver ?? this.#spec.redeliver,
         resolve,
         reject,
@@ -107,6 +115,7 @@ export class ClientProxy {
         this.#mirror.countError("ERR_ABORTED"); // the signal was already aborted
         return;
       }
+      call.trace = trace;
       this.admit(call);
     });
   }
@@ -209,6 +218,7 @@ export class ClientProxy {
       case "end": {
         const pending = this.#table.get(message.id);
         if (pending === undefined) return; // already settled here (timeout, abort)
+        pending.trace?.observe(message);
         if (message.type !== "chunk") this.#mirror.account(message);
         if (pending.receive(message)) this.#table.answered(pending);
         return;
@@ -269,6 +279,7 @@ export class ClientProxy {
       const failure = this.#cutFailure(pending, cause);
       if (failure === undefined) {
         again.push(pending);
+        pending.trace?.redelivered(pending.deliveries + 1);
       } else {
         this.#table.drop(pending);
         this.#mirror.countError(failure.code);

@@ -6,11 +6,13 @@
  * worker that has it is told to `cancel` (reason `timeout`), which tears its upstream request down;
  * the worker keeps no timer of its own for the call (it only stops retrying past the deadline).
  */
+
 import { abortError } from "./abortError.js";
 import type { CallerStack } from "./CallerStack.js";
 import type { CancelReason, Pending, Redelivery, WorkerLink } from "./CallTable.js";
 import { type DspexError, dspexError, type ErrorData } from "./errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { Reply } from "./types.js";
 
 /** What a pending call needs from its proxy. */
@@ -25,6 +27,7 @@ export interface CallOwner {
 /** A `call` in flight; see the module comment. */
 export class PendingCall implements Pending {
   deliveries = 0;
+  trace: CallTrace | undefined = undefined;
   crashes = 0;
   link: WorkerLink | undefined = undefined;
   settled = false;

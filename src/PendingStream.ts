@@ -23,6 +23,7 @@ import type { DspexError, ErrorData } from "./errors.js";
 import { dspexError } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
+import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -47,6 +48,7 @@ export interface StreamProxy {
 /** A stream in the proxy's table; see the module comment. */
 export class PendingStream implements Pending {
   deliveries = 0;
+  trace: CallTrace | undefined = undefined;
   crashes = 0;
   link: WorkerLink | undefined = undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -77,11 +79,15 @@ export class PendingStream implements Pending {
       case "end":
         this.#disarm();
         this.stream.end(message.finishReason, message.meta, this.deliveries);
+        this.trace?.succeed();
         return true;
-      case "error":
+      case "error": {
         this.#disarm();
-        this.stream.fail(this.proxy.rebuild(message.error, this));
+        const error = this.proxy.rebuild(message.error, this);
+        this.stream.fail(error);
+        this.trace?.fail(error);
         return true;
+      }
       default:
         return false;
     }
@@ -91,6 +97,7 @@ export class PendingStream implements Pending {
     this.#disarm();
     this.stack?.applyTo(error);
     this.stream.fail(error);
+    this.trace?.fail(error);
   }
 
   /** The stream left early (closed, aborted): no deadline to watch any more. */
@@ -118,6 +125,7 @@ export class PendingStream implements Pending {
     );
     this.stack?.applyTo(error);
     this.stream.fail(error);
+    this.trace?.fail(error);
   };
 }
 
@@ -131,6 +139,7 @@ export function openStream(
   messages: WireMessage[],
   options: SplitOptions,
   stack?: CallerStack,
+  trace?: CallTrace,
 ): ReplyStream {
   const settings = proxy.spec.stream;
   const controls = options.controls;
@@ -141,10 +150,12 @@ export function openStream(
     client: proxy.name,
     stack,
     onStart: () => {
+      trace?.open();
       const refused = proxy.refusal();
       if (refused !== undefined) {
         stack?.applyTo(refused);
         stream.fail(refused);
+        trace?.fail(refused);
         return;
       }
       const id = proxy.allocateId();
@@ -153,6 +164,7 @@ export function openStream(
         firstChunkTimeoutMs: controls.firstChunkTimeoutMs ?? settings.firstChunkTimeoutMs,
         idleTimeoutMs: controls.idleTimeoutMs ?? settings.idleTimeoutMs,
       };
+      if (trace !== undefined) trace.mark(request);
       pending = new PendingStream(
         id,
         { type: "stream", id, request, credit: settings.highWaterMark },
@@ -161,6 +173,7 @@ export function openStream(
         proxy,
         stack,
       );
+      pending.trace = trace;
       proxy.admit(pending);
     },
     onCredit: (n) => {
@@ -171,6 +184,11 @@ export function openStream(
       pending.disarm();
       const code = reason === "closed" ? undefined : (stream.error?.code as "ERR_TIMEOUT" | "ERR_ABORTED");
       proxy.release(pending, reason, code);
+      if (reason === "closed") trace?.closed();
+      else
+        trace?.fail(
+          stream.error ?? dspexError("ERR_ABORTED", `client "${proxy.name}": the stream was aborted`),
+        );
     },
   });
   return stream;

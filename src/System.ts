@@ -18,12 +18,15 @@ import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import type { ClientNames } from "./names.js";
+import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
+import { observe } from "./observer/observe.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redact } from "./redact.js";
 import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
+import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import type {
   CallOptions,
   ChatMessage,
@@ -60,6 +63,12 @@ export interface SystemOptions {
    * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
    */
   workerExecArgv?: readonly string[];
+  /**
+   * OpenTelemetry settings (see docs/observability.md), or `false` to turn every telemetry hook off.
+   * By default dspex reports to the globally registered providers when `@opentelemetry/api` is
+   * installed, and costs nothing when no SDK is registered.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** The lifecycle of a system. */
@@ -84,7 +93,13 @@ export async function createSystem<const S extends SystemSpec>(
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
-  return System.create<ClientNames<S>>(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks);
+  return System.create<ClientNames<S>>(
+    resolved,
+    options.spawner ?? warm?.spawn ?? cold,
+    warm,
+    stacks,
+    options.telemetry,
+  );
 }
 
 /** A call or stream admitted: its client and the snapshot of what the caller passed. */
@@ -108,6 +123,8 @@ export class System<Name extends string = string> {
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
   readonly #stacks: boolean;
+  #telemetry: Telemetry | undefined;
+  readonly #observers = new Set<Observer>();
 
   /**
    * Builds and starts a system (what {@link createSystem} does after validation).
@@ -118,8 +135,11 @@ export class System<Name extends string = string> {
     spawner: WorkerSpawner,
     warm: WarmSpawner | undefined,
     stacks: boolean,
+    telemetry?: TelemetryOptions | false,
   ): Promise<System<N>> {
     const system = new System<N>(spec, spawner, warm, stacks);
+    if (telemetry !== false)
+      system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
     await system.#start();
     return system;
   }
@@ -133,7 +153,11 @@ export class System<Name extends string = string> {
     this.#warm = warm;
     this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
-    const emit = (event: SystemEvent) => this.#events.emit(this.#scrub(event));
+    const emit = (event: SystemEvent) => {
+      const scrubbed = this.#scrub(event);
+      this.#telemetry?.event(scrubbed);
+      this.#events.emit(scrubbed);
+    };
     const client = (child: ResolvedClientSpec): ClientChild => {
       const proxy = new ClientProxy(child);
       proxy.onWorkerEvent = ({ event }) => {
@@ -212,7 +236,13 @@ export class System<Name extends string = string> {
     } catch (error) {
       return Promise.reject(this.#admissionError(error, stack));
     }
-    return admitted.proxy.call(admitted.messages, admitted.options, stack);
+    const { proxy, messages: taken, options: split } = admitted;
+    const trace = this.#telemetry?.begin("call", proxy.spec, taken, split.params);
+    if (trace === undefined) return proxy.call(taken, split, stack);
+    trace.open();
+    const reply = proxy.call(taken, split, stack, trace);
+    reply.then(trace.succeed, trace.fail);
+    return reply;
   }
 
   /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
@@ -241,8 +271,9 @@ export class System<Name extends string = string> {
   stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream {
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const admitted = this.#admit(name, messages, options, true);
-      return openStream(admitted.proxy, admitted.messages, admitted.options, stack);
+      const { proxy, messages: taken, options: split } = this.#admit(name, messages, options, true);
+      const trace = this.#telemetry?.begin("stream", proxy.spec, taken, split.params);
+      return openStream(proxy, taken, split, stack, trace);
     } catch (error) {
       return ReplyStream.failed(this.#admissionError(error, stack));
     }
@@ -309,6 +340,36 @@ export class System<Name extends string = string> {
 
   // --- end of admin operations ---
 
+  /**
+   * Serves the live observer page of this system on 127.0.0.1 (see docs/observability.md): resolves
+   * with its `url` (a random token included; requests without it get 403) and `close`. The system's
+   * `stop()` closes it too.
+   */
+  async observe(options?: ObserveOptions): Promise<Observer> {
+    if (this.#state !== "running") throw this.#notRunning("observer");
+    const observer = await observe(
+      {
+        inspect: () => this.inspect(),
+        // Names typed on the page: an unknown one is refused by `kill`/`admin` at run time.
+        kill: (name) => this.kill(name as Name),
+        clearCache: (name) => this.admin(name as Name).clearCache(),
+        onEvent: (listener) => {
+          const subscription = this.on("*", listener);
+          return () => subscription.dispose();
+        },
+      },
+      options,
+    );
+    this.#observers.add(observer);
+    return {
+      url: observer.url,
+      close: () => {
+        this.#observers.delete(observer);
+        return observer.close();
+      },
+    };
+  }
+
   /** A plain-data snapshot of the tree. Never contains a secret. */
   inspect(): NodeSnapshot {
     return this.#root.snapshot();
@@ -329,7 +390,9 @@ export class System<Name extends string = string> {
     if (this.#stopping !== undefined) return this.#stopping;
     const wasFailed = this.#state === "failed";
     this.#state = "stopping";
-    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close()]).then(() => {
+    const observers = [...this.#observers].map((o) => o.close());
+    this.#observers.clear();
+    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close(), ...observers]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });

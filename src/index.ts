@@ -38,9 +38,21 @@ export type {
   SystemEventType,
   SystemFailedEvent,
 } from "./events.js";
+export type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 export type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
 export type { ReplyStream, ReplyStreamState } from "./ReplyStream.js";
 export { createSystem, System, type SystemOptions, type SystemState } from "./System.js";
+export type {
+  BreakerMessage,
+  CallEndMessage,
+  CallErrorMessage,
+  CallStartMessage,
+  FallbackMessage,
+  OperationKind,
+  RestartMessage,
+} from "./telemetry/channels.js";
+export { SEMCONV_VERSION } from "./telemetry/genai.js";
+export type { TelemetryOptions } from "./telemetry/Telemetry.js";
 export type {
   BreakerSettings,
   BreakerState,

@@ -61,6 +61,10 @@ export interface WireRequest {
   attemptTimeoutMs: number;
   maxRetries: number;
   cache: CacheMode;
+  /** Set when the main thread traces this call: the worker then reports each attempt's timing. */
+  timing?: true;
+  /** The call span's W3C trace context, sent upstream as `traceparent` (telemetry `propagateContext`). */
+  traceparent?: string;
   /** The call's own HTTP headers (validated, lower-case names), merged over the client's. */
   headers?: Record<string, string>;
 }
@@ -92,6 +96,24 @@ export interface CallMeta {
   upstreamErrors?: ErrorCode[];
   /** Entries in the cache after this call. */
   cacheEntries?: number;
+  /** Each upstream attempt, timed by the worker; only when the request asked (`WireRequest.timing`). */
+  timings?: AttemptTiming[];
+}
+
+/**
+ * One upstream attempt as the worker timed it, for the main thread's attempt spans. Times are epoch
+ * milliseconds with sub-millisecond precision (`performance.timeOrigin + performance.now()`), which
+ * every thread of the process shares.
+ */
+export interface AttemptTiming {
+  start: number;
+  end: number;
+  /** The HTTP status, when one arrived. */
+  status?: number;
+  /** The attempt's failure, when it failed. */
+  code?: ErrorCode;
+  /** The backoff waited after this attempt before the next one, when it was retried. */
+  retryDelayMs?: number;
 }
 
 /** A reply as it crosses: the public {@link Reply}. */

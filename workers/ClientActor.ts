@@ -338,6 +338,7 @@ export class ClientActor {
       const owner = call === flight.owner;
       const meta: CallMeta = { attempts: owner ? outcome.attempts : 0 };
       if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
+      if (owner && outcome.timings !== undefined) meta.timings = outcome.timings;
       if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
       // Every caller after the first gets its own copy: replies batched into one message would
       // otherwise arrive as one shared object on the main side, and one caller's mutation would show
@@ -366,6 +367,7 @@ export class ClientActor {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#provider.buildRequest(this.#client, request, false);
+      if (request.traceparent !== undefined) upstream.headers.traceparent = request.traceparent;
     } catch (error) {
       return failed(toErrorData(error, "ERR_INVALID_ARGUMENT"));
     }
@@ -375,7 +377,9 @@ export class ClientActor {
     const retry = this.#client.retry;
     const plan =
       request.maxRetries === retry.maxRetries ? retry : { ...retry, maxRetries: request.maxRetries };
-    return this.#pipeline.run(send, new FlightRun(plan, flight, this.#pipeline.parts));
+    const run = new FlightRun(plan, flight, this.#pipeline.parts);
+    if (request.timing === true) run.timings = [];
+    return this.#pipeline.run(send, run);
   }
 
   /** `call` stops waiting on its flight; the last caller out tears the flight down. */

@@ -179,6 +179,7 @@ export class StreamSession {
     let upstreamRequest: UpstreamRequest;
     try {
       upstreamRequest = deps.provider.buildRequest(deps.client, request, true);
+      if (request.traceparent !== undefined) upstreamRequest.headers.traceparent = request.traceparent;
     } catch (error) {
       this.#fail(toErrorData(error, "ERR_INVALID_ARGUMENT"));
       return;
@@ -201,6 +202,7 @@ export class StreamSession {
       });
     const plan = { ...deps.client.retry, maxRetries: request.maxRetries };
     const run = new StreamRun(plan, this.#pipeline.parts, request.deadline, signal, this.id);
+    if (request.timing === true) run.timings = [];
     // The slot is held while the body is read: `#pump` runs inside the pipeline.
     await this.#pipeline.run(attempt, run, (outcome) => this.#opened(outcome, cache, key));
   }
@@ -214,6 +216,7 @@ export class StreamSession {
     if (outcome.attempts > 0 || outcome.ok) {
       this.#meta = { attempts: outcome.attempts };
       if (outcome.upstreamErrors !== undefined) this.#meta.upstreamErrors = outcome.upstreamErrors;
+      if (outcome.timings !== undefined) this.#meta.timings = outcome.timings;
     }
     if (!outcome.ok) {
       this.#fail(outcome.error);

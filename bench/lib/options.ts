@@ -14,6 +14,7 @@ export const SCENARIOS = [
   "restart",
   "breaker",
   "memory",
+  "telemetry",
 ] as const;
 
 /** One scenario's name. */

@@ -14,7 +14,7 @@
  * `run.signal` to leave on cancellation.
  */
 import { type ErrorData, toErrorData } from "../../src/errors.js";
-import type { FromWorker } from "../../src/protocol.js";
+import type { AttemptTiming, FromWorker } from "../../src/protocol.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { AttemptFailure } from "../http/AttemptFailure.js";
 import type { Mailbox } from "../Mailbox.js";
@@ -44,6 +44,8 @@ export abstract class PipelineRun implements RetryRun {
   readonly clock: () => number;
   readonly sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   readonly random: () => number;
+  /** Set (to `[]`) when the call is traced: the retry loop times each attempt into it. */
+  timings: AttemptTiming[] | undefined = undefined;
   readonly #parts: PipelineParts;
 
   constructor(
@@ -123,6 +125,7 @@ export class UpstreamPipeline {
     try {
       // The rate gate (issue #12) waits here, with `run.signal`, before the first attempt.
       const outcome = await runWithRetry(() => breaker.execute(attempt), run);
+      if (run.timings !== undefined) outcome.timings = run.timings;
       await use?.(outcome);
       return outcome;
     } finally {

@@ -15,6 +15,7 @@
  * is testable under fake time without reaching into a policy's internals.
  */
 import type { ErrorCode, ErrorData } from "../../src/errors.js";
+import type { AttemptTiming } from "../../src/protocol.js";
 import type { RetrySettings } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
@@ -75,8 +76,20 @@ function stop(error: ErrorData): RetryDecision {
 
 /** How a retried call ended. `attempts` counts requests sent; `upstreamErrors` their failure codes. */
 export type RetryOutcome<T> =
-  | { ok: true; value: T; attempts: number; upstreamErrors: ErrorCode[] | undefined }
-  | { ok: false; error: ErrorData; attempts: number; upstreamErrors: ErrorCode[] | undefined };
+  | {
+      ok: true;
+      value: T;
+      attempts: number;
+      upstreamErrors: ErrorCode[] | undefined;
+      timings?: AttemptTiming[];
+    }
+  | {
+      ok: false;
+      error: ErrorData;
+      attempts: number;
+      upstreamErrors: ErrorCode[] | undefined;
+      timings?: AttemptTiming[];
+    };
 
 /** What the loop needs besides the attempt itself. */
 export interface RetryRun {
@@ -91,6 +104,13 @@ export interface RetryRun {
   breakerOpen: () => boolean;
   /** Told before each backoff: the retry number (1 = first retry), the wait, and what failed. */
   onRetry: (retry: number, delayMs: number, failure: AttemptFailure) => void;
+  /** When set (the call is traced), each attempt sent upstream is timed into it (see `AttemptTiming`). */
+  timings?: AttemptTiming[] | undefined;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /**
@@ -102,15 +122,19 @@ export async function runWithRetry<T>(attempt: () => Promise<T>, run: RetryRun):
   let attempts = 0;
   let upstreamErrors: ErrorCode[] | undefined;
   let last: AttemptFailure | undefined;
+  const timings = run.timings;
   for (;;) {
+    const started = timings === undefined ? 0 : preciseNow();
     try {
       const value = await attempt();
+      timings?.push({ start: started, end: preciseNow() });
       return { ok: true, value, attempts: attempts + 1, upstreamErrors };
     } catch (error) {
       const failure = asFailure(error);
       if (failure.kind === "circuit_open") {
         return { ok: false, error: (last ?? failure).data, attempts, upstreamErrors };
       }
+      if (timings !== undefined) timings.push(timed(started, failure));
       attempts++;
       if (failure.kind !== "aborted") {
         upstreamErrors ??= [];
@@ -128,6 +152,8 @@ export async function runWithRetry<T>(attempt: () => Promise<T>, run: RetryRun):
       );
       if (!decision.retry) return { ok: false, error: decision.error, attempts, upstreamErrors };
       run.onRetry(attempts, decision.delayMs, failure);
+      if (timings !== undefined)
+        (timings[timings.length - 1] as AttemptTiming).retryDelayMs = decision.delayMs;
       await run.sleep(decision.delayMs, run.signal);
       if (run.signal?.aborted) {
         return {
@@ -139,6 +165,12 @@ export async function runWithRetry<T>(attempt: () => Promise<T>, run: RetryRun):
       }
     }
   }
+}
+
+function timed(start: number, failure: AttemptFailure): AttemptTiming {
+  const timing: AttemptTiming = { start, end: preciseNow(), code: failure.data.code };
+  if (failure.data.status !== undefined) timing.status = failure.data.status;
+  return timing;
 }
 
 function asFailure(error: unknown): AttemptFailure {

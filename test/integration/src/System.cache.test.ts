@@ -143,6 +143,8 @@ describe("endpoint separation", () => {
     // ...yet the same model name on another endpoint does not.
     expect((await e.system.call("b", ask("shared"))).cached).toBe(false);
     expect([e.server.stats.requests, other.stats.requests]).toEqual([1, 1]);
+    // b's write goes behind its answer too: wait for it before reading the directory.
+    await expect.poll(() => statsOf(e.system, "b").cacheWritesPending).toBe(0);
     const files = await readdir(dir);
     expect(files).toHaveLength(2);
     const contents = await Promise.all(files.map((f) => readFile(join(dir, f), "utf8")));

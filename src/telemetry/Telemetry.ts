@@ -1,0 +1,253 @@
+/**
+ * A system's telemetry: decides per call whether anything listens (an OpenTelemetry tracer or meter
+ * that records, or a diagnostics-channel subscriber) and, if so, hands the call a {@link CallTrace}.
+ * With no SDK registered, or `@opentelemetry/api` not installed, `begin` returns `undefined` after a
+ * few property reads, and the call runs exactly as it would without telemetry.
+ *
+ * The tracer and meter are looked up per call (a provider registered after `createSystem` is picked
+ * up), and cached per provider.
+ */
+import type {
+  Context,
+  Meter,
+  MeterProvider,
+  ProxyTracerProvider,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  Tracer,
+  TracerProvider,
+} from "@opentelemetry/api";
+import type { ResolvedClientSpec } from "../ClientSpec.js";
+import type { SystemEvent } from "../events.js";
+import type { GenerationParams, WireMessage } from "../types.js";
+import { CallTrace } from "./CallTrace.js";
+import { callChannelsActive, channels, type OperationKind } from "./channels.js";
+import {
+  type Attributes,
+  type GenAiOperation,
+  providerName,
+  requestAttributes,
+  serverOf,
+  spanName,
+} from "./genai.js";
+import { type ClientFigures, GenAiMetrics } from "./metrics.js";
+import { loadOtelApi, type OtelApi } from "./otel.js";
+
+/** `createSystem(spec, { telemetry })`: how dspex reports to OpenTelemetry. */
+export interface TelemetryOptions {
+  /** Where spans go (default: the globally registered provider, if any). */
+  tracerProvider?: TracerProvider;
+  /** Where metrics go (default: the globally registered provider, if any). */
+  meterProvider?: MeterProvider;
+  /**
+   * Put message contents on spans (`gen_ai.input.messages`, `gen_ai.output.messages`). Off by
+   * default: prompts and answers often hold personal data.
+   */
+  captureContent?: boolean;
+  /**
+   * Send the call span's W3C `traceparent` header upstream with each request (a coalesced request
+   * carries its first caller's). Off by default: it tells the vendor your trace ids.
+   */
+  propagateContext?: boolean;
+}
+
+/** A client's fixed telemetry facts, computed once. */
+export interface ClientTags {
+  client: string;
+  provider: string;
+  model: string;
+  spanName: string;
+  attemptName: string;
+  attributes: Attributes;
+  attemptAttributes: Attributes;
+  metricAttributes: Attributes;
+}
+
+/** What a {@link CallTrace} needs from its system's telemetry. */
+export interface TraceHost {
+  readonly captureContent: boolean;
+  readonly propagateContext: boolean;
+  readonly spanKindClient: SpanKind;
+  readonly statusError: SpanStatusCode;
+  withSpan(parent: Context | undefined, span: Span): Context;
+}
+
+const NAME = "dspex";
+
+/** A router's `fallback` event (issue #12), as telemetry reads it. */
+interface FallbackEvent {
+  type: "fallback";
+  router: string;
+  from: string;
+  to: string;
+  code: string;
+}
+
+/** See the module comment. */
+export class Telemetry implements TraceHost {
+  readonly captureContent: boolean;
+  readonly propagateContext: boolean;
+  readonly spanKindClient: SpanKind;
+  readonly statusError: SpanStatusCode;
+  readonly #api: OtelApi | undefined;
+  readonly #options: TelemetryOptions;
+  readonly #clients: () => Iterable<ClientFigures>;
+  readonly #tags = new Map<string, ClientTags>();
+  readonly #noopTracerProvider: TracerProvider | undefined;
+  readonly #noopMeter: Meter | undefined;
+  #tracerOwner: TracerProvider | undefined;
+  #tracer: Tracer | undefined;
+  #meterOwner: MeterProvider | undefined;
+  #metrics: GenAiMetrics | undefined;
+
+  /** Loads the API (if installed) and builds the system's telemetry. */
+  static async create(options: TelemetryOptions, clients: () => Iterable<ClientFigures>): Promise<Telemetry> {
+    return new Telemetry(await loadOtelApi(), options, clients);
+  }
+
+  constructor(api: OtelApi | undefined, options: TelemetryOptions, clients: () => Iterable<ClientFigures>) {
+    this.#api = api;
+    this.#options = options;
+    this.#clients = clients;
+    this.captureContent = options.captureContent === true;
+    this.propagateContext = options.propagateContext === true;
+    this.spanKindClient = (api?.SpanKind.CLIENT ?? 2) as SpanKind;
+    this.statusError = (api?.SpanStatusCode.ERROR ?? 2) as SpanStatusCode;
+    this.#noopTracerProvider = api === undefined ? undefined : new api.ProxyTracerProvider().getDelegate();
+    this.#noopMeter = api?.createNoopMeter();
+  }
+
+  /**
+   * A trace for one call, or `undefined` when nothing listens. Call it on the caller's turn: the
+   * active context then is the caller's, and becomes the span's parent.
+   */
+  begin(
+    operation: OperationKind,
+    spec: ResolvedClientSpec,
+    messages: WireMessage[] | undefined,
+    params: GenerationParams,
+  ): CallTrace | undefined {
+    const tracer = this.#currentTracer();
+    const metrics = this.#currentMetrics();
+    if (tracer === undefined && metrics === undefined && !callChannelsActive()) return undefined;
+    const request: Attributes = {};
+    if (tracer !== undefined) requestAttributes(params, request);
+    const parent = tracer === undefined ? undefined : this.#api?.context.active();
+    return new CallTrace(
+      this,
+      tracer,
+      metrics,
+      operation,
+      this.#tagsOf(spec, operation),
+      messages,
+      request,
+      parent,
+    );
+  }
+
+  /** Supervision and breaker events: published on their channels and counted. */
+  event(event: SystemEvent): void {
+    switch (event.type) {
+      case "restart":
+        if (channels.restart.hasSubscribers) {
+          const { type: _, ...payload } = event;
+          channels.restart.publish(payload);
+        }
+        this.#currentMetrics()?.restarted(event.child, event.supervisor);
+        return;
+      case "breaker":
+        if (channels.breaker.hasSubscribers) {
+          const { type: _, ...payload } = event;
+          channels.breaker.publish(payload);
+        }
+        this.#currentMetrics()?.breakerChanged(event.client, event.state, event.previous);
+        return;
+      default:
+        // Routers (issue #12) emit `fallback`: an event on the span active where the router moved the
+        // call on (the routed call's), a channel message, a counter.
+        if ((event as { type: string }).type === "fallback")
+          this.#fallback(event as unknown as FallbackEvent);
+        return;
+    }
+  }
+
+  #fallback(event: FallbackEvent): void {
+    const { type: _, ...payload } = event;
+    if (channels.fallback.hasSubscribers) channels.fallback.publish(payload);
+    const api = this.#api;
+    if (api === undefined) return;
+    const attributes: Attributes = {
+      "dspex.router": event.router,
+      "dspex.fallback.from": event.from,
+      "dspex.fallback.to": event.to,
+      "error.type": event.code,
+    };
+    api.trace.getActiveSpan()?.addEvent("dspex.fallback", attributes);
+    this.#currentMetrics()?.fellBack(attributes);
+  }
+
+  withSpan(parent: Context | undefined, span: Span): Context {
+    const api = this.#api as OtelApi;
+    return api.trace.setSpan(parent ?? api.context.active(), span);
+  }
+
+  #currentTracer(): Tracer | undefined {
+    const api = this.#api;
+    if (api === undefined) return undefined;
+    let provider = this.#options.tracerProvider ?? api.trace.getTracerProvider();
+    // The global is a ProxyTracerProvider (maybe from another copy of the API): look through it.
+    const proxy = provider as Partial<ProxyTracerProvider>;
+    if (typeof proxy.getDelegate === "function") provider = proxy.getDelegate();
+    if (provider === this.#noopTracerProvider || provider.constructor?.name === "NoopTracerProvider")
+      return undefined;
+    if (provider !== this.#tracerOwner) {
+      this.#tracerOwner = provider;
+      this.#tracer = provider.getTracer(NAME);
+    }
+    return this.#tracer;
+  }
+
+  #currentMetrics(): GenAiMetrics | undefined {
+    const api = this.#api;
+    if (api === undefined) return undefined;
+    const provider = this.#options.meterProvider ?? api.metrics.getMeterProvider();
+    if (provider !== this.#meterOwner) {
+      this.#meterOwner = provider;
+      const meter = provider.getMeter(NAME);
+      this.#metrics = meter === this.#noopMeter ? undefined : new GenAiMetrics(meter, this.#clients);
+    }
+    return this.#metrics;
+  }
+
+  #tagsOf(spec: ResolvedClientSpec, operation: OperationKind): ClientTags {
+    const key = operation === "embed" ? `${spec.name}\u0000embed` : spec.name;
+    let tags = this.#tags.get(key);
+    if (tags === undefined) {
+      const genAiOperation: GenAiOperation = operation === "embed" ? "embeddings" : "chat";
+      const provider = providerName(spec.provider);
+      const common: Attributes = {
+        "gen_ai.operation.name": genAiOperation,
+        "gen_ai.provider.name": provider,
+        "gen_ai.request.model": spec.model,
+      };
+      const server = serverOf(spec.baseURL);
+      if (server !== undefined) {
+        common["server.address"] = server.address;
+        common["server.port"] = server.port;
+      }
+      tags = {
+        client: spec.name,
+        provider,
+        model: spec.model,
+        spanName: spanName(genAiOperation, spec.model),
+        attemptName: `${genAiOperation} ${spec.model} attempt`,
+        attributes: { ...common, "dspex.client": spec.name },
+        attemptAttributes: { ...common, "dspex.client": spec.name },
+        metricAttributes: { ...common, "dspex.client": spec.name },
+      };
+      this.#tags.set(key, tags);
+    }
+    return tags;
+  }
+}
