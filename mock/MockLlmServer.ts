@@ -1,6 +1,8 @@
 /**
  * The mock LLM server: one `node:http` server on 127.0.0.1 that speaks OpenAI chat completions
- * (`POST .../chat/completions`) and Anthropic messages (`POST .../messages`), answers deterministic
+ * (`POST .../chat/completions`), Azure OpenAI (`.../openai/deployments/{d}/chat/completions`),
+ * Anthropic messages (`POST .../messages`) and the Gemini API (`.../models/{m}:generateContent`,
+ * `:streamGenerateContent`), answers deterministic
  * text, and misbehaves on demand (scripted faults). Built for speed: keep-alive, no schema validation,
  * one timer per waiting request, bounded request log.
  */
@@ -8,14 +10,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
+import { AzureWire } from "./azureWire.js";
 import { writeEndlessBody } from "./endlessBody.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
+import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
 import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
 import { cutPoint, writeFrames } from "./streamWriter.js";
+import { type MockTurn, planTurn } from "./turn.js";
 import type {
   Fault,
   FaultOptions,
@@ -64,10 +69,12 @@ export class MockLlmServer implements MockServer {
   readonly #log: RequestLog;
   readonly #openai: OpenAiWire;
   readonly #anthropic = new AnthropicWire();
+  readonly #azure: AzureWire;
+  readonly #gemini = new GeminiWire();
   readonly #exchanges = new Set<Exchange>();
   readonly #apiKey: string | undefined;
   readonly #chunkSize: number;
-  readonly #answer: (input: MockAnswerInput) => string;
+  readonly #answer: (input: MockAnswerInput) => string | MockTurn;
   #latencyMs: number;
   #chunkDelayMs: number;
   #ids = 0;
@@ -82,6 +89,7 @@ export class MockLlmServer implements MockServer {
     this.#apiKey = options.apiKey === "" ? undefined : options.apiKey;
     this.#log = new RequestLog(nonNegative(options.logLimit, 1000));
     this.#openai = new OpenAiWire(options.rateLimit);
+    this.#azure = new AzureWire(options.rateLimit);
     this.#answer = options.answer ?? defaultOrStructured;
     this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
   }
@@ -197,11 +205,19 @@ export class MockLlmServer implements MockServer {
   #onBody(exchange: Exchange, text: string): void {
     const { req, path } = exchange;
     const wire = path.endsWith("/chat/completions")
-      ? this.#openai
+      ? path.includes("/openai/")
+        ? this.#azure
+        : this.#openai
       : path.endsWith("/messages")
         ? this.#anthropic
-        : undefined;
-    const { body, unparseable, model, stream } = readBody(text);
+        : isGeminiPath(path)
+          ? this.#gemini
+          : undefined;
+    const read = readBody(text);
+    const { body, unparseable } = read;
+    // Gemini names the model and the streaming in the path, not the body.
+    const model = wire === this.#gemini ? geminiPathModel(path) : read.model;
+    const stream = wire === this.#gemini ? path.endsWith(":streamGenerateContent") : read.stream;
     const stats = this.#board.stats;
     if (stream) stats.streams++;
     if (this.#log.enabled) {
@@ -322,7 +338,7 @@ export class MockLlmServer implements MockServer {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, message));
       return;
     }
-    const parsed = wire.parse(arrival.body);
+    const parsed = wire.parse(arrival.body, exchange.path);
     if ("problem" in parsed) {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
       return;
@@ -333,7 +349,11 @@ export class MockLlmServer implements MockServer {
       messages: parsed.messages,
       body: arrival.body as Record<string, unknown>,
     });
-    const { text, truncated } = limitWords(full, parsed.maxWords);
+    const turn = planTurn(full, parsed);
+    const { text, truncated } = limitWords(
+      turn === undefined ? (full as string) : turn.text,
+      parsed.maxWords,
+    );
     let promptTokens = 0;
     for (const message of parsed.messages) promptTokens += countWords(message.text);
     const answer: PlannedAnswer = {
@@ -344,6 +364,7 @@ export class MockLlmServer implements MockServer {
       promptTokens,
       completionTokens: countWords(text),
     };
+    if (turn !== undefined) answer.turn = turn;
     if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault);
     else this.#send(exchange, 200, { "content-type": "application/json" }, wire.completion(answer), wire);
   }
@@ -355,7 +376,14 @@ export class MockLlmServer implements MockServer {
 
   #nextId(wire: WireFormat): string {
     this.#ids++;
-    return wire.provider === "openai" ? `chatcmpl-mock${this.#ids}` : `msg_mock${this.#ids}`;
+    switch (wire.provider) {
+      case "anthropic":
+        return `msg_mock${this.#ids}`;
+      case "gemini":
+        return `resp_mock${this.#ids}`;
+      default:
+        return `chatcmpl-mock${this.#ids}`;
+    }
   }
 
   /**

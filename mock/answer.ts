@@ -19,13 +19,21 @@ export function contentText(content: unknown): string {
       typeof (part as { text?: unknown }).text === "string"
     ) {
       text += (text ? "\n" : "") + (part as { text: string }).text;
+    } else if (
+      part !== null &&
+      typeof part === "object" &&
+      (part as { type?: unknown }).type === "tool_result"
+    ) {
+      // Anthropic's tool results: what the tool said is the turn's text.
+      const inner = contentText((part as { content?: unknown }).content);
+      if (inner !== "") text += (text ? "\n" : "") + inner;
     }
   }
   return text;
 }
 
 /** FNV-1a 32-bit: cheap, and stable across runs and processes (unlike anything seeded). */
-function fnv1a(text: string): string {
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { contentText } from "./answer.js";
+import { thinkingProblem, turnMessage, turnStream } from "./anthropicTurn.js";
 import type { MockMessage } from "./types.js";
 import type { ParsedChatRequest, PlannedAnswer, RequestProblem, StreamFrames, WireFormat } from "./wire.js";
 
@@ -93,16 +94,21 @@ export class AnthropicWire implements WireFormat {
     if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") {
       return problem("stream: Input should be a valid boolean", "stream");
     }
+    const history = thinkingProblem(body);
+    if (history !== undefined) return history;
+    const thinking = (body.thinking as { type?: unknown } | undefined)?.type;
     return {
       model: body.model,
       messages,
       maxWords: maxTokens,
       stream: body.stream === true,
       includeUsage: false,
+      reasoning: thinking === "enabled" || thinking === "adaptive",
     };
   }
 
   completion(answer: PlannedAnswer): string {
+    if (answer.turn !== undefined) return turnMessage(answer);
     return JSON.stringify({
       id: answer.id,
       type: "message",
@@ -116,6 +122,7 @@ export class AnthropicWire implements WireFormat {
   }
 
   stream(answer: PlannedAnswer, pieces: readonly string[]): StreamFrames {
+    if (answer.turn !== undefined) return turnStream(answer, pieces);
     const start = {
       type: "message_start",
       message: {

@@ -4,6 +4,7 @@
  */
 export { defaultAnswer } from "./answer.js";
 export { MockLlmServer, startMockServer } from "./MockLlmServer.js";
+export type { MockToolCall, MockTurn } from "./turn.js";
 export type {
   Fault,
   FaultOptions,

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { contentText } from "./answer.js";
+import { turnCompletion, turnStream } from "./openaiTurn.js";
 import type { MockMessage, MockRateLimit } from "./types.js";
 import type { ParsedChatRequest, PlannedAnswer, RequestProblem, StreamFrames, WireFormat } from "./wire.js";
 
@@ -79,7 +80,7 @@ function statusType(status: number): { type: string; code: string | null; messag
 
 /** The OpenAI wire format. Holds the `x-ratelimit-*` values, which the server can change while running. */
 export class OpenAiWire implements WireFormat {
-  readonly provider = "openai" as const;
+  readonly provider: "openai" | "azure" = "openai";
   #rateLimit: MockRateLimit = DEFAULT_RATE_LIMIT;
   #rateHeaders: Record<string, string> = {};
 
@@ -142,10 +143,12 @@ export class OpenAiWire implements WireFormat {
       maxWords,
       stream: body.stream === true,
       includeUsage: options?.include_usage === true,
+      reasoning: typeof body.reasoning_effort === "string" && body.reasoning_effort !== "none",
     };
   }
 
   completion(answer: PlannedAnswer): string {
+    if (answer.turn !== undefined) return turnCompletion(answer, Math.floor(Date.now() / 1000));
     // A template rather than JSON.stringify of a nested object: this runs on every request of a benchmark.
     const total = answer.promptTokens + answer.completionTokens;
     return (
@@ -159,6 +162,8 @@ export class OpenAiWire implements WireFormat {
   }
 
   stream(answer: PlannedAnswer, pieces: readonly string[], includeUsage: boolean): StreamFrames {
+    if (answer.turn !== undefined)
+      return turnStream(answer, pieces, includeUsage, Math.floor(Date.now() / 1000));
     // Every chunk shares id, created and model; build that prefix once and splice each delta in.
     const head =
       `data: {"id":${JSON.stringify(answer.id)},"object":"chat.completion.chunk",` +

@@ -2,9 +2,10 @@
  * The public types of the mock LLM server: its options, its handle, its counters and the faults a test
  * can script. Plain data only, so a test can snapshot or print any of it.
  */
+import type { MockTurn } from "./turn.js";
 
 /** Which vendor wire format a request spoke, decided by its path. */
-export type MockProvider = "openai" | "anthropic" | "unknown";
+export type MockProvider = "openai" | "anthropic" | "azure" | "gemini" | "unknown";
 
 /** The OpenAI `x-ratelimit-*` header values the server sends on every OpenAI answer. */
 export interface MockRateLimit {
@@ -26,7 +27,7 @@ export interface MockMessage {
 
 /** What an `answer` override receives. */
 export interface MockAnswerInput {
-  provider: "openai" | "anthropic";
+  provider: "openai" | "anthropic" | "azure" | "gemini";
   model: string;
   /** The conversation, system prompt first when there is one (same list through either provider). */
   messages: readonly MockMessage[];
@@ -50,8 +51,12 @@ export interface MockServerOptions {
   logLimit?: number;
   /** Initial OpenAI `x-ratelimit-*` header values (defaults: generous limits, nearly full). */
   rateLimit?: Partial<MockRateLimit>;
-  /** Replaces the built-in answer text (`Mock answer <hash> to "<last user text>"`). Must be deterministic. */
-  answer?: (input: MockAnswerInput) => string;
+  /**
+   * Replaces the built-in answer text (`Mock answer <hash> to "<last user text>"`). Must be
+   * deterministic. May return a {@link MockTurn} (reasoning, refusal, tool calls, content parts,
+   * cached tokens), which each wire format writes in its vendor's shape.
+   */
+  answer?: (input: MockAnswerInput) => string | MockTurn;
 }
 
 /** Live counters of a mock server. The object is updated in place; `resetStats()` zeroes it. */

@@ -3,6 +3,7 @@
  * the server itself never looks inside a body.
  */
 import type { IncomingHttpHeaders } from "node:http";
+import type { MockTurn } from "./turn.js";
 import type { MockMessage } from "./types.js";
 
 /** A request the wire format accepted. */
@@ -15,6 +16,11 @@ export interface ParsedChatRequest {
   stream: boolean;
   /** OpenAI `stream_options.include_usage`. */
   includeUsage: boolean;
+  /**
+   * The request asked for reasoning (OpenAI `reasoning_effort`, Anthropic `thinking`, Gemini
+   * `thinkingConfig.includeThoughts`): the mock then reasons aloud.
+   */
+  reasoning?: boolean;
 }
 
 /** A request the wire format refused (400). */
@@ -32,6 +38,8 @@ export interface PlannedAnswer {
   truncated: boolean;
   promptTokens: number;
   completionTokens: number;
+  /** Everything but the text, when the turn has more (reasoning, refusal, tool calls, ...): see `turn.ts`. */
+  turn?: MockTurn;
 }
 
 /** A streamed answer as SSE text, split where chunk delays and stream faults apply. */
@@ -46,13 +54,13 @@ export interface StreamFrames {
 
 /** One vendor's wire format. */
 export interface WireFormat {
-  readonly provider: "openai" | "anthropic";
+  readonly provider: "openai" | "anthropic" | "azure" | "gemini";
   /** Whether the headers carry `apiKey` the way this vendor expects. */
   authorized(headers: IncomingHttpHeaders, apiKey: string): boolean;
   /** A problem with headers that the vendor refuses with 400 (e.g. Anthropic's missing `anthropic-version`). */
   headerProblem(headers: IncomingHttpHeaders): RequestProblem | undefined;
-  /** Reads a parsed JSON body. */
-  parse(body: unknown): ParsedChatRequest | RequestProblem;
+  /** Reads a parsed JSON body (`path`: the request's path, where Gemini names the model). */
+  parse(body: unknown, path: string): ParsedChatRequest | RequestProblem;
   /** The non-streaming answer body. */
   completion(answer: PlannedAnswer): string;
   /** The streamed answer; `pieces` (the answer text cut into chunks) joined equal `answer.text`. */

@@ -11,10 +11,11 @@
  *
  * Answers, streams and errors are OpenAI's, with Azure's additions read where they matter:
  * `prompt_filter_results` chunks with empty `choices` (skipped), `finish_reason: "content_filter"`,
- * and `content_filter` errors (`upstreamCode: "content_filter"`, `param: "prompt"`).
+ * and `content_filter` errors (`ERR_CONTENT_FILTER`, `upstreamCode: "content_filter"`, `param: "prompt"`).
  */
 
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
+import type { ErrorData } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
 import { baseHeaders, openaiBody, parseOpenAIReply } from "./openai.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "./Provider.js";
@@ -29,9 +30,15 @@ export const azureProvider: Provider = {
   name: "azure",
   buildRequest: buildAzureRequest,
   parseReply: parseOpenAIReply,
-  parseError: (status: number, headers: ResponseHeaders, bodyText: string) =>
-    upstreamError(status, headers, errorBodyFields(bodyText), "x-request-id"),
+  parseError: parseAzureError,
 };
+
+/** OpenAI's error mapping, with a prompt refused by Azure's content filter as `ERR_CONTENT_FILTER`. */
+export function parseAzureError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData {
+  const data = upstreamError(status, headers, errorBodyFields(bodyText), "x-request-id");
+  if (data.upstreamCode === "content_filter") data.code = "ERR_CONTENT_FILTER";
+  return data;
+}
 
 /** Builds the chat-completions request for a deployment; see the module comment. */
 export function buildAzureRequest(
