@@ -18,7 +18,7 @@
 import type { MessagePort } from "node:worker_threads";
 import { type Remote, wrap } from "comlink";
 import { DEFAULTS } from "./defaults.js";
-import { type DspexError, dspexError, ErrorCodes, type ErrorData, errorFromData } from "./errors.js";
+import { type DspexError, dspexError, type ErrorData, errorFromData, isErrorData } from "./errors.js";
 import { portEndpoint } from "./portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "./protocol.js";
 
@@ -148,18 +148,4 @@ export function adminFacade(current: () => AdminApi): AdminApi {
     breaker: through((a) => a.breaker()),
     mailbox: through((a) => a.mailbox()),
   };
-}
-
-const CODES: ReadonlySet<string> = new Set(ErrorCodes);
-
-function isErrorData(value: unknown): value is ErrorData {
-  const v = value as Partial<ErrorData> | null;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !(v instanceof Error) &&
-    typeof v.code === "string" &&
-    CODES.has(v.code) &&
-    typeof v.message === "string"
-  );
 }

@@ -289,6 +289,8 @@ export function errorFromData(data: ErrorData): AnyDspexError {
 
 /** The plain-data form of any error; a non-dspex error becomes `fallback` with its message. */
 export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPONSE"): ErrorData {
+  // Already plain data (thrown across comlink, or by code that throws data on purpose): as it is.
+  if (isErrorData(error)) return error;
   if (error instanceof DspexError) {
     const data: ErrorData = { code: error.code, message: error.message };
     if (error.status !== undefined) data.status = error.status;
@@ -309,6 +311,21 @@ export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPO
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: fallback, message };
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ErrorCodes);
+
+/** True for plain {@link ErrorData} (not an `Error`) with a known code: what crosses a thread. */
+export function isErrorData(value: unknown): value is ErrorData {
+  const v = value as Partial<ErrorData> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !(v instanceof Error) &&
+    typeof v.code === "string" &&
+    KNOWN_CODES.has(v.code) &&
+    typeof v.message === "string"
+  );
 }
 
 /**

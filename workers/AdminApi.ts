@@ -91,7 +91,7 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
     try {
       return await operation();
     } catch (error) {
-      const data: ErrorData = isErrorData(error) ? error : toErrorData(error);
+      const data: ErrorData = toErrorData(error);
       throw {
         ...data,
         message: redact(data.message, client.apiKey),
@@ -99,9 +99,4 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
       } satisfies ErrorData;
     }
   };
-}
-
-function isErrorData(value: unknown): value is ErrorData {
-  const v = value as Partial<ErrorData> | null;
-  return typeof v === "object" && v !== null && typeof v.code === "string" && typeof v.message === "string";
 }

@@ -30,7 +30,7 @@ import { redact } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
 import { Cancellation, type CancelSignal } from "./Cancellation.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
-import { AttemptFailure } from "./http/AttemptFailure.js";
+import { AttemptFailure, errorDataOf } from "./http/AttemptFailure.js";
 import type { Mailbox } from "./Mailbox.js";
 import { type PipelineParts, PipelineRun, UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "./providers/Provider.js";
@@ -113,10 +113,12 @@ export class StreamSession {
   #texts: string[] = [];
   #upstream: UpstreamStream | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** Cancelled by the main thread, failed, or ended: nothing more is posted. */
-  #over = false;
-  /** Ended normally (`end` posted): nothing to tear down. */
-  #ended = false;
+  /**
+   * `open` while it may still post; `cut` once cancelled by the main thread or failed (its upstream
+   * request is torn down); `ended` once `end` was posted (nothing to tear down). Past `open`, nothing
+   * more is posted.
+   */
+  #phase: "open" | "cut" | "ended" = "open";
   #meta: CallMeta = { attempts: 0 };
   /** Resolves when the session has released everything. */
   readonly finished: Promise<void>;
@@ -139,8 +141,8 @@ export class StreamSession {
 
   /** The caller left or aborted: stop, tear the upstream request down, post nothing more. */
   cancel(): void {
-    if (this.#over) return;
-    this.#over = true;
+    if (this.#phase !== "open") return;
+    this.#phase = "cut";
     this.#stop();
   }
 
@@ -156,9 +158,11 @@ export class StreamSession {
         message: error instanceof Error ? error.message : String(error),
       });
     } finally {
-      this.#over = true;
-      if (this.#ended) this.#disarm();
-      else this.#stop();
+      if (this.#phase === "ended") this.#disarm();
+      else {
+        this.#phase = "cut";
+        this.#stop();
+      }
     }
   }
 
@@ -169,7 +173,7 @@ export class StreamSession {
     const key = cache === undefined ? undefined : deps.cacheKey(request);
     if (cache !== undefined && key !== undefined && request.cache === "use") {
       const hit = await cache.get(key);
-      if (this.#over) return;
+      if (this.#phase !== "open") return;
       if (hit !== undefined) {
         this.#disarm();
         await this.#replay(hit, cache);
@@ -236,7 +240,7 @@ export class StreamSession {
     let failure = opened.failure;
     let quietSince = this.#clock();
     this.#disarm();
-    while (!this.#over) {
+    while (this.#phase === "open") {
       this.#flush();
       if (this.#pending.length > 0) {
         await this.#creditArrives();
@@ -253,7 +257,7 @@ export class StreamSession {
       try {
         read = await upstream.read();
       } catch (error) {
-        if (!this.#over) this.#fail(errorData(error));
+        if (this.#phase === "open") this.#fail(errorDataOf(error, "ERR_NETWORK"));
         return;
       } finally {
         this.#disarm();
@@ -263,16 +267,16 @@ export class StreamSession {
       failure = read.failure;
       ended = read.ended;
     }
-    if (this.#over) return;
+    if (this.#phase !== "open") return;
     upstream.release();
     const summary = upstream.reader.summary();
     const last = this.#pending.at(-1) ?? this.#queue({ text: "", cached: false });
     finishChunk(last, summary);
-    while (!this.#over && this.#pending.length > 0) {
+    while (this.#phase === "open" && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
     }
-    if (this.#over) return;
+    if (this.#phase !== "open") return;
     if (cache !== undefined && key !== undefined) {
       const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
       // Never awaited: the answer (and the concurrency slot) do not wait for a store (see ResponseCache).
@@ -280,27 +284,25 @@ export class StreamSession {
       const entries = cache.entries;
       if (entries !== undefined) this.#meta.cacheEntries = entries;
     }
-    if (this.#over) return;
+    if (this.#phase !== "open") return;
     this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
     this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
-    this.#over = true;
-    this.#ended = true;
+    this.#phase = "ended";
   }
 
   /** A cache hit, replayed as one chunk that is also the last. */
   async #replay(hit: Reply, cache: StreamCache): Promise<void> {
     this.#pending = [replayChunk(hit)];
-    while (!this.#over && this.#pending.length > 0) {
+    while (this.#phase === "open" && this.#pending.length > 0) {
       this.#flush();
       if (this.#pending.length > 0) await this.#creditArrives();
     }
-    if (this.#over) return;
+    if (this.#phase !== "open") return;
     const meta: CallMeta = { attempts: 0 };
     const entries = cache.entries;
     if (entries !== undefined) meta.cacheEntries = entries;
     this.#deps.post({ type: "end", id: this.id, finishReason: hit.finishReason, meta });
-    this.#over = true;
-    this.#ended = true;
+    this.#phase = "ended";
   }
 
   #take(deltas: StreamChunk[]): void {
@@ -316,7 +318,7 @@ export class StreamSession {
   /** Sends as many pending chunks as credit allows, in one message. */
   #flush(): void {
     const n = Math.min(this.#credit, this.#pending.length);
-    if (n === 0 || this.#over) return;
+    if (n === 0 || this.#phase !== "open") return;
     const chunks = n === this.#pending.length ? this.#pending : this.#pending.slice(0, n);
     this.#pending = n === this.#pending.length ? [] : this.#pending.slice(n);
     this.#credit -= n;
@@ -324,7 +326,7 @@ export class StreamSession {
   }
 
   #creditArrives(): Promise<void> {
-    if (this.#credit > 0 || this.#over) return Promise.resolve();
+    if (this.#credit > 0 || this.#phase !== "open") return Promise.resolve();
     return new Promise((resolve) => {
       this.#creditWaiter = resolve;
     });
@@ -338,8 +340,8 @@ export class StreamSession {
 
   /** Fails the stream once: posts the typed error, then tears everything down. */
   #fail(error: ErrorData): void {
-    if (this.#over) return;
-    this.#over = true;
+    if (this.#phase !== "open") return;
+    this.#phase = "cut";
     const data = { ...error, message: redact(error.message, this.#deps.client.apiKey) };
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
@@ -356,7 +358,7 @@ export class StreamSession {
   #signal(): CancelSignal {
     if (this.#cancellation === undefined) {
       this.#cancellation = new Cancellation();
-      if (this.#over) this.#cancellation.abort();
+      if (this.#phase !== "open") this.#cancellation.abort();
     }
     return this.#cancellation;
   }
@@ -370,14 +372,4 @@ export class StreamSession {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-/** Plain error data from whatever was thrown (attempt failures carry theirs). */
-function errorData(error: unknown): ErrorData {
-  if (error instanceof AttemptFailure) return error.data;
-  const e = error as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && e.code.startsWith("ERR_") && typeof e.message === "string") {
-    return { code: e.code as ErrorData["code"], message: e.message };
-  }
-  return { code: "ERR_NETWORK", message: error instanceof Error ? error.message : String(error) };
 }

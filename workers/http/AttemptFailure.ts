@@ -3,7 +3,7 @@
  * `kind` is what the breaker and the retry policy decide on (an attempt time-out and the call's own
  * deadline both surface as `ERR_TIMEOUT`, but only the first means upstream is slow).
  */
-import type { ErrorData } from "../../src/errors.js";
+import { type ErrorCode, type ErrorData, toErrorData } from "../../src/errors.js";
 
 /** Why an attempt failed, as the resilience policies see it. */
 export type FailureKind =
@@ -51,4 +51,12 @@ export function countsAgainstUpstream(failure: AttemptFailure): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The plain error data of whatever a worker step threw: an attempt failure's own, a `DspexError`'s
+ * fields, plain data as it is, anything else as `fallback` with its message (see `toErrorData`).
+ */
+export function errorDataOf(error: unknown, fallback: ErrorCode): ErrorData {
+  return error instanceof AttemptFailure ? error.data : toErrorData(error, fallback);
 }

@@ -64,7 +64,9 @@ describe("circuit breaker", () => {
   });
 
   it("probes after halfOpenAfterMs and closes on success: open -> half_open -> closed", async () => {
-    const halfOpenAfterMs = 400;
+    // Long enough that the steps between "opened" and the next call fit inside it on a loaded machine
+    // (at 400 ms a busy CI box let the breaker go half-open before the "still open" call).
+    const halfOpenAfterMs = 1_500;
     const { system, server } = await env({
       breaker: { failures: 2, halfOpenAfterMs },
       retry: { maxRetries: 1 },
@@ -85,7 +87,9 @@ describe("circuit breaker", () => {
   });
 
   it("a failed probe opens it again", async () => {
-    const halfOpenAfterMs = 400;
+    // Long enough that the steps between "opened" and the next call fit inside it on a loaded machine
+    // (at 400 ms a busy CI box let the breaker go half-open before the "still open" call).
+    const halfOpenAfterMs = 1_500;
     const { system, server } = await env({
       breaker: { failures: 1, halfOpenAfterMs },
       retry: { maxRetries: 0 },
