@@ -225,8 +225,10 @@ export class ClientProxy {
       }
       case "event":
         this.#mirror.event(message.event);
-        // Cache-write figures are counters only: no system event.
-        if (message.event.kind !== "cache") this.onWorkerEvent(message);
+        // Cache-write figures and breaker counts are kept only: no system event.
+        if (message.event.kind !== "cache" && message.event.kind !== "breaker_count") {
+          this.onWorkerEvent(message);
+        }
         return;
       case "batch":
         for (const m of message.messages) this.receive(m);

@@ -66,6 +66,9 @@ export class StatsMirror {
     if (event.kind === "breaker") {
       this.breaker = event.state;
       this.breakerSnapshot = event.snapshot;
+    } else if (event.kind === "breaker_count") {
+      // The failure count moved without a state change: the next incarnation starts from it.
+      this.breakerSnapshot = event.snapshot;
     } else if (event.kind === "retry") {
       this.stats.retries++;
     } else if (event.kind === "cache") {

@@ -23,7 +23,7 @@ import { observe } from "./observer/observe.js";
 import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
-import { redact } from "./redact.js";
+import { redactAll, scrubDeep } from "./redact.js";
 import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
@@ -180,7 +180,7 @@ export class System<Name extends string = string> {
       // Nobody above the root: its clients will not come back, so held and later calls reject now.
       this.#root.retire("unavailable");
       void this.#warm?.close();
-      const message = reason.kind === "crash" ? reason.message : "the root supervisor exited";
+      const message = reason.kind === "normal" ? "the root supervisor exited" : reason.message;
       emit({ type: "system_failed", message });
     });
   }
@@ -419,17 +419,15 @@ export class System<Name extends string = string> {
   }
 
   #redact(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) out = redact(out, secret);
-    return out;
+    return redactAll(text, this.#secrets);
   }
 
-  /** Events carry messages that may quote upstream text: scrub every secret of the tree from them. */
+  /**
+   * Events carry messages that may quote upstream text: scrub every secret of the tree from every
+   * string in them (nested data included).
+   */
   #scrub(event: SystemEvent): SystemEvent {
-    if ("message" in event && typeof event.message === "string") {
-      return { ...event, message: this.#redact(event.message) };
-    }
-    return event;
+    return scrubDeep(event, this.#secrets);
   }
 }
 

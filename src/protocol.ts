@@ -131,6 +131,11 @@ export interface CacheWriteStats {
 
 /** Events a worker reports on its own (not answers to a call). */
 export type WorkerEvent =
+  /**
+   * The breaker's failure count changed without a state change (cockatiel's `toJSON()`): kept on the
+   * main side for the next incarnation, not emitted.
+   */
+  | { kind: "breaker_count"; snapshot: unknown }
   /** The cache's write counters changed (external stores only); shown in `inspect()`, not emitted. */
   | { kind: "cache"; writes: CacheWriteStats }
   | { kind: "breaker"; state: BreakerState; previous: BreakerState; snapshot: unknown }

@@ -8,11 +8,16 @@ import type { NodeSnapshot, RestartType } from "../src/types.js";
 export type ExitReason =
   /** It ended on its own, normally (a worker that exited with code 0 unasked). */
   | { kind: "normal" }
-  /** It crashed: uncaught error, non-zero exit, out of memory, killed, or (a supervisor) it gave up. */
+  /**
+   * A supervisor reached its restart intensity and terminated (OTP's reason `shutdown`): not a
+   * crash, so a `transient` parent does not restart it; a `permanent` one does.
+   */
+  | { kind: "shutdown"; message: string }
+  /** It crashed: uncaught error, non-zero exit, out of memory, or killed. */
   | { kind: "crash"; cause: CrashCause; message: string };
 
 /** What kind of crash. */
-export type CrashCause = "error" | "exit" | "oom" | "killed" | "gave_up";
+export type CrashCause = "error" | "exit" | "oom" | "killed";
 
 /** Something that unsubscribes. */
 export interface Disposable {

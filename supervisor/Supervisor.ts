@@ -1,16 +1,17 @@
 /**
  * A supervisor: starts its children in order, stops them in reverse order, and restarts them by OTP
  * rules when they exit unasked. It is itself a {@link Child}, so supervisors nest; a supervisor that
- * gives up crashes (cause `gave_up`) and its parent restarts it like any other child (escalation).
+ * gives up terminates with reason `shutdown` (as in OTP): a `permanent` parent restarts it
+ * (escalation), a `transient` or `temporary` one does not.
  *
  * - Strategy (`restartPlan`): `one_for_one` restarts the dead child, `one_for_all` every child,
  *   `rest_for_one` the dead child and those started after it. Siblings are stopped in reverse start
  *   order, then all come back in start order.
- * - Restart type: `permanent` always restarted; `transient` unless it exited normally; `temporary`
- *   never, not even when a sibling's restart stopped it. A child that will not come back is retired
+ * - Restart type: `permanent` always restarted; `transient` unless it exited normally or with
+ *   `shutdown` (a supervisor that gave up); `temporary` never, not even when a sibling's restart stopped it. A child that will not come back is retired
  *   (`unavailable`) and stays down until this supervisor itself is started afresh.
  * - Intensity (`checkRestartIntensity`): more than `maxRestarts` attempts within `withinMs`, failed
- *   attempts included, and the supervisor stops every child, fails, and escalates; the children hold
+ *   attempts included, and the supervisor stops every child, fails, and exits with `shutdown`; the children hold
  *   their calls until the parent restarts the subtree or retires it (the system retires a failed root).
  * - Backoff (`restartBackoffMs`): 0 ms before the first restart in the window, then 10, 20, 40 ...
  *   up to 500 ms, so a child that crashes at start cannot spin a core.
@@ -149,7 +150,7 @@ export class Supervisor implements Child {
     return this.enqueue(() => this.stopAll());
   }
 
-  /** Listens for this supervisor giving up (a crash with cause `gave_up`), once per incarnation. */
+  /** Listens for this supervisor giving up (an exit with reason `shutdown`), once per incarnation. */
   onExit(listener: (reason: ExitReason) => void): Disposable {
     this.exitListeners.add(listener);
     return { dispose: () => this.exitListeners.delete(listener) };
@@ -260,7 +261,8 @@ export class Supervisor implements Child {
     if (epoch !== this.epoch || !this.active) return;
     if (record.incarnation !== incarnation || record.state !== "exited") return;
     const { restart } = record.child;
-    if (restart === "temporary" || (restart === "transient" && reason.kind === "normal")) {
+    // OTP: a transient child is restarted only after an abnormal exit; `normal` and `shutdown` are not.
+    if (restart === "temporary" || (restart === "transient" && reason.kind !== "crash")) {
       this.retireChild(record, "unavailable");
       this.emit({ type: "exit", supervisor: this.name, child: record.child.name, restart });
       return;
@@ -342,8 +344,7 @@ export class Supervisor implements Child {
     const { maxRestarts, withinMs } = this.spec;
     this.emit({ type: "give_up", supervisor: this.name, restarts: this.history.length, withinMs });
     this.fireExit({
-      kind: "crash",
-      cause: "gave_up",
+      kind: "shutdown",
       message: `supervisor "${this.name}" gave up: more than ${maxRestarts} restarts within ${withinMs} ms`,
     });
   }

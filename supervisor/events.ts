@@ -19,12 +19,13 @@ export type SupervisorEvent =
   | { type: "restart_failed"; supervisor: string; child: string; message: string }
   /**
    * A child ended and will not be restarted: temporary (after any exit, or stopped by a sibling's
-   * restart), or transient after a normal exit.
+   * restart), or transient after a normal exit or a `shutdown` (a nested supervisor that gave up).
    */
   | { type: "exit"; supervisor: string; child: string; restart: RestartType }
   /**
    * The supervisor exceeded its intensity: `restarts` attempts within `withinMs` (that is
-   * `maxRestarts + 1`). It stopped its children and failed; its parent sees it crash with `gave_up`.
+   * `maxRestarts + 1`). It stopped its children and failed; its parent sees it exit with reason
+   * `shutdown` (OTP's): restarted by a `permanent` parent, not by a `transient` or `temporary` one.
    */
   | { type: "give_up"; supervisor: string; restarts: number; withinMs: number };
 

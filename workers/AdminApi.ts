@@ -12,7 +12,7 @@ import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
-import { redact } from "../src/redact.js";
+import { scrubError } from "../src/redact.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { requireCommonJs } from "./loadCommonJs.js";
 import type { Mailbox } from "./Mailbox.js";
@@ -92,11 +92,7 @@ function guarded<T>(client: ResolvedClientSpec, operation: () => Promise<T>): ()
       return await operation();
     } catch (error) {
       const data: ErrorData = toErrorData(error);
-      throw {
-        ...data,
-        message: redact(data.message, client.apiKey),
-        client: client.name,
-      } satisfies ErrorData;
+      throw { ...scrubError(data, client.apiKey), client: client.name } satisfies ErrorData;
     }
   };
 }

@@ -26,7 +26,7 @@ import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../src/errors.js";
 import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
-import { redact } from "../src/redact.js";
+import { scrubError } from "../src/redact.js";
 import type { Reply, StreamChunk } from "../src/types.js";
 import { Cancellation, type CancelSignal } from "./Cancellation.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
@@ -342,7 +342,7 @@ export class StreamSession {
   #fail(error: ErrorData): void {
     if (this.#phase !== "open") return;
     this.#phase = "cut";
-    const data = { ...error, message: redact(error.message, this.#deps.client.apiKey) };
+    const data = scrubError(error, this.#deps.client.apiKey);
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
   }

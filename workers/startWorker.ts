@@ -56,6 +56,7 @@ export async function startWorker(
   const breaker = new Breaker(client.breaker, {
     initialState: init.breakerState,
     onChange: (event) => post({ type: "event", event }),
+    onCount: (snapshot) => post({ type: "event", event: { kind: "breaker_count", snapshot } }),
   });
   const dispatcher = createPool(client.baseURL, client.maxConcurrency);
   const provider = providerFor(client.provider);

@@ -246,7 +246,8 @@ export class CallTrace {
 
   #attemptSpans(timings: AttemptTiming[], tracer: Tracer, parent: Span): void {
     const context = this.host.withSpan(this.parent, parent);
-    timings.forEach((timing, i) => {
+    for (let i = 0; i < timings.length; i++) {
+      const timing = timings[i] as AttemptTiming;
       const attributes: Attributes = { ...this.tags.attemptAttributes, "dspex.attempt": i + 1 };
       if (timing.status !== undefined) attributes["http.response.status_code"] = timing.status;
       if (timing.code !== undefined) attributes["error.type"] = timing.code;
@@ -258,7 +259,7 @@ export class CallTrace {
       );
       if (timing.code !== undefined) span.setStatus({ code: this.host.statusError, message: timing.code });
       span.end(timing.end);
-    });
+    }
   }
 
   #onChunks(
@@ -305,20 +306,14 @@ export class CallTrace {
     code: string | undefined,
   ): void {
     const base = this.tags.metricAttributes;
-    let attributes = base;
-    if (code !== undefined || facts?.model !== undefined) {
-      attributes = { ...base };
-      if (facts?.model !== undefined && facts.model !== "") attributes["gen_ai.response.model"] = facts.model;
-      if (code !== undefined) attributes["error.type"] = code;
-    }
-    metrics.duration.record(durationMs / 1000, attributes);
+    // Attribute sets are made once per client, response model and outcome, not per call.
+    const sets = this.tags.metricSets.of(code ?? "", facts?.model ?? "");
+    metrics.duration.record(durationMs / 1000, sets.duration);
     // Tokens are counted where they were billed: a cache hit or a joined request billed none.
     const usage = facts?.usage;
     if (usage !== undefined && this.#attempts > 0) {
-      if (usage.promptTokens !== undefined)
-        metrics.tokens.record(usage.promptTokens, { ...attributes, "gen_ai.token.type": "input" });
-      if (usage.completionTokens !== undefined)
-        metrics.tokens.record(usage.completionTokens, { ...attributes, "gen_ai.token.type": "output" });
+      if (usage.promptTokens !== undefined) metrics.tokens.record(usage.promptTokens, sets.input);
+      if (usage.completionTokens !== undefined) metrics.tokens.record(usage.completionTokens, sets.output);
     }
     if (facts?.cost !== undefined && this.#attempts > 0) metrics.spent(facts.cost, base);
   }

@@ -62,6 +62,33 @@ export interface ClientTags {
   attributes: Attributes;
   attemptAttributes: Attributes;
   metricAttributes: Attributes;
+  metricSets: MetricSets;
+}
+
+/** The metric attribute sets of one client, by error code and response model, made on first use. */
+export class MetricSets {
+  readonly #sets = new Map<string, { duration: Attributes; input: Attributes; output: Attributes }>();
+
+  constructor(private readonly base: Attributes) {}
+
+  /** The sets for an outcome (`code` "" for success) and a response model ("" when unknown). */
+  of(code: string, model: string): { duration: Attributes; input: Attributes; output: Attributes } {
+    const key = `${code}\u0000${model}`;
+    let sets = this.#sets.get(key);
+    if (sets === undefined) {
+      const duration: Attributes = { ...this.base };
+      if (model !== "") duration["gen_ai.response.model"] = model;
+      if (code !== "") duration["error.type"] = code;
+      sets = {
+        duration,
+        input: { ...duration, "gen_ai.token.type": "input" },
+        output: { ...duration, "gen_ai.token.type": "output" },
+      };
+      // Bounded: a vendor that names a new model per answer must not grow this without end.
+      if (this.#sets.size < 256) this.#sets.set(key, sets);
+    }
+    return sets;
+  }
 }
 
 /** What a {@link CallTrace} needs from its system's telemetry. */
@@ -245,6 +272,7 @@ export class Telemetry implements TraceHost {
         attributes: { ...common, "dspex.client": spec.name },
         attemptAttributes: { ...common, "dspex.client": spec.name },
         metricAttributes: { ...common, "dspex.client": spec.name },
+        metricSets: new MetricSets({ ...common, "dspex.client": spec.name }),
       };
       this.#tags.set(key, tags);
     }

@@ -2,12 +2,13 @@
  * One upstream attempt: sends a provider's {@link UpstreamRequest} through an undici dispatcher as an
  * {@link Exchange}, bounded by its own time-out and the caller's signal, and turns every outcome into a
  * {@link Reply} or an {@link AttemptFailure}. Every message built from upstream text or a library error passes through
- * `redact` with the API key: upstream sometimes echoes what it was sent.
+ * `redact` with the API key (every field of an upstream error: `scrubError`): upstream sometimes
+ * echoes what it was sent.
  */
 
 import type { Dispatcher } from "undici";
 import { type ErrorData, isDspexError } from "../../src/errors.js";
-import { redact } from "../../src/redact.js";
+import { clipMessage, redact, scrubError } from "../../src/redact.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
@@ -98,8 +99,7 @@ export class Transport {
   #answer(status: number, headers: ResponseHeaders | undefined, text: string): Reply {
     if (status < 200 || status > 299) {
       const data = this.provider.parseError(status, headers ?? {}, text);
-      data.message = redact(data.message, this.secret);
-      throw new AttemptFailure("status", data);
+      throw new AttemptFailure("status", scrubError(data, this.secret));
     }
     let body: unknown;
     try {
@@ -112,8 +112,7 @@ export class Transport {
     } catch (error) {
       // A well-formed refusal (a prompt the vendor's filter blocked) keeps its own code.
       if (isDspexError(error) && error.code !== "ERR_BAD_RESPONSE") {
-        const data = error.toJSON();
-        data.message = redact(data.message, this.secret);
+        const data = scrubError(error.toJSON(), this.secret);
         data.status = status;
         throw new AttemptFailure("status", data);
       }
@@ -125,7 +124,7 @@ export class Transport {
   #badResponse(status: number, message: string): AttemptFailure {
     return new AttemptFailure("bad_response", {
       code: "ERR_BAD_RESPONSE",
-      message: redact(message, this.secret),
+      message: clipMessage(redact(message, this.secret)),
       status,
     });
   }

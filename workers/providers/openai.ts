@@ -88,8 +88,9 @@ export function baseHeaders(stream: boolean): Record<string, string> {
 export function parseOpenAIReply(body: unknown): Reply {
   if (!isRecord(body) || !Array.isArray(body.choices)) throw bad("the answer has no `choices` array");
   if (body.choices.length === 0) throw bad("the answer's `choices` array is empty");
-  const choices = body.choices.map(choiceOf);
-  const first = choices[0] as ReplyChoice;
+  // One choice is the common case: no array of choices built for it.
+  const first = choiceOf(body.choices[0], 0);
+  const choices = body.choices.length === 1 ? undefined : body.choices.map(choiceOf);
   const reply: Reply = {
     text: first.text,
     cached: false,
@@ -106,7 +107,7 @@ export function parseOpenAIReply(body: unknown): Reply {
   if (details !== undefined) reply.reasoningDetails = details;
   if (first.refusal !== undefined) reply.refusal = first.refusal;
   if (first.logprobs !== undefined) reply.logprobs = first.logprobs;
-  if (choices.length > 1) reply.choices = choices;
+  if (choices !== undefined) reply.choices = choices;
   return reply;
 }
 
@@ -115,21 +116,24 @@ function choiceOf(choice: unknown, i: number): ReplyChoice {
   if (!isRecord(choice) || !isRecord(choice.message))
     throw bad(`the answer has no \`choices[${i}].message\``);
   const message = choice.message;
-  const pieces = contentPieces(message.content, `choices[${i}].message.content`);
+  const content = message.content;
+  // Plain text (the common case) needs no sorting of parts.
+  const pieces =
+    typeof content === "string" ? undefined : contentPieces(content, `choices[${i}].message.content`);
   const out: ReplyChoice = {
     index: typeof choice.index === "number" ? choice.index : i,
-    text: pieces.text,
+    text: pieces === undefined ? (content as string) : pieces.text,
     finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : "stop",
   };
   const toolCalls = toolCallsOf(message.tool_calls);
   if (toolCalls !== undefined) out.toolCalls = toolCalls;
-  let reasoning = reasoningField(message) + pieces.reasoning;
+  let reasoning = reasoningField(message) + (pieces?.reasoning ?? "");
   if (reasoning === "") {
     const details = reasoningDetailsOf(message.reasoning_details);
     if (details !== undefined) reasoning = reasoningTextOf(details);
   }
   if (reasoning !== "") out.reasoning = reasoning;
-  const refusal = (typeof message.refusal === "string" ? message.refusal : "") + pieces.refusal;
+  const refusal = (typeof message.refusal === "string" ? message.refusal : "") + (pieces?.refusal ?? "");
   if (refusal !== "") out.refusal = refusal;
   const logprobs = logprobsOf(choice.logprobs);
   if (logprobs !== undefined) out.logprobs = logprobs;

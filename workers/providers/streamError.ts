@@ -39,7 +39,7 @@ export function streamErrorEvent(error: unknown, envelope?: unknown): DspexError
   const e = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};
   const type = typeof e.type === "string" ? e.type : undefined;
   const code = typeof e.code === "string" ? e.code : undefined;
-  const detail = f.message === undefined ? "no message" : f.message.slice(0, 500);
+  const detail = f.message === undefined ? "no message" : f.message;
   const message = `upstream sent an error event mid-stream: ${detail}`;
   const fields: Omit<ErrorData, "code" | "message"> = {};
   if (f.upstreamCode !== undefined) fields.upstreamCode = f.upstreamCode;

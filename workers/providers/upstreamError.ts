@@ -1,8 +1,9 @@
 /**
  * What every vendor's error answers have in common once the vendor-specific part is read: the code by
- * status (429 is `ERR_RATE_LIMITED`, every other non-2xx `ERR_HTTP`), a clipped message, `retry-after`,
+ * status (429 is `ERR_RATE_LIMITED`, every other non-2xx `ERR_HTTP`), the message, `retry-after`,
  * the vendor's request id (its header, else the body's `request_id`), its error code and `param`.
- * The transport redacts the message with the API key.
+ * The transport redacts every field with the API key, then clips the message (`scrubError` in
+ * src/redact.ts): clipping here, before redaction, could cut a key in two and leave part of it.
  *
  * {@link errorBodyFields} reads the bodies of OpenAI and the servers that imitate it, Anthropic and
  * Gemini alike: `{"error": {message, type, code, param}}` (code a string, or a number: OpenRouter's
@@ -13,9 +14,6 @@
 import type { ErrorData } from "../../src/errors.js";
 import { first, retryAfterMs } from "../http/retryAfter.js";
 import type { ResponseHeaders } from "./Provider.js";
-
-/** Longest upstream message kept in an error (bodies can be large HTML pages). */
-const MAX_MESSAGE = 500;
 
 /** What a provider read out of an error body. */
 export interface ErrorBodyFields {
@@ -37,7 +35,7 @@ export function upstreamError(
   const { message, upstreamCode } = fields;
   const data: ErrorData = {
     code: status === 429 ? "ERR_RATE_LIMITED" : "ERR_HTTP",
-    message: `upstream answered ${status}${message === undefined ? "" : `: ${clip(message)}`}`,
+    message: `upstream answered ${status}${message === undefined ? "" : `: ${message}`}`,
     status,
   };
   if (upstreamCode !== undefined) data.upstreamCode = upstreamCode;
@@ -104,7 +102,7 @@ function rawCause(raw: unknown): string | undefined {
     const m = text(parsed.message);
     if (m !== undefined) return m;
   }
-  return raw.trim().slice(0, MAX_MESSAGE);
+  return raw.trim();
 }
 
 /** FastAPI's `detail`: text, or a list of `{msg}` objects. */
@@ -130,10 +128,6 @@ function text(value: unknown): string | undefined {
   if (typeof value === "string" && value !== "") return value;
   if (typeof value === "number") return String(value);
   return undefined;
-}
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

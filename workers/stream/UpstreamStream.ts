@@ -14,7 +14,7 @@
 import type { Dispatcher } from "undici";
 import { DEFAULTS } from "../../src/defaults.js";
 import type { DspexError, ErrorData } from "../../src/errors.js";
-import { redact } from "../../src/redact.js";
+import { redact, scrubError } from "../../src/redact.js";
 import type { StreamChunk } from "../../src/types.js";
 import { AttemptFailure, type FailureKind } from "../http/AttemptFailure.js";
 import { type BodyLimits, tooLarge } from "../http/Exchange.js";
@@ -98,8 +98,7 @@ export class UpstreamStream {
     if (status < 200 || status > 299) {
       const text = await readErrorBody(response.body, limits.maxErrorBytes);
       const data = provider.parseError(status, response.headers, text);
-      data.message = redact(data.message, secret);
-      throw new AttemptFailure("status", data);
+      throw new AttemptFailure("status", scrubError(data, secret));
     }
     return new UpstreamStream(
       response.body,
@@ -203,7 +202,6 @@ const KINDS: Partial<Record<ErrorData["code"], FailureKind>> = {
 
 /** An error found in the stream's content (error event, bad event, early end) as an attempt failure. */
 function streamFailure(error: DspexError, secret: string | undefined): AttemptFailure {
-  const data = error.toJSON();
-  data.message = redact(data.message, secret);
+  const data = scrubError(error.toJSON(), secret);
   return new AttemptFailure(KINDS[data.code] ?? "bad_response", data);
 }

@@ -121,6 +121,28 @@ describe("circuit breaker", () => {
     expect(nodeOf(system, "gpt")).toMatchObject({ breaker: "open", restarts: 1, status: "running" });
   });
 
+  it("keeps its failure count across a killed worker: 4 of 5, a crash, 1 more opens it", async () => {
+    const { system, server } = await env({ breaker: { failures: 5 }, retry: { maxRetries: 0 } });
+    server.fault({ kind: "status", status: 503 }, { times: 4 });
+    for (let i = 0; i < 4; i++) await failure(system.call("gpt", ask(`down ${i}`)));
+    expect(nodeOf(system, "gpt").breaker).toBe("closed");
+    const before = nodeOf(system, "gpt").threadId;
+    const restarted = next(system, "restart", (e) => e.child === "gpt");
+    await system.kill("gpt");
+    await restarted;
+    expect(nodeOf(system, "gpt").threadId).not.toBe(before);
+    const opened = next(system, "breaker", (e) => e.client === "gpt" && e.state === "open");
+    server.fault({ kind: "status", status: 503 }, { times: 1 });
+    expect(await failure(system.call("gpt", ask("down again")))).toMatchObject({
+      code: "ERR_HTTP",
+      status: 503,
+    });
+    await opened;
+    expect(nodeOf(system, "gpt").breaker).toBe("open");
+    expect(await failure(system.call("gpt", ask("fails fast")))).toMatchObject({ code: "ERR_CIRCUIT_OPEN" });
+    expect(server.stats.requests).toBe(5);
+  });
+
   it("is per client: one client's open breaker does not touch another", async () => {
     const e = await pipelineEnv((s) => ({
       children: [

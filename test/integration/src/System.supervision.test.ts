@@ -210,6 +210,44 @@ describe("intensity and escalation", () => {
     expect((await env.system.call("x", HELLO)).text.length).toBeGreaterThan(0);
   });
 
+  it("OTP: a transient nested supervisor that gives up exits with shutdown; its parent leaves it down", async () => {
+    const env = await setup((s) => ({
+      maxRestarts: 5,
+      children: [
+        mockClient(s, "top"),
+        {
+          type: "supervisor",
+          name: "inner",
+          restart: "transient",
+          maxRestarts: 0,
+          withinMs: 60_000,
+          children: [mockClient(s, "x")],
+        },
+      ],
+    }));
+    cleanups.push(env.close);
+    const top = tid(env.system, "top");
+    const events: Array<{ type: string; supervisor?: string; child?: string }> = [];
+    env.system.on("*", (e) => events.push(e as (typeof events)[number]));
+    const left = nextEvent(env.system, "exit", (e) => (e as { child?: string }).child === "inner");
+    await env.system.kill("x");
+    expect(await left).toMatchObject({
+      type: "exit",
+      supervisor: "root",
+      child: "inner",
+      restart: "transient",
+    });
+    // No crash of "inner" was reported, and nothing of it restarted.
+    expect(events.filter((e) => e.child === "inner").map((e) => e.type)).toEqual(["exit"]);
+    expect(events.some((e) => e.type === "restart")).toBe(false);
+    expect(find(env.system.inspect(), "inner")).toMatchObject({ status: "failed", restarts: 0 });
+    await expect(env.system.call("x", HELLO)).rejects.toMatchObject({ code: "ERR_CLIENT_UNAVAILABLE" });
+    // The rest of the tree is untouched.
+    expect(env.system.state).toBe("running");
+    expect(tid(env.system, "top")).toBe(top);
+    expect((await env.system.call("top", HELLO)).text.length).toBeGreaterThan(0);
+  });
+
   it("a root that gives up leaves the system failed; pending and later calls reject ERR_CLIENT_UNAVAILABLE", async () => {
     const env = await setup(
       (s) => ({

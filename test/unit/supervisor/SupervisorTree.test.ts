@@ -62,16 +62,10 @@ describe("nested supervisors", () => {
       "sub:restart:b",
       "sub:crash:b",
       "sub:give_up",
-      "root:crash:sub",
+      // OTP: a supervisor that gave up exits with `shutdown`, not a crash: no crash event, and its
+      // permanent parent restarts it.
       "root:restart:sub",
     ]);
-    expect(h.events[4]).toEqual({
-      type: "crash",
-      supervisor: "root",
-      child: "sub",
-      cause: "gave_up",
-      message: 'supervisor "sub" gave up: more than 1 restarts within 1000 ms',
-    });
     // The parent marked the subtree restarting and did not retire it as stopped.
     expect(h.client("b").marks).toBe(2);
     expect(h.client("c").marks).toBe(1);
@@ -98,8 +92,79 @@ describe("nested supervisors", () => {
     h.clock.now = 20;
     h.client("b").crash();
     await h.settle();
-    expect(h.events.map(tag).slice(6)).toEqual(["sub:crash:b", "sub:restart:b"]);
+    expect(h.events.map(tag).slice(5)).toEqual(["sub:crash:b", "sub:restart:b"]);
     expect(h.supervisor("sub").snapshot().status).toBe("running");
+  });
+
+  it("OTP: a transient supervisor that gives up exits with shutdown and is not restarted", async () => {
+    const h = harness({
+      strategy: "one_for_one",
+      maxRestarts: 3,
+      withinMs: 1_000,
+      children: [
+        { name: "a" },
+        {
+          type: "supervisor",
+          name: "sub",
+          restart: "transient",
+          strategy: "one_for_one",
+          maxRestarts: 0,
+          withinMs: 1_000,
+          children: [{ name: "b" }, { name: "c" }],
+        },
+      ],
+    });
+    const subExits: ExitReason[] = [];
+    h.supervisor("sub").onExit((r) => subExits.push(r));
+    await h.root.start();
+    h.log.length = 0;
+    h.client("b").crash(); // sub's intensity is 0: it gives up at once
+    await h.settle();
+    expect(subExits).toEqual([
+      { kind: "shutdown", message: 'supervisor "sub" gave up: more than 0 restarts within 1000 ms' },
+    ]);
+    expect(h.events.map(tag)).toEqual(["sub:crash:b", "sub:give_up", "root:exit:sub"]);
+    expect(h.events.at(-1)).toEqual({ type: "exit", supervisor: "root", child: "sub", restart: "transient" });
+    // Not restarted: its clients are retired (their calls reject as unavailable), the root runs on.
+    expect(h.log).toEqual(["stop:c", "retire:b:unavailable", "retire:c:unavailable"]);
+    expect(h.client("b").starts).toBe(1);
+    expect(h.root.snapshot()).toMatchObject({
+      status: "running",
+      children: [
+        { name: "a", status: "running", restarts: 0 },
+        { name: "sub", status: "failed", restarts: 0 },
+      ],
+    });
+    // The root spent nothing of its own intensity on it.
+    h.client("a").crash();
+    await h.settle();
+    expect(h.events.map(tag).slice(3)).toEqual(["root:crash:a", "root:restart:a"]);
+  });
+
+  it("OTP: a temporary supervisor that gives up is not restarted either; a crash of a transient client still is", async () => {
+    const h = harness({
+      strategy: "one_for_one",
+      maxRestarts: 3,
+      withinMs: 1_000,
+      children: [
+        { name: "t", restart: "transient" },
+        {
+          type: "supervisor",
+          name: "sub",
+          restart: "temporary",
+          maxRestarts: 0,
+          withinMs: 1_000,
+          children: [{ name: "b" }],
+        },
+      ],
+    });
+    await h.root.start();
+    h.client("b").crash();
+    await h.settle();
+    expect(h.events.map(tag)).toEqual(["sub:crash:b", "sub:give_up", "root:exit:sub"]);
+    h.client("t").crash(); // a crash is abnormal: transient is restarted
+    await h.settle();
+    expect(h.events.map(tag).slice(3)).toEqual(["root:crash:t", "root:restart:t"]);
   });
 
   it("escalates to the root: when the root's intensity is exceeded it fails and fires onExit", async () => {
@@ -116,11 +181,9 @@ describe("nested supervisors", () => {
     expect(h.events.map(tag)).toEqual([
       "sub:crash:b",
       "sub:give_up",
-      "root:crash:sub",
       "root:restart:sub",
       "sub:crash:c",
       "sub:give_up",
-      "root:crash:sub",
       "root:give_up",
     ]);
     expect(h.log).toEqual(["stop:c", "start:b", "start:c", "stop:b", "stop:a"]);
@@ -132,11 +195,7 @@ describe("nested supervisors", () => {
     expect(h.root.snapshot().status).toBe("failed");
     expect(h.supervisor("sub").snapshot().status).toBe("failed");
     expect(rootExits).toEqual([
-      {
-        kind: "crash",
-        cause: "gave_up",
-        message: 'supervisor "root" gave up: more than 1 restarts within 1000 ms',
-      },
+      { kind: "shutdown", message: 'supervisor "root" gave up: more than 1 restarts within 1000 ms' },
     ]);
     // The owner may start the root again: everything comes back.
     h.log.length = 0;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
 import type { WireRequest } from "../../../../src/protocol.js";
+import { MAX_MESSAGE, scrubError } from "../../../../src/redact.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
 import { openaiProvider } from "../../../../workers/providers/openai.js";
 import { isErrorResponse, isRequest, isResponse } from "../../../integration/mock/openaiSchema.js";
@@ -243,6 +244,10 @@ describe("openaiProvider.parseError", () => {
       "upstream answered 502: <html>Bad Gateway</html>",
     );
     expect(openaiProvider.parseError(504, {}, "").message).toBe("upstream answered 504");
-    expect(openaiProvider.parseError(500, {}, "x".repeat(5_000)).message.length).toBeLessThan(600);
+    // The message is clipped after redaction (by the transport's scrubError), never here.
+    expect(openaiProvider.parseError(500, {}, "x".repeat(5_000)).message).toHaveLength(5_000 + 23);
+    expect(
+      scrubError(openaiProvider.parseError(500, {}, "x".repeat(5_000)), KEY).message.length,
+    ).toBeLessThanOrEqual(MAX_MESSAGE + 1);
   });
 });

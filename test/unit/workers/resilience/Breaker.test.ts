@@ -186,6 +186,75 @@ describe("Breaker", () => {
     expect(restored.state).toBe("open");
   });
 
+  it("reports the consecutive count whenever it moves without a state change, and only then", async () => {
+    const counts: unknown[] = [];
+    const events: BreakerEvent[] = [];
+    const breaker = new Breaker(settings, {
+      onCount: (snapshot) => counts.push(structuredClone(snapshot)),
+      onChange: (e) => events.push(e),
+    });
+    await outcome(breaker, ok); // 0 -> 0: nothing to say on a healthy path
+    expect(counts).toEqual([]);
+    await outcome(breaker, fail(down));
+    await outcome(breaker, fail(down));
+    expect(counts.map((c) => (c as { breakerState: number }).breakerState)).toEqual([1, 2]);
+    await outcome(breaker, ok); // back to 0
+    await outcome(breaker, ok);
+    expect(counts.map((c) => (c as { breakerState: number }).breakerState)).toEqual([1, 2, 0]);
+    // Not counted: nothing reported.
+    await outcome(
+      breaker,
+      fail(new AttemptFailure("status", { code: "ERR_HTTP", message: "400", status: 400 })),
+    );
+    expect(counts).toHaveLength(3);
+    // The failure that opens it is told by the state change (with the count in its snapshot).
+    await outcome(breaker, fail(down));
+    await outcome(breaker, fail(down));
+    await outcome(breaker, fail(down));
+    expect(breaker.state).toBe("open");
+    expect(counts).toHaveLength(5);
+    expect(events).toHaveLength(1);
+  });
+
+  it("a breaker at failures - 1 that is restored from its last count opens on the next failure", async () => {
+    let last: unknown;
+    const five = { ...settings, failures: 5 };
+    const first = new Breaker(five, { onCount: (snapshot) => (last = structuredClone(snapshot)) });
+    for (let i = 0; i < 4; i++) await outcome(first, fail(down));
+    expect(first.state).toBe("closed");
+    const restored = new Breaker(five, { initialState: last });
+    expect(restored.state).toBe("closed");
+    await outcome(restored, fail(down));
+    expect(restored.state).toBe("open");
+  });
+
+  it("reports a sampling breaker's failures at once and its successes at most once per slice", async () => {
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] });
+    vi.setSystemTime(2_000_000);
+    const sampling = {
+      ...settings,
+      kind: "sampling" as const,
+      threshold: 0.5,
+      durationMs: 1_000,
+      minimumRps: 1,
+    };
+    const counts: Array<{ breakerState: { currentFailures: number; currentSuccesses: number } }> = [];
+    const breaker = new Breaker(sampling, {
+      onCount: (snapshot) => counts.push(structuredClone(snapshot) as (typeof counts)[number]),
+    });
+    for (let i = 0; i < 10; i++) await outcome(breaker, ok);
+    expect(counts).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(counts).toHaveLength(1);
+    expect(counts[0]?.breakerState.currentSuccesses).toBe(10);
+    await outcome(breaker, fail(down));
+    expect(counts).toHaveLength(2);
+    expect(counts[1]?.breakerState).toMatchObject({ currentFailures: 1, currentSuccesses: 10 });
+    // Restored from that report: the window's figures come back.
+    const restored = new Breaker(sampling, { initialState: structuredClone(counts[1]) });
+    expect(restored.toJSON()).toEqual(breaker.toJSON());
+  });
+
   it("settings false: a pass-through that reports disabled", async () => {
     const breaker = new Breaker(false);
     expect(breaker.state).toBe("disabled");
