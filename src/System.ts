@@ -7,7 +7,7 @@
  */
 
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { Disposable } from "../supervisor/Child.js";
+import type { Subscription } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
@@ -122,6 +122,7 @@ export class System<Name extends string = string> {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
   #telemetry: Telemetry | undefined;
   readonly #observers = new Set<Observer>();
@@ -375,10 +376,13 @@ export class System<Name extends string = string> {
     return this.#root.snapshot();
   }
 
-  /** Listens to one event type (or `"*"` for all); returns a {@link Disposable}. */
-  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
-  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
-  on(type: string, listener: (event: never) => void): Disposable {
+  /**
+   * Listens to one event type (or `"*"` for all); returns a {@link Subscription}: `dispose()` it, or
+   * declare it with `using sub = system.on(...)` to unsubscribe when the block ends.
+   */
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Subscription;
+  on(type: "*", listener: (event: SystemEvent) => void): Subscription;
+  on(type: string, listener: (event: never) => void): Subscription {
     return this.#events.on(type as "*", listener as (event: SystemEvent) => void);
   }
 
@@ -397,6 +401,29 @@ export class System<Name extends string = string> {
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
+  }
+
+  /**
+   * Hard stop, beside the graceful {@link stop} (as undici's `destroy` beside `close`): every pending
+   * call and stream rejects at once with `ERR_SYSTEM_STOPPED` (admin calls too), every worker thread is
+   * terminated without grace, and nothing restarts. Resolves once every thread has exited. Idempotent;
+   * a graceful `stop()` in progress stops waiting for calls to finish.
+   */
+  destroy(): Promise<void> {
+    if (this.#destroying !== undefined) return this.#destroying;
+    if (this.#state === "running") this.#state = "stopping";
+    for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+    const terminated = [...this.#clients.values()].map((client) => client.destroy());
+    this.#destroying = Promise.all([...terminated, this.stop()]).then(() => undefined);
+    return this.#destroying;
+  }
+
+  /**
+   * `await using system = await createSystem(spec)`: leaving the block stops the system gracefully
+   * ({@link stop}).
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */

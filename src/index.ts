@@ -2,7 +2,7 @@
  * dspex: LLM clients built the way Erlang/OTP builds services. The public surface, listed explicitly.
  */
 
-export type { Disposable } from "../supervisor/Child.js";
+export type { Subscription } from "../supervisor/Child.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
 export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
