@@ -21,7 +21,7 @@ import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
-import type { BreakerState, ChatMessage, ClientStats, Reply } from "./types.js";
+import type { BreakerState, ClientStats, Reply, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 export type { Pending, WorkerLink } from "./CallTable.js";
@@ -86,7 +86,7 @@ export class ClientProxy {
    * admission; `stack` the caller's, when the system captures them.
    */
   call(
-    messages: ChatMessage[],
+    messages: WireMessage[],
     options: SplitOptions,
     stack?: CallerStack,
     trace?: CallTrace,
@@ -149,7 +149,7 @@ export class ClientProxy {
   }
 
   /** Builds the wire form of a call from its snapshot, applying the client's defaults. */
-  wireRequest(messages: ChatMessage[], { params, controls }: SplitOptions): WireRequest {
+  wireRequest(messages: WireMessage[], { params, controls }: SplitOptions): WireRequest {
     const spec = this.#spec;
     const request: WireRequest = {
       messages,
