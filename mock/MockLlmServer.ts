@@ -14,6 +14,7 @@ import { AzureWire } from "./azureWire.js";
 import { writeEndlessBody } from "./endlessBody.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
 import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
+import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { KeyLimiter, requestKey } from "./limits.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { Outages, outageStatus } from "./outage.js";
@@ -96,7 +97,7 @@ export class MockLlmServer implements MockServer {
     this.#openai = new OpenAiWire(options.rateLimit);
     this.#limits = new KeyLimiter(options.limits ?? {});
     this.#azure = new AzureWire(options.rateLimit);
-    this.#answer = options.answer ?? ((input) => defaultAnswer(input.messages));
+    this.#answer = options.answer ?? defaultOrStructured;
     this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
   }
 
@@ -518,4 +519,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server = new MockLlmServer(options);
   await server.listen(nonNegative(options.port, 0));
   return server;
+}
+
+/** The built-in answer: a JSON value valid against the request's schema when it asks for one, else text. */
+function defaultOrStructured(input: MockAnswerInput): string {
+  const schema = requestedSchema(input.body);
+  return schema === undefined ? defaultAnswer(input.messages) : JSON.stringify(sampleJson(schema));
 }

@@ -78,7 +78,7 @@ export class AdminClient implements AdminApi {
    * The worker is gone (or going): rejects every pending call and every later one with an error of
    * `code`, and closes the port. Idempotent (the first reason wins).
    */
-  close(code: "ERR_WORKER_CRASHED" | "ERR_CLIENT_UNAVAILABLE", message: string): void {
+  close(code: "ERR_WORKER_CRASHED" | "ERR_CLIENT_UNAVAILABLE" | "ERR_SYSTEM_STOPPED", message: string): void {
     if (this.#gone !== undefined) return;
     this.#gone = { code, message, client: this.client };
     for (const call of this.#pending) {
@@ -103,7 +103,7 @@ export class AdminClient implements AdminApi {
           );
         }, this.timeoutMs),
       };
-      call.timer.unref();
+      // Not unref'd: a pending admin call keeps the process alive until it settles, as a call does.
       this.#pending.add(call);
       operation().then(
         (value) => {

@@ -7,7 +7,13 @@
  * incarnation, and the supervisor is told through `onExit`.
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
-import type { Child, CrashCause, Disposable, ExitReason } from "../supervisor/Child.js";
+import {
+  type Child,
+  type CrashCause,
+  type ExitReason,
+  type Subscription,
+  subscription,
+} from "../supervisor/Child.js";
 import { AdminClient } from "./AdminClient.js";
 import type { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
@@ -15,6 +21,7 @@ import { DEFAULTS } from "./defaults.js";
 import { Outbox, unbatch } from "./Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
+import { ThreadRef } from "./ThreadRef.js";
 import type { NodeSnapshot, NodeStatus } from "./types.js";
 import type { WorkerSpawner } from "./WorkerSpawner.js";
 
@@ -39,6 +46,8 @@ interface Incarnation {
   admin: AdminClient;
   /** Calls and control messages to this worker, batched per turn. */
   outbox: Outbox<ToWorker>;
+  /** Whether this thread keeps the process alive (see `#holdIfBusy`). */
+  alive: ThreadRef;
 }
 
 /** A supervised client: see the module comment. */
@@ -53,6 +62,8 @@ export class ClientChild implements Child {
   #current: Incarnation | undefined;
   #status: NodeStatus = "stopped";
   #incarnations = 0;
+  /** Set by `destroy()`: no grace for any worker of this client from then on. */
+  #destroyed = false;
 
   constructor(spec: ResolvedClientSpec, proxy: ClientProxy, spawn: WorkerSpawner) {
     this.name = spec.name;
@@ -78,6 +89,7 @@ export class ClientChild implements Child {
 
   start(): Promise<void> {
     if (this.#current !== undefined) return Promise.resolve();
+    if (this.#destroyed) return Promise.reject(this.#startError(new Error("the system was destroyed")));
     if (this.#status !== "restarting") this.#status = "starting";
     this.proxy.revive();
     const init: WorkerInit = { client: this.#spec, incarnation: this.#incarnations++ };
@@ -109,9 +121,18 @@ export class ClientChild implements Child {
       }),
       stopped: undefined,
       admin,
-      outbox: new Outbox<ToWorker>(worker, "microtask", (message, error) =>
-        this.proxy.undeliverable(message, error),
+      // Every batch sent may start or cancel a call: the thread's ref follows (see #holdIfBusy).
+      outbox: new Outbox<ToWorker>(
+        {
+          postMessage: (message) => {
+            worker.postMessage(message);
+            this.#holdIfBusy(inc);
+          },
+        },
+        "microtask",
+        (message, error) => this.proxy.undeliverable(message, error),
       ),
+      alive: new ThreadRef(worker),
     };
     this.#current = inc;
 
@@ -130,6 +151,7 @@ export class ClientChild implements Child {
             inc.ready = true;
             this.#status = "running";
             this.proxy.attach(inc.outbox);
+            this.#holdIfBusy(inc);
             resolve();
             return;
           case "stopped":
@@ -139,7 +161,10 @@ export class ClientChild implements Child {
             this.proxy.receive(message);
         }
       };
-      worker.on("message", (message: FromWorker) => unbatch(message, handle));
+      worker.on("message", (message: FromWorker) => {
+        unbatch(message, handle);
+        this.#holdIfBusy(inc);
+      });
       worker.on("error", (error) => {
         inc.error = error;
       });
@@ -177,6 +202,16 @@ export class ClientChild implements Child {
     });
   }
 
+  /**
+   * The thread keeps the process alive while it is needed: until it is ready, while it stops, and
+   * while its client has a call or stream pending (sent or held). Checked after every batch each way,
+   * so an answer or a cancel that empties the client lets the process go. An idle system then holds
+   * nothing: a script that forgets `stop()` exits, and one that does not await a call is answered first.
+   */
+  #holdIfBusy(inc: Incarnation): void {
+    inc.alive.set(!inc.ready || inc.stopping || this.proxy.size > 0);
+  }
+
   #classify(inc: Incarnation, code: number): ExitReason {
     if (inc.killed) return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
     const error = inc.error;
@@ -201,7 +236,12 @@ export class ClientChild implements Child {
       return;
     }
     inc.stopping = true;
+    this.#holdIfBusy(inc);
     this.proxy.holdCalls();
+    if (this.#destroyed) {
+      await this.#terminate(inc);
+      return;
+    }
     const grace = this.#spec.shutdownTimeoutMs;
     const stopped = new Promise<void>((resolve) => {
       inc.stopped = resolve;
@@ -215,6 +255,25 @@ export class ClientChild implements Child {
     inc.outbox.flush();
     await Promise.race([stopped, timedOut, inc.exited]);
     clearTimeout(timer);
+    await this.#terminate(inc);
+  }
+
+  /**
+   * Ends the worker now, with no grace (the system's `destroy()`): the proxy was retired first, so
+   * every call had already rejected; a pending admin call rejects with `ERR_SYSTEM_STOPPED`. A
+   * graceful `stop()` waiting on this worker stops waiting. Later starts and stops get no grace either.
+   */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    const inc = this.#current;
+    if (inc === undefined) return;
+    inc.stopping = true;
+    inc.admin.close("ERR_SYSTEM_STOPPED", "the system was destroyed");
+    inc.stopped?.();
+    await this.#terminate(inc);
+  }
+
+  async #terminate(inc: Incarnation): Promise<void> {
     await inc.worker.terminate();
     await inc.exited;
     this.#status = "stopped";
@@ -229,9 +288,9 @@ export class ClientChild implements Child {
     await inc.exited;
   }
 
-  onExit(listener: (reason: ExitReason) => void): Disposable {
+  onExit(listener: (reason: ExitReason) => void): Subscription {
     this.#listeners.add(listener);
-    return { dispose: () => void this.#listeners.delete(listener) };
+    return subscription(() => void this.#listeners.delete(listener));
   }
 
   retire(reason: "unavailable" | "stopped"): void {

@@ -23,7 +23,7 @@ import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
 import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
-import type { BreakerState, ChatMessage, ClientStats, Reply, Usage } from "./types.js";
+import type { BreakerState, ClientStats, Reply, Usage, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 export type { Pending, WorkerLink } from "./CallTable.js";
@@ -93,7 +93,7 @@ export class ClientProxy {
    * admission; `stack` the caller's, when the system captures them.
    */
   call(
-    messages: ChatMessage[],
+    messages: WireMessage[],
     options: SplitOptions,
     stack?: CallerStack,
     trace?: CallTrace,
@@ -129,7 +129,7 @@ export class ClientProxy {
 
   /** The error a new call gets right now (counted as its failure), or `undefined` when it may proceed. */
   /** A budget refusal (counted), or `undefined` (no budget, or the call fits). */
-  #overBudget(messages: ChatMessage[], options: SplitOptions): DspexError | undefined {
+  #overBudget(messages: WireMessage[], options: SplitOptions): DspexError | undefined {
     if (this.#spec.budget === undefined) return undefined;
     const refused = this.traffic.budgetRefusal(messages, options.params);
     if (refused !== undefined) this.#mirror.countError("ERR_BUDGET_EXCEEDED");
@@ -164,7 +164,7 @@ export class ClientProxy {
   }
 
   /** Builds the wire form of a call from its snapshot, applying the client's defaults. */
-  wireRequest(messages: ChatMessage[], { params, controls }: SplitOptions): WireRequest {
+  wireRequest(messages: WireMessage[], { params, controls }: SplitOptions): WireRequest {
     const spec = this.#spec;
     const request: WireRequest = {
       messages,

@@ -24,7 +24,7 @@ import { dspexError } from "./errors.js";
 import type { FromWorker, ToWorker, WireRequest, WireStreamRequest } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
-import type { ChatMessage } from "./types.js";
+import type { WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
 /** What a stream needs from its client proxy (`ClientProxy` implements it). */
@@ -34,7 +34,7 @@ export interface StreamProxy {
   /** The error a new call would get now (retired, queue full), or `undefined`. */
   refusal(): DspexError | undefined;
   allocateId(): number;
-  wireRequest(messages: ChatMessage[], options: SplitOptions): WireRequest;
+  wireRequest(messages: WireMessage[], options: SplitOptions): WireRequest;
   /** Registers and sends (or holds) a pending call or stream. */
   admit(pending: Pending): void;
   /** Forgets a pending one; with a reason, tells its worker to cancel it. */
@@ -136,7 +136,7 @@ export class PendingStream implements Pending {
  */
 export function openStream(
   proxy: StreamProxy,
-  messages: ChatMessage[],
+  messages: WireMessage[],
   options: SplitOptions,
   stack?: CallerStack,
   trace?: CallTrace,

@@ -5,7 +5,9 @@
  * `createSystem` validates the whole tree before any thread starts, starts children in order, and
  * resolves once every client is ready; if one cannot start it stops what it started and rejects.
  */
-import type { Disposable } from "../supervisor/Child.js";
+
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { Subscription } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
@@ -15,6 +17,7 @@ import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
+import type { ClientNames } from "./names.js";
 import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 import { observe } from "./observer/observe.js";
 import { openStream } from "./PendingStream.js";
@@ -25,11 +28,23 @@ import { ClientMember, type RouteMember } from "./router/RouteMember.js";
 import { Router } from "./router/Router.js";
 import { RouterChild } from "./router/RouterChild.js";
 import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
+import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
-import type { CallOptions, ChatMessage, NodeSnapshot, Reply, StreamOptions, SystemSpec } from "./types.js";
+import type {
+  CallOptions,
+  ChatMessage,
+  InferSchemaOutput,
+  NodeSnapshot,
+  ParsedReply,
+  Reply,
+  SchemaOptions,
+  StreamOptions,
+  SystemSpec,
+  WireMessage,
+} from "./types.js";
 import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
 import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
@@ -65,8 +80,15 @@ export interface SystemOptions {
 /** The lifecycle of a system. */
 export type SystemState = "running" | "stopping" | "stopped" | "failed";
 
-/** Validates `spec`, starts the tree, and resolves once every client is ready. */
-export async function createSystem(spec: SystemSpec, options: SystemOptions = {}): Promise<System> {
+/**
+ * Validates `spec`, starts the tree, and resolves once every client is ready. A spec written as a
+ * literal types the system with its client names ({@link ClientNames}); a spec typed `SystemSpec`
+ * gives a `System<string>`.
+ */
+export async function createSystem<const S extends SystemSpec>(
+  spec: S,
+  options: SystemOptions = {},
+): Promise<System<ClientNames<S>>> {
   const resolved = resolveSystemSpec(spec);
   const execArgv = options.workerExecArgv;
   if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
@@ -77,25 +99,34 @@ export async function createSystem(spec: SystemSpec, options: SystemOptions = {}
       : undefined;
   const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
-  return System.create(resolved, options.spawner ?? warm?.spawn ?? cold, warm, stacks, options.telemetry);
+  return System.create<ClientNames<S>>(
+    resolved,
+    options.spawner ?? warm?.spawn ?? cold,
+    warm,
+    stacks,
+    options.telemetry,
+  );
 }
 
 /** A call or stream admitted: its client and the snapshot of what the caller passed. */
 interface Admitted {
   proxy: ClientProxy;
-  messages: ChatMessage[];
+  messages: WireMessage[];
   options: SplitOptions;
 }
 
 /** A call or stream admitted to a router: the router and the snapshot of what the caller passed. */
 interface Routed {
   router: Router;
-  messages: ChatMessage[];
+  messages: WireMessage[];
   options: SplitOptions;
 }
 
-/** A running supervision tree of LLM clients. Build one with {@link createSystem}. */
-export class System {
+/**
+ * A running supervision tree of LLM clients. Build one with {@link createSystem}. `Name` is the union
+ * of the names `call`, `stream` and `kill` accept (`string` for a spec built at run time).
+ */
+export class System<Name extends string = string> {
   readonly #events = new SystemEvents();
   readonly #proxies = new Map<string, ClientProxy>();
   readonly #clients = new Map<string, ClientChild>();
@@ -107,6 +138,7 @@ export class System {
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
   #stopping: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
   #telemetry: Telemetry | undefined;
   readonly #observers = new Set<Observer>();
@@ -115,16 +147,16 @@ export class System {
    * Builds and starts a system (what {@link createSystem} does after validation).
    * @internal
    */
-  static async create(
+  static async create<N extends string = string>(
     spec: ResolvedSystemSpec,
     spawner: WorkerSpawner,
     warm: WarmSpawner | undefined,
     stacks: boolean,
     telemetry?: TelemetryOptions | false,
-  ): Promise<System> {
+  ): Promise<System<N>> {
     // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
     const prices = new PriceBook();
-    const system = new System(spec, spawner, warm, stacks, prices);
+    const system = new System<N>(spec, spawner, warm, stacks, prices);
     if (telemetry !== false)
       system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
     await Promise.all([system.#start(), prices.ready]);
@@ -224,8 +256,19 @@ export class System {
    * Sends `messages` to the client `name` and resolves with its reply. Rejects with a
    * {@link DspexError} whose `code` is one of the contract's; never throws, never hangs. The messages
    * and options are taken as they are now: changing them after `call` returns changes nothing sent.
+   * With `schema`, the answer is validated on this thread and returned as `reply.parsed` (see
+   * {@link SchemaOptions}).
    */
-  call(name: string, messages: unknown, options?: CallOptions): Promise<Reply> {
+  call<S extends StandardSchemaV1>(
+    name: Name,
+    messages: readonly ChatMessage[],
+    options: CallOptions & SchemaOptions<S>,
+  ): Promise<ParsedReply<InferSchemaOutput<S>>>;
+  call(name: Name, messages: readonly ChatMessage[], options?: CallOptions): Promise<Reply>;
+  call(name: Name, messages: unknown, options?: CallOptions & Partial<SchemaOptions>): Promise<Reply> {
+    if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
+      return this.#callWithSchema(name, messages, options);
+    }
     const stack = this.#stacks ? new CallerStack(System.prototype.call) : undefined;
     let admitted: Admitted | Routed;
     try {
@@ -243,12 +286,30 @@ export class System {
     return reply;
   }
 
+  /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
+  async #callWithSchema(
+    name: Name,
+    messages: unknown,
+    options: CallOptions & Partial<SchemaOptions>,
+  ): Promise<ParsedReply<unknown>> {
+    const { schema, jsonSchema, ...rest } = options;
+    if (schema === undefined) throw invalidArgument("options.jsonSchema", "is only read with `schema`");
+    if (rest.responseFormat !== undefined) {
+      throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
+    }
+    // Taken now, as `call` promises: the schema's conversion below may wait.
+    const taken = takeMessages(messages) as readonly ChatMessage[];
+    const output = await structuredOutput(schema, jsonSchema);
+    const reply = await this.call(name, taken, { ...rest, responseFormat: output.responseFormat });
+    return { ...reply, parsed: await output.parse(reply.text) };
+  }
+
   /**
    * Streams the answer of client `name`: an async iterable of chunks whose texts, joined, equal what
    * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
    * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
-  stream(name: string, messages: unknown, options?: StreamOptions): ReplyStream {
+  stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream {
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
       const admitted = this.#admit(name, messages, options, true);
@@ -306,7 +367,7 @@ export class System {
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
-  async kill(name: string): Promise<void> {
+  async kill(name: Name): Promise<void> {
     const client = this.#clients.get(name);
     if (client === undefined) throw this.#unknown(name);
     await client.kill();
@@ -322,7 +383,7 @@ export class System {
    * before answering), `ERR_WORKER_CRASHED` (the worker died before answering), `ERR_TIMEOUT` (a live
    * worker did not answer in time), or `ERR_SYSTEM_STOPPED`.
    */
-  admin(name: string): AdminApi {
+  admin(name: Name): AdminApi {
     return adminFacade(() => this.#adminOf(name));
   }
 
@@ -352,8 +413,9 @@ export class System {
     const observer = await observe(
       {
         inspect: () => this.inspect(),
-        kill: (name) => this.kill(name),
-        clearCache: (name) => this.admin(name).clearCache(),
+        // Names typed on the page: an unknown one is refused by `kill`/`admin` at run time.
+        kill: (name) => this.kill(name as Name),
+        clearCache: (name) => this.admin(name as Name).clearCache(),
         onEvent: (listener) => {
           const subscription = this.on("*", listener);
           return () => subscription.dispose();
@@ -376,10 +438,13 @@ export class System {
     return this.#root.snapshot();
   }
 
-  /** Listens to one event type (or `"*"` for all); returns a {@link Disposable}. */
-  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
-  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
-  on(type: string, listener: (event: never) => void): Disposable {
+  /**
+   * Listens to one event type (or `"*"` for all); returns a {@link Subscription}: `dispose()` it, or
+   * declare it with `using sub = system.on(...)` to unsubscribe when the block ends.
+   */
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Subscription;
+  on(type: "*", listener: (event: SystemEvent) => void): Subscription;
+  on(type: string, listener: (event: never) => void): Subscription {
     return this.#events.on(type as "*", listener as (event: SystemEvent) => void);
   }
 
@@ -398,6 +463,29 @@ export class System {
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
+  }
+
+  /**
+   * Hard stop, beside the graceful {@link stop} (as undici's `destroy` beside `close`): every pending
+   * call and stream rejects at once with `ERR_SYSTEM_STOPPED` (admin calls too), every worker thread is
+   * terminated without grace, and nothing restarts. Resolves once every thread has exited. Idempotent;
+   * a graceful `stop()` in progress stops waiting for calls to finish.
+   */
+  destroy(): Promise<void> {
+    if (this.#destroying !== undefined) return this.#destroying;
+    if (this.#state === "running") this.#state = "stopping";
+    for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+    const terminated = [...this.#clients.values()].map((client) => client.destroy());
+    this.#destroying = Promise.all([...terminated, this.stop()]).then(() => undefined);
+    return this.#destroying;
+  }
+
+  /**
+   * `await using system = await createSystem(spec)`: leaving the block stops the system gracefully
+   * ({@link stop}).
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** @internal The warm-spare spawner the system owns, if any (tests and diagnostics). */

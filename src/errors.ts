@@ -22,6 +22,7 @@ export const ErrorCodes = [
   "ERR_BAD_RESPONSE",
   "ERR_SYSTEM_STOPPED",
   "ERR_START_FAILED",
+  "ERR_BAD_OUTPUT",
   "ERR_CONTENT_FILTER",
   "ERR_BUDGET_EXCEEDED",
 ] as const;
@@ -47,6 +48,10 @@ export interface ErrorData {
   field?: string;
   /** The client (worker) the error concerns, when known. */
   client?: string;
+  /** `ERR_BAD_OUTPUT`: why the answer did not validate against the call's `schema`. */
+  issues?: OutputIssue[];
+  /** `ERR_BAD_OUTPUT`: the answer's raw text. */
+  text?: string;
   /** How many times the call was delivered to a worker (set on the main thread; 0 when none took it). */
   deliveries?: number;
   /**
@@ -54,6 +59,13 @@ export interface ErrorData {
    * true when a worker had it and may have sent it (see "Delivery guarantees" in docs/supervision.md).
    */
   mayHaveReachedUpstream?: boolean;
+}
+
+/** One reason an answer failed its `schema` (a Standard Schema issue as plain data). */
+export interface OutputIssue {
+  message: string;
+  /** Where in the value, as keys and indexes (absent for the value as a whole). */
+  path?: (string | number)[];
 }
 
 const defaultMessages: Record<ErrorCode, string> = {
@@ -71,6 +83,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   ERR_BAD_RESPONSE: "upstream answered something that is not the API's format",
   ERR_SYSTEM_STOPPED: "the system is stopping or stopped",
   ERR_START_FAILED: "a child could not start",
+  ERR_BAD_OUTPUT: "the answer did not validate against the call's schema",
   ERR_CONTENT_FILTER: "the vendor's safety filter blocked the prompt",
   ERR_BUDGET_EXCEEDED: "the budget would be exceeded; nothing was sent",
 };
@@ -187,6 +200,20 @@ export class SystemStoppedError extends DspexError {
 export class StartFailedError extends DspexError {
   declare readonly code: "ERR_START_FAILED";
 }
+/** `ERR_BAD_OUTPUT`: the answer did not validate against the call's `schema`; see `issues` and `text`. */
+export class BadOutputError extends DspexError {
+  declare readonly code: "ERR_BAD_OUTPUT";
+  /** Why it did not validate. */
+  readonly issues: OutputIssue[];
+  /** The answer's raw text. */
+  readonly text: string;
+
+  constructor(data: ErrorData, options?: { cause?: unknown }) {
+    super(data, options);
+    this.issues = data.issues ?? [];
+    this.text = data.text ?? "";
+  }
+}
 /**
  * `ERR_CONTENT_FILTER`: the vendor's safety filter refused the prompt, so there is no answer at all
  * (Gemini's `promptFeedback.blockReason`, Azure's `content_filter` errors); `upstreamCode` says why.
@@ -219,6 +246,7 @@ export interface DspexErrorByCode {
   ERR_BAD_RESPONSE: BadResponseError;
   ERR_SYSTEM_STOPPED: SystemStoppedError;
   ERR_START_FAILED: StartFailedError;
+  ERR_BAD_OUTPUT: BadOutputError;
   ERR_CONTENT_FILTER: ContentFilterError;
   ERR_BUDGET_EXCEEDED: BudgetExceededError;
 }
@@ -246,6 +274,7 @@ const classes: {
   ERR_BAD_RESPONSE: BadResponseError,
   ERR_SYSTEM_STOPPED: SystemStoppedError,
   ERR_START_FAILED: StartFailedError,
+  ERR_BAD_OUTPUT: BadOutputError,
   ERR_CONTENT_FILTER: ContentFilterError,
   ERR_BUDGET_EXCEEDED: BudgetExceededError,
 };
@@ -281,6 +310,10 @@ export function toErrorData(error: unknown, fallback: ErrorCode = "ERR_BAD_RESPO
     if (error.param !== undefined) data.param = error.param;
     if (error.field !== undefined) data.field = error.field;
     if (error.client !== undefined) data.client = error.client;
+    if (error instanceof BadOutputError) {
+      data.issues = error.issues;
+      data.text = error.text;
+    }
     if (error.deliveries !== undefined) data.deliveries = error.deliveries;
     if (error.mayHaveReachedUpstream !== undefined)
       data.mayHaveReachedUpstream = error.mayHaveReachedUpstream;

@@ -1,10 +1,10 @@
 /**
- * The system's typed events. Subscribing returns a {@link Disposable}; a listener that throws is
+ * The system's typed events. Subscribing returns a {@link Subscription}; a listener that throws is
  * isolated (reported on `process.emitWarning`) so one bad listener cannot break supervision.
  *
  * Payloads never carry a secret: error messages pass through `redact` before they are emitted.
  */
-import type { Disposable } from "../supervisor/Child.js";
+import { type Subscription, subscription } from "../supervisor/Child.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import type { ErrorCode } from "./errors.js";
 import type { BreakerState, TokenCounts } from "./types.js";
@@ -87,9 +87,9 @@ export class SystemEvents {
   readonly #listeners = new Map<string, Set<Listener>>();
 
   /** Listens to one event type, or to all with `"*"`. */
-  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Disposable;
-  on(type: "*", listener: (event: SystemEvent) => void): Disposable;
-  on(type: string, listener: (event: never) => void): Disposable {
+  on<T extends SystemEventType>(type: T, listener: (event: EventOf<T>) => void): Subscription;
+  on(type: "*", listener: (event: SystemEvent) => void): Subscription;
+  on(type: string, listener: (event: never) => void): Subscription {
     let set = this.#listeners.get(type);
     if (set === undefined) {
       set = new Set();
@@ -97,7 +97,7 @@ export class SystemEvents {
     }
     const l = listener as Listener;
     set.add(l);
-    return { dispose: () => void set.delete(l) };
+    return subscription(() => void set.delete(l));
   }
 
   /** True when someone listens to `type` (or to everything): lets a hot path skip building an event. */

@@ -2,18 +2,21 @@
  * dspex: LLM clients built the way Erlang/OTP builds services. The public surface, listed explicitly.
  */
 
-export type { Disposable } from "../supervisor/Child.js";
+export type { Subscription } from "../supervisor/Child.js";
 export type { SupervisorEvent } from "../supervisor/events.js";
 export { type AssistantTurn, assistantMessage } from "./assistantMessage.js";
 export { DEFAULTS } from "./defaults.js";
 export {
   AbortedError,
+  type AnyDspexError,
+  BadOutputError,
   BadResponseError,
   BudgetExceededError,
   CircuitOpenError,
   ClientUnavailableError,
   ContentFilterError,
   DspexError,
+  type DspexErrorByCode,
   type ErrorCode,
   ErrorCodes,
   type ErrorData,
@@ -21,6 +24,7 @@ export {
   InvalidArgumentError,
   isDspexError,
   NetworkError,
+  type OutputIssue,
   QueueFullError,
   RateLimitedError,
   StartFailedError,
@@ -65,16 +69,20 @@ export type {
   ClientStats,
   FinishReason,
   GenerationParams,
+  InferSchemaOutput,
   Json,
   NodeSnapshot,
   NodeStatus,
+  ParsedReply,
   ProviderName,
   ReasoningDetail,
+  Redelivery,
   Reply,
   ReplyChoice,
   RestartType,
   RetrySettings,
   Role,
+  SchemaOptions,
   Strategy,
   StreamChunk,
   StreamOptions,

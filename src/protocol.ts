@@ -13,12 +13,12 @@ import type { ErrorCode, ErrorData } from "./errors.js";
 import type {
   BreakerState,
   CacheMode,
-  ChatMessage,
   FinishReason,
   GenerationParams,
   LimiterSnapshot,
   Reply,
   StreamChunk,
+  WireMessage,
 } from "./types.js";
 
 /** What the worker is started with (as `workerData`). */
@@ -55,7 +55,7 @@ export function isStandby(data: unknown): data is StandbyData {
 
 /** One call as the worker receives it: validated, normalized, free of anything that cannot cross. */
 export interface WireRequest {
-  messages: ChatMessage[];
+  messages: WireMessage[];
   params: GenerationParams;
   /** Absolute deadline, epoch milliseconds (`Date.now()` clock, shared by all threads). */
   deadline: number;

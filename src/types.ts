@@ -1,16 +1,39 @@
 /**
  * The public types of dspex: messages, call options, replies, stream chunks, and the specs of a
- * supervision tree. Plain data only: everything here can cross a thread.
+ * supervision tree. Plain data only: everything here can cross a thread (except {@link SchemaOptions},
+ * which stays on the caller's thread).
  */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 
 /** A JSON value: what messages and generation parameters are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** The roles of OpenAI's chat shape. */
-export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+import type { Role } from "./messages.js";
 
-/** One message in OpenAI's chat shape; extra fields (`name`, `tool_calls`, `tool_call_id`, ...) ride along. */
-export interface ChatMessage {
+export type {
+  AssistantContentPart,
+  AssistantMessage,
+  AssistantToolCall,
+  AudioPart,
+  ChatMessage,
+  FilePart,
+  ImagePart,
+  RedactedThinkingPart,
+  Role,
+  SystemMessage,
+  TextPart,
+  ThinkingPart,
+  ToolMessage,
+  UserContentPart,
+  UserMessage,
+} from "./messages.js";
+export type { ClientNames } from "./names.js";
+
+/**
+ * A message as it crosses to the worker: any role's fields, validated at run time by
+ * `validateMessages` (callers write the stricter {@link ChatMessage}); extra fields ride along.
+ */
+export interface WireMessage {
   role: Role;
   /** Text, or an array of content parts (`{ type: "text", text }`, ...); `null` for an assistant tool call. */
   content: string | Json[] | null;
@@ -83,6 +106,27 @@ export type Redelivery = "unanswered" | "never";
 
 /** The third argument of `call`: generation parameters and call controls. */
 export interface CallOptions extends GenerationParams, CallControls {}
+
+/**
+ * Structured output (`call` only): the answer must be JSON valid against `schema`, any Standard Schema
+ * (zod 4, valibot, arktype, ...). The schema is turned into JSON Schema on the caller's thread and sent
+ * as the response format (so `responseFormat` cannot be set too); the answer is validated there and
+ * returned as `reply.parsed`, or the call rejects with `ERR_BAD_OUTPUT`. See docs/client.md.
+ */
+export interface SchemaOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  schema: S;
+  /**
+   * The JSON Schema to send instead of converting `schema` (required for a library that offers no
+   * conversion: neither `~standard.jsonSchema` nor, for zod, `toJSONSchema`).
+   */
+  jsonSchema?: { [key: string]: Json };
+}
+
+/** A reply whose answer validated against the call's `schema`: `parsed` is the schema's output. */
+export type ParsedReply<T> = Reply & { parsed: T };
+
+/** The output type of a Standard Schema (what `reply.parsed` holds). */
+export type InferSchemaOutput<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
 
 /** Options of `stream`: those of `call`, plus time-outs that only a stream has. */
 export interface StreamOptions extends CallOptions {
@@ -198,6 +242,8 @@ export interface Reply {
   model: string;
   /** Tool calls, when the model asked for any. */
   toolCalls?: ToolCall[];
+  /** The validated answer, when the call passed `schema` (typed by {@link ParsedReply}). */
+  parsed?: unknown;
   /**
    * How many times the call was delivered to a worker: 1, or more when a worker died (or was stopped
    * by its supervisor) before answering and the call was delivered again. Set on every reply `call`
@@ -482,7 +528,7 @@ export interface SupervisorSpec {
   withinMs?: number;
   /** How its own parent restarts it (default `permanent`). */
   restart?: RestartType;
-  children: ChildSpec[];
+  children: readonly ChildSpec[];
 }
 
 /** How a router picks among its members (see docs/routing.md). */
@@ -522,7 +568,7 @@ export interface SystemSpec {
   strategy?: Strategy;
   maxRestarts?: number;
   withinMs?: number;
-  children: ChildSpec[];
+  children: readonly ChildSpec[];
 }
 
 /** The status of a node in the tree. */

@@ -12,11 +12,11 @@ import { BadValue, below, copyJson, isPlainObject, unreadable } from "./snapshot
 import type {
   CallControls,
   CallOptions,
-  ChatMessage,
   GenerationParams,
   Json,
   Role,
   StreamOptions,
+  WireMessage,
 } from "./types.js";
 
 const ROLES = new Set<Role>(["system", "developer", "user", "assistant", "tool"]);
@@ -27,7 +27,7 @@ const REDELIVERY = new Set(["unanswered", "never"]);
  * The caller's `messages` as a checked snapshot: a non-empty array of OpenAI-shaped chat messages made
  * of JSON values. Throws `ERR_INVALID_ARGUMENT` naming the field otherwise.
  */
-export function takeMessages(messages: unknown): ChatMessage[] {
+export function takeMessages(messages: unknown): WireMessage[] {
   try {
     return copyMessages(messages);
   } catch (error) {
@@ -35,11 +35,11 @@ export function takeMessages(messages: unknown): ChatMessage[] {
   }
 }
 
-function copyMessages(messages: unknown): ChatMessage[] {
+function copyMessages(messages: unknown): WireMessage[] {
   if (!Array.isArray(messages)) throw new BadValue("must be an array of { role, content }");
   const n = messages.length;
   if (n === 0) throw new BadValue("must not be empty");
-  const out: ChatMessage[] = new Array(n);
+  const out: WireMessage[] = new Array(n);
   let i = 0;
   try {
     for (; i < n; i++) out[i] = copyMessage(messages[i]);
@@ -49,7 +49,7 @@ function copyMessages(messages: unknown): ChatMessage[] {
   return out;
 }
 
-function copyMessage(m: unknown): ChatMessage {
+function copyMessage(m: unknown): WireMessage {
   if (!isPlainObject(m)) throw new BadValue("must be an object { role, content }");
   let key = "role";
   try {
@@ -64,7 +64,7 @@ function copyMessage(m: unknown): ChatMessage {
       else if (!(content === null && role === "assistant"))
         throw new BadValue("must be a string or an array of content parts");
     }
-    const out: ChatMessage = { role: role as Role, content: content as ChatMessage["content"] };
+    const out: WireMessage = { role: role as Role, content: content as WireMessage["content"] };
     for (key in m) {
       if (key === "role" || key === "content") continue;
       const v = m[key];

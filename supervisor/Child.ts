@@ -19,9 +19,18 @@ export type ExitReason =
 /** What kind of crash. */
 export type CrashCause = "error" | "exit" | "oom" | "killed";
 
-/** Something that unsubscribes. */
-export interface Disposable {
+/**
+ * What subscribing returns: `dispose()` unsubscribes, and so does leaving the block of a
+ * `using sub = ...` declaration (`Symbol.dispose`). Named apart from the global `Disposable` type
+ * (TypeScript's, and @types/node's), which it extends, so importing it shadows nothing.
+ */
+export interface Subscription extends Disposable {
   dispose(): void;
+}
+
+/** A {@link Subscription} that runs `unsubscribe` (idempotent when `unsubscribe` is). */
+export function subscription(unsubscribe: () => void): Subscription {
+  return { dispose: unsubscribe, [Symbol.dispose]: unsubscribe };
 }
 
 /** A supervised child: a client worker or a nested supervisor. */
@@ -41,7 +50,7 @@ export interface Child {
    */
   stop(): Promise<void>;
   /** Listens for an exit the supervisor did not ask for (fires once per incarnation). */
-  onExit(listener: (reason: ExitReason) => void): Disposable;
+  onExit(listener: (reason: ExitReason) => void): Subscription;
   /**
    * Told when the child will not be started again (temporary, normal exit of a transient, or the
    * supervisor gave up or stopped): a client then rejects pending and later calls.

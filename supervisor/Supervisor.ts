@@ -24,7 +24,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DspexError, isDspexError, StartFailedError, SystemStoppedError } from "../src/errors.js";
 import type { NodeSnapshot, NodeStatus, RestartType } from "../src/types.js";
-import type { Child, ChildFactory, Disposable, ExitReason } from "./Child.js";
+import { type Child, type ChildFactory, type ExitReason, type Subscription, subscription } from "./Child.js";
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from "./ChildSpec.js";
 import type { SupervisorEvent } from "./events.js";
 import { restartBackoffMs } from "./RestartBackoff.js";
@@ -151,9 +151,9 @@ export class Supervisor implements Child {
   }
 
   /** Listens for this supervisor giving up (an exit with reason `shutdown`), once per incarnation. */
-  onExit(listener: (reason: ExitReason) => void): Disposable {
+  onExit(listener: (reason: ExitReason) => void): Subscription {
     this.exitListeners.add(listener);
-    return { dispose: () => this.exitListeners.delete(listener) };
+    return subscription(() => void this.exitListeners.delete(listener));
   }
 
   /** This subtree will not be started again: every child is retired with `reason`. */

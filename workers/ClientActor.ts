@@ -13,13 +13,14 @@
  * the latest of its callers' deadlines: a caller leaves at its own deadline without cutting it short
  * for the others.
  *
- * The deadline (`WireRequest.deadline`) bounds the whole call, queueing and backoff included. A
- * cancelled call is never answered; its queue entry leaves the mailbox, and its request is torn down
+ * The deadline (`WireRequest.deadline`) bounds the whole call, queueing and backoff included. Its one
+ * owner is the main thread's proxy, which posts `cancel` (reason `timeout`) when it passes; here it
+ * only stops retries. A cancelled call is never answered; its queue entry leaves the mailbox, and its request is torn down
  * (a shared request only when every caller sharing it is gone).
  *
  * The cache-hit path is the hot one (the proxy-to-worker round trip is the ceiling): one key, one
  * synchronous lookup (an external store's is awaited), one message; no per-call closures or timers.
- * A miss costs one `Call` (its deadline timer) and, for the caller that starts it, one `Flight`: the
+ * A miss costs one `Call` (no timer: the deadline is the proxy's) and, for the caller that starts it, one `Flight`: the
  * callers waiting on one fetch are a list, answered together when it lands, not promises.
  */
 import type { Dispatcher } from "undici";
@@ -97,7 +98,6 @@ export interface ClientActorDeps {
 
 /** A miss in progress, owned by one caller. */
 class Call {
-  timer: NodeJS.Timeout | undefined = undefined;
   /** Answered, cancelled or abandoned: nothing more is posted for it. */
   done = false;
   /** The fetch it waits on (its own, or one it joined). */
@@ -313,8 +313,12 @@ export class ClientActor {
   }
 
   /**
-   * A miss: the call gets its deadline timer, then joins the flight in progress for its key or starts
-   * one. Answers come from `#fly` (or from the timer, or never for a cancelled call).
+   * A miss: the call joins the flight in progress for its key or starts one. Answers come from `#fly`
+   * (or never for a cancelled call). The call's deadline has one owner, the main thread's proxy
+   * (src/PendingCall.ts): when it passes, the proxy rejects the call and posts `cancel` (reason
+   * `timeout`), which takes the call off its flight here and, for the last caller, tears the upstream
+   * request down. This side keeps no timer per call; it only stops retrying past the deadline, and
+   * answers at once a call that arrives already past it.
    */
   #miss(id: number, request: WireRequest, key: string | undefined): void {
     const call = new Call(id);
@@ -324,7 +328,6 @@ export class ClientActor {
       this.#expire(call);
       return;
     }
-    call.timer = setTimeout(this.#onDeadline, remaining, call);
     const flight = this.#coalescer.join(this.#coalesce ? key : undefined, call, request.deadline);
     call.flight = flight;
     if (flight.owner === call) void this.#fly(flight, request, key);
@@ -424,11 +427,6 @@ export class ClientActor {
     this.#coalescer.leave(flight, call);
   }
 
-  /** Arrow property: handed to `setTimeout` without a closure per call. */
-  readonly #onDeadline = (call: Call): void => {
-    if (!call.done) this.#expire(call);
-  };
-
   #expire(call: Call): void {
     this.#finish(call.id, call);
     this.#leave(call);
@@ -443,10 +441,7 @@ export class ClientActor {
   }
 
   #finish(id: number, call: Call | null): void {
-    if (call !== null) {
-      call.done = true;
-      clearTimeout(call.timer);
-    }
+    if (call !== null) call.done = true;
     this.#calls.delete(id);
     if (this.#drained !== undefined) this.#checkDrained();
   }
@@ -487,7 +482,6 @@ export class ClientActor {
       this.#calls.delete(id);
       if (call !== null) {
         call.done = true;
-        clearTimeout(call.timer);
         this.#leave(call);
       }
     }

@@ -29,7 +29,9 @@ export function benchSystem(clients: ChildSpec[], options: SystemOptions = {}): 
       withinMs: 1_000,
       children: clients,
     },
-    options,
+    // Measured as deployed (NODE_ENV=production): no caller stacks. Their cost in development is
+    // measured apart (bench/micro/admission.ts, docs/decisions.md); BENCH_CALLER_STACKS=1 turns them on.
+    { callerStacks: process.env.BENCH_CALLER_STACKS === "1", ...options },
   );
 }
 

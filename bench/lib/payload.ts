@@ -4,7 +4,7 @@
  * message shapes of the dspex protocol (`ToWorker` call, `FromWorker` reply).
  */
 import type { FromWorker, ToWorker } from "../../src/protocol.js";
-import type { ChatMessage, Reply } from "../../src/types.js";
+import type { ChatMessage, Reply, WireMessage } from "../../src/types.js";
 
 /** The model name sent to the mock server. */
 export const MODEL = "gpt-4o-mini";
@@ -38,7 +38,8 @@ export function callMessage(id: number): Extract<ToWorker, { type: "call" }> {
     type: "call",
     id,
     request: {
-      messages: messagesFor(0, false),
+      // What the proxy posts is the validated wire form of the caller's messages.
+      messages: messagesFor(0, false) as WireMessage[],
       params: { temperature: 0 },
       deadline: Date.now() + 60_000,
       attemptTimeoutMs: 30_000,

@@ -22,7 +22,8 @@ const QUESTIONS = Array.from({ length: 24 }, (_, i) => `Question ${i}: what does
 /** Starts the demo; the observer listens on `port` (0: any free port). */
 export async function startObserverDemo(port = 0): Promise<ObserverDemo> {
   const server = await startMockServer({ latencyMs: 40, chunkDelayMs: 15, chunkSize: 4 });
-  const system = await createSystem({
+  // Typed `System` (names as strings): the traffic below picks client names at run time.
+  const system: System = await createSystem({
     strategy: "one_for_one",
     maxRestarts: 50,
     withinMs: 10_000,

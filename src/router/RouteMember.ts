@@ -7,7 +7,7 @@ import type { ClientProxy } from "../ClientProxy.js";
 import type { ErrorCode } from "../errors.js";
 import { openStream } from "../PendingStream.js";
 import type { ReplyStream } from "../ReplyStream.js";
-import type { ChatMessage, GenerationParams, Reply } from "../types.js";
+import type { GenerationParams, Reply, WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
 import type { RankedMember } from "./strategies.js";
 
@@ -15,12 +15,12 @@ import type { RankedMember } from "./strategies.js";
 export interface RouteMember extends RankedMember {
   /** Why the member is skipped without a try right now (`undefined`: it may take the call). */
   unavailable(now: number): ErrorCode | undefined;
-  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply>;
-  stream(messages: ChatMessage[], options: SplitOptions): ReplyStream;
+  call(messages: WireMessage[], options: SplitOptions): Promise<Reply>;
+  stream(messages: WireMessage[], options: SplitOptions): ReplyStream;
   /** A routed call to it took `ms` (feeds `lowest_latency`). */
   onLatency(ms: number): void;
   /** Estimated cost of a call (for a router's budget). */
-  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number;
+  estimateCost(messages: readonly WireMessage[], params: GenerationParams): number;
 }
 
 /** A client as a member. */
@@ -53,11 +53,11 @@ export class ClientMember implements RouteMember {
     return this.proxy.traffic.headroom();
   }
 
-  call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
+  call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
     return this.proxy.call(messages, options);
   }
 
-  stream(messages: ChatMessage[], options: SplitOptions): ReplyStream {
+  stream(messages: WireMessage[], options: SplitOptions): ReplyStream {
     return openStream(this.proxy, messages, options);
   }
 
@@ -65,7 +65,7 @@ export class ClientMember implements RouteMember {
     this.proxy.traffic.onLatency(ms);
   }
 
-  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number {
+  estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     return this.proxy.traffic.estimateCost(messages, params);
   }
 }

@@ -8,14 +8,14 @@
 import { DEFAULTS } from "../defaults.js";
 import type { DspexError } from "../errors.js";
 import { ReplyStream } from "../ReplyStream.js";
-import type { ChatMessage } from "../types.js";
+import type { WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
 import type { RoutePlan, Router } from "./Router.js";
 
 /** See the module comment. */
 export function openRoutedStream(
   router: Router,
-  messages: ChatMessage[],
+  messages: WireMessage[],
   options: SplitOptions,
 ): ReplyStream {
   const highWaterMark = DEFAULTS.stream.highWaterMark;

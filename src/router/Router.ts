@@ -18,12 +18,12 @@ import type { ReplyStream } from "../ReplyStream.js";
 import { Budget } from "../traffic/Budget.js";
 import { budgetError } from "../traffic/ClientTraffic.js";
 import type {
-  ChatMessage,
   GenerationParams,
   NodeSnapshot,
   Reply,
   RouteAttempt,
   RouterStats,
+  WireMessage,
 } from "../types.js";
 import type { SplitOptions } from "../validate.js";
 import { fallbackVerdict } from "./fallbackPolicy.js";
@@ -102,7 +102,7 @@ export class Router implements RouteMember {
     this.#latency = this.#latency === undefined ? ms : this.#latency + LATENCY_ALPHA * (ms - this.#latency);
   }
 
-  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number {
+  estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     const first = this.spec.members[0];
     return first === undefined ? 0 : this.deps.member(first).estimateCost(messages, params);
   }
@@ -110,7 +110,7 @@ export class Router implements RouteMember {
   // ---- routing ----
 
   /** Routes a call; see the module comment. Rejects with the last member's error (with `attempts`). */
-  async call(messages: ChatMessage[], options: SplitOptions): Promise<Reply> {
+  async call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
     const plan = this.plan(messages, options);
     for (;;) {
       const member = plan.queue.shift();
@@ -129,7 +129,7 @@ export class Router implements RouteMember {
   }
 
   /** Streams through the router: falls back only before the first chunk (src/router/RoutedStream.ts). */
-  stream(messages: ChatMessage[], options: SplitOptions): ReplyStream {
+  stream(messages: WireMessage[], options: SplitOptions): ReplyStream {
     return openRoutedStream(this, messages, options);
   }
 
@@ -137,7 +137,7 @@ export class Router implements RouteMember {
    * The plan of one call: budget checked (throws `ERR_BUDGET_EXCEEDED`), the strategy's order with the
    * members that cannot take a call now moved behind the others (each recorded as skipped).
    */
-  plan(messages: ChatMessage[], options: SplitOptions): RoutePlan {
+  plan(messages: WireMessage[], options: SplitOptions): RoutePlan {
     this.stats.calls++;
     const budget = this.#budget;
     if (budget !== undefined) {

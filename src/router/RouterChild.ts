@@ -3,11 +3,11 @@
  * and its snapshot is the router's. It sits in the tree where the spec put it, so `inspect()` shows it
  * there; a restart strategy that stops and starts it changes nothing.
  */
-import type { Child, Disposable, ExitReason } from "../../supervisor/Child.js";
+import { type Child, type ExitReason, type Subscription, subscription } from "../../supervisor/Child.js";
 import type { NodeSnapshot, RestartType } from "../types.js";
 import type { Router } from "./Router.js";
 
-const NOTHING: Disposable = Object.freeze({ dispose: () => {} });
+const NOTHING: Subscription = subscription(() => {});
 
 /** See the module comment. */
 export class RouterChild implements Child {
@@ -28,7 +28,7 @@ export class RouterChild implements Child {
     return Promise.resolve();
   }
 
-  onExit(_listener: (reason: ExitReason) => void): Disposable {
+  onExit(_listener: (reason: ExitReason) => void): Subscription {
     return NOTHING;
   }
 

@@ -10,7 +10,7 @@
 import type { Context, Span, Tracer } from "@opentelemetry/api";
 import type { DspexError } from "../errors.js";
 import type { AttemptTiming, CallMeta, FromWorker, WireRequest } from "../protocol.js";
-import type { ChatMessage } from "../types.js";
+import type { WireMessage } from "../types.js";
 import {
   type CallEndMessage,
   type CallErrorMessage,
@@ -47,7 +47,7 @@ export class CallTrace {
     private readonly metrics: GenAiMetrics | undefined,
     readonly operation: OperationKind,
     readonly tags: ClientTags,
-    private readonly messages: ChatMessage[] | undefined,
+    private readonly messages: WireMessage[] | undefined,
     private readonly requestAttributes: Attributes,
     private readonly parent: Context | undefined,
   ) {}

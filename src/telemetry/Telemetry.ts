@@ -20,7 +20,7 @@ import type {
 } from "@opentelemetry/api";
 import type { ResolvedClientSpec } from "../ClientSpec.js";
 import type { SystemEvent } from "../events.js";
-import type { ChatMessage, GenerationParams } from "../types.js";
+import type { GenerationParams, WireMessage } from "../types.js";
 import { CallTrace } from "./CallTrace.js";
 import { callChannelsActive, channels, type OperationKind } from "./channels.js";
 import {
@@ -152,7 +152,7 @@ export class Telemetry implements TraceHost {
   begin(
     operation: OperationKind,
     spec: ResolvedClientSpec,
-    messages: ChatMessage[] | undefined,
+    messages: WireMessage[] | undefined,
     params: GenerationParams,
   ): CallTrace | undefined {
     const tracer = this.#currentTracer();

@@ -8,13 +8,13 @@ import type { ResolvedClientSpec } from "../ClientSpec.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { CallMeta } from "../protocol.js";
 import type {
-  ChatMessage,
   GenerationParams,
   LimiterSnapshot,
   ModelPricing,
   Reply,
   TokenCounts,
   TrafficSnapshot,
+  WireMessage,
 } from "../types.js";
 import { Budget } from "./Budget.js";
 import { costOf, countTokens, type DetailedUsage, noTokens } from "./cost.js";
@@ -112,7 +112,7 @@ export class ClientTraffic {
   }
 
   /** Estimated cost of a call: its text at 4 characters a token, plus `maxTokens` or the average answer. */
-  estimateCost(messages: readonly ChatMessage[], params: GenerationParams): number {
+  estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     const price = this.priceOf(undefined);
     if (price === undefined) return 0;
     let chars = 0;
@@ -124,7 +124,7 @@ export class ClientTraffic {
   }
 
   /** The refusal of a call that would take the client past its budget, or `undefined`. */
-  budgetRefusal(messages: readonly ChatMessage[], params: GenerationParams): DspexError | undefined {
+  budgetRefusal(messages: readonly WireMessage[], params: GenerationParams): DspexError | undefined {
     const budget = this.#budget;
     if (budget === undefined) return undefined;
     const estimate = this.estimateCost(messages, params);

@@ -3,7 +3,7 @@
  * links to this repository (so Node reads this package.json's `exports`, and `dist/`, exactly as an
  * installed copy's), and any dev dependency the test names (e.g. `tsx`) links to ours.
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,7 @@ export interface Ran {
 /** A consumer project in a temporary directory; `remove()` deletes it. */
 export class Consumer {
   readonly dir: string;
+  #last: ChildProcess | undefined;
 
   constructor(links: string[] = []) {
     this.dir = mkdtempSync(join(tmpdir(), "dspex-consumer-"));
@@ -43,7 +44,7 @@ export class Consumer {
   /** Runs `node ...args` in the project on the running Node; never rejects (the exit is in the result). */
   run(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
     return new Promise((resolve) => {
-      execFile(
+      this.#last = execFile(
         process.execPath,
         args,
         { cwd: this.dir, timeout: options.timeoutMs ?? 20_000, env: options.env ?? process.env },
@@ -58,6 +59,11 @@ export class Consumer {
         },
       );
     });
+  }
+
+  /** Sends `signal` to the process started last by {@link run}. */
+  signal(signal: NodeJS.Signals): void {
+    this.#last?.kill(signal);
   }
 
   remove(): void {

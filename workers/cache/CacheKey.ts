@@ -13,7 +13,7 @@
  * serializers tried, and faster than a hand-written recursive one, so no specialised serializer.
  */
 import xxhash from "xxhash-wasm";
-import type { ChatMessage, GenerationParams } from "../../src/types.js";
+import type { GenerationParams, WireMessage } from "../../src/types.js";
 import { requireCommonJs } from "../loadCommonJs.js";
 
 /** safe-stable-stringify is CommonJS: loaded with `require` (see loadCommonJs.ts). */
@@ -30,7 +30,7 @@ export type CacheKeyInput = {
   provider: string;
   baseURL: string;
   model: string;
-  messages: ChatMessage[];
+  messages: WireMessage[];
   params: GenerationParams;
   /**
    * The answer-changing headers of the call (`anthropic-beta`: `src/headers.ts`), when it has any.

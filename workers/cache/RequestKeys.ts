@@ -8,10 +8,10 @@
  */
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { answerHeaders } from "../../src/headers.js";
-import type { ChatMessage, GenerationParams } from "../../src/types.js";
+import type { GenerationParams, WireMessage } from "../../src/types.js";
 import type { CacheKeyer, CacheKeyInput } from "./CacheKey.js";
 
-const NO_MESSAGES: ChatMessage[] = [];
+const NO_MESSAGES: WireMessage[] = [];
 const NO_PARAMS: GenerationParams = {};
 
 /** Keys requests of one client; see the module comment. */
@@ -38,7 +38,7 @@ export class RequestKeys {
 
   /** The key of `request`. Throws what the keyer throws (input it cannot serialize). */
   keyOf(request: {
-    messages: ChatMessage[];
+    messages: WireMessage[];
     params: GenerationParams;
     headers?: Record<string, string> | undefined;
   }): string {

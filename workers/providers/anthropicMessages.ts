@@ -14,7 +14,7 @@
  *   throws `ERR_INVALID_ARGUMENT` naming the field (`messages[2].content[0].type`).
  */
 import { invalidArgument } from "../../src/errors.js";
-import type { ChatMessage, Json } from "../../src/types.js";
+import type { Json, WireMessage } from "../../src/types.js";
 import { anthropicThinkingBlocks } from "./anthropicFields.js";
 
 /** A content block of Anthropic's messages API. */
@@ -40,7 +40,7 @@ const NATIVE_BLOCKS = new Set([
 ]);
 
 /** Splits OpenAI-shaped `messages` into Anthropic's top-level `system` and its `messages`. */
-export function toAnthropicMessages(messages: ChatMessage[]): {
+export function toAnthropicMessages(messages: WireMessage[]): {
   system: string | undefined;
   messages: AnthropicMessage[];
 } {
@@ -103,13 +103,13 @@ export function toAnthropicToolChoice(choice: Json): Json {
   throw invalidArgument("toolChoice", "must be auto, required, none or an object");
 }
 
-function userContent(content: ChatMessage["content"], path: string): string | AnthropicBlock[] {
+function userContent(content: WireMessage["content"], path: string): string | AnthropicBlock[] {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((part, j) => block(part, `${path}[${j}]`));
   throw invalidArgument(path, "must be text or an array of content parts");
 }
 
-function assistantContent(message: ChatMessage, path: string): string | AnthropicBlock[] {
+function assistantContent(message: WireMessage, path: string): string | AnthropicBlock[] {
   const calls = message.tool_calls;
   const content = message.content;
   const thinking = anthropicThinkingBlocks(message.reasoning_details);
@@ -158,7 +158,7 @@ function toolUse(call: Json, path: string): AnthropicBlock {
   return { type: "tool_use", id: call.id, name, input };
 }
 
-function toolResult(message: ChatMessage, path: string): AnthropicBlock {
+function toolResult(message: WireMessage, path: string): AnthropicBlock {
   const id = message.tool_call_id;
   if (typeof id !== "string") throw invalidArgument(`${path}.tool_call_id`, "must be a string");
   const content = message.content;
@@ -206,7 +206,7 @@ function image(imageUrl: Json | undefined, path: string): AnthropicBlock {
 }
 
 /** Text of a system message: a string, or text parts joined with a blank line. */
-function textOf(content: ChatMessage["content"], path: string): string {
+function textOf(content: WireMessage["content"], path: string): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) throw invalidArgument(path, "must be text or text parts");
   return content

@@ -13,7 +13,7 @@
  * Anything that cannot be expressed throws `ERR_INVALID_ARGUMENT` naming the field.
  */
 import { invalidArgument } from "../../src/errors.js";
-import type { ChatMessage, Json } from "../../src/types.js";
+import type { Json, WireMessage } from "../../src/types.js";
 
 /** Reasoning details made by Gemini carry this `format`. */
 export const GEMINI_FORMAT = "google-gemini-v1";
@@ -27,7 +27,7 @@ export interface GeminiContent {
 }
 
 /** Splits `messages` into Gemini's `systemInstruction` and `contents`. */
-export function toGeminiContents(messages: ChatMessage[]): {
+export function toGeminiContents(messages: WireMessage[]): {
   systemInstruction: { parts: Part[] } | undefined;
   contents: GeminiContent[];
 } {
@@ -66,7 +66,7 @@ function push(contents: GeminiContent[], role: "user" | "model", parts: Part[]):
   else contents.push({ role, parts });
 }
 
-function systemText(content: ChatMessage["content"], path: string): string {
+function systemText(content: WireMessage["content"], path: string): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) throw invalidArgument(path, "must be text or text parts");
   return content
@@ -79,7 +79,7 @@ function systemText(content: ChatMessage["content"], path: string): string {
     .join("\n\n");
 }
 
-function userParts(content: ChatMessage["content"], path: string): Part[] {
+function userParts(content: WireMessage["content"], path: string): Part[] {
   if (typeof content === "string") return [{ text: content }];
   if (!Array.isArray(content)) throw invalidArgument(path, "must be text or an array of content parts");
   return content.map((part, j) => contentPart(part, `${path}[${j}]`));
@@ -114,7 +114,7 @@ function contentPart(part: Json, path: string): Part {
   }
 }
 
-function modelParts(message: ChatMessage, path: string, names: Map<string, string>): Part[] {
+function modelParts(message: WireMessage, path: string, names: Map<string, string>): Part[] {
   const parts: Part[] = [];
   /** Thought signatures of function calls, by tool-call id. */
   const signatures = new Map<string, string>();
@@ -183,7 +183,7 @@ function modelParts(message: ChatMessage, path: string, names: Map<string, strin
 /** Prefix of the ids dspex gives function calls that Gemini sent without one (not sent back). */
 export const SYNTHETIC_ID = "gemini-call-";
 
-function functionResponse(message: ChatMessage, path: string, names: Map<string, string>): Part {
+function functionResponse(message: WireMessage, path: string, names: Map<string, string>): Part {
   const id = message.tool_call_id;
   if (typeof id !== "string") throw invalidArgument(`${path}.tool_call_id`, "must be a string");
   const name = names.get(id) ?? (typeof message.name === "string" ? message.name : undefined);

@@ -13,13 +13,13 @@
  * error: docs/decisions.md ("Token estimates").
  */
 import type { WireRequest } from "../../src/protocol.js";
-import type { ChatMessage, Usage } from "../../src/types.js";
+import type { Usage, WireMessage } from "../../src/types.js";
 
 const FRAMING_TOKENS = 4;
 const ALPHA = 0.2;
 
 /** Characters of a message list's text. */
-export function textLength(messages: readonly ChatMessage[]): number {
+export function textLength(messages: readonly WireMessage[]): number {
   let chars = 0;
   for (const message of messages) {
     const content = message.content;

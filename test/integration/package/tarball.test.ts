@@ -20,7 +20,8 @@ beforeAll(async () => {
   const { stdout } = await run(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root });
   const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
   files = pack?.files.map((f) => f.path) ?? [];
-});
+  // npm itself starts here (a second Node process loading npm): seconds on a loaded 2-core machine.
+}, 90_000);
 
 describe("the package tarball", () => {
   it("ships the MIT licence named in package.json, and the changelog", () => {

@@ -64,7 +64,7 @@ describe("a value that cannot cross a thread never poisons a client", () => {
           },
         });
       const messages = i === 25 ? reactive([message]) : [message];
-      calls.push(system.call("gpt", messages, { cache: "skip", timeoutMs: 5_000 }));
+      calls.push(system.call("gpt", messages as never, { cache: "skip", timeoutMs: 5_000 }));
     }
     const settled = await Promise.allSettled(calls);
     const replies = settled.filter((s) => s.status === "fulfilled");
@@ -96,7 +96,7 @@ describe("a value that cannot cross a thread never poisons a client", () => {
       [[throwing], "messages[0].name"],
     ];
     for (const [messages, field] of cases) {
-      const error = await system.call("gpt", messages).catch((e: unknown) => e);
+      const error = await system.call("gpt", messages as never).catch((e: unknown) => e);
       expect(error, field).toMatchObject({ code: "ERR_INVALID_ARGUMENT", field });
     }
     expect(restartsOf("gpt")).toBe(0);
@@ -180,13 +180,13 @@ describe("hostile input is typed, never thrown synchronously, the same on call a
       const [name, messages, options] = args();
       let call: Promise<unknown> | undefined;
       expect(() => {
-        call = system.call(name as string, messages, options as object);
+        call = system.call(name as string, messages as never, options as object);
       }).not.toThrow();
       const fromCall = await call?.catch((e: unknown) => e);
       expect(fromCall).toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
       let stream: AsyncIterator<unknown> | undefined;
       expect(() => {
-        stream = system.stream(name as string, messages, options as object);
+        stream = system.stream(name as string, messages as never, options as object);
       }).not.toThrow();
       const fromStream = await stream?.next().catch((e: unknown) => e);
       expect(fromStream).toMatchObject({
@@ -229,7 +229,7 @@ describe("signals and errors", () => {
   });
 
   it("an error's stack shows the caller's own frame", async () => {
-    const error = await system.call("gpt", "not messages").catch((e: unknown) => e);
+    const error = await system.call("gpt", "not messages" as never).catch((e: unknown) => e);
     expect((error as Error).stack).toContain("System.admission.test.ts");
     server.fault({ kind: "status", status: 400 }, { times: 1 });
     const upstream = await system

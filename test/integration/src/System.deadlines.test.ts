@@ -41,8 +41,12 @@ describe("the call's deadline (timeoutMs)", () => {
     await server.waitFor((s) => s.inFlight === 0);
     expect(server.stats.closedEarly).toBe(server.stats.requests - server.stats.completed);
     expect(server.stats.closedEarly).toBeLessThanOrEqual(1);
-    // Each completed (failed) attempt was followed by a retry; the one cut, if any, was not.
-    expect(server.stats.requests - server.stats.closedEarly).toBe(retries.length);
+    // Each completed (failed) attempt was followed by a retry, except one that completed at the
+    // deadline itself: the proxy owns the deadline, and its cancel can reach the worker just after that
+    // attempt's 503 (no retry is started past the deadline). The one cut, if any, was not retried.
+    const completedAttempts = server.stats.requests - server.stats.closedEarly;
+    expect(retries.length).toBeLessThanOrEqual(completedAttempts);
+    expect(retries.length).toBeGreaterThanOrEqual(completedAttempts - 1);
     expect(server.stats.requests).toBeLessThan(50);
   });
 

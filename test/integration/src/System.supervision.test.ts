@@ -46,6 +46,9 @@ describe("crash kinds, with calls in flight: all settle, none lost, thread id ch
       );
       cleanups.push(env.close);
       const before = tid(env.system, "gpt");
+      // Held upstream until the crash (a latency alone lets early ones finish on a loaded machine);
+      // their redeliveries are answered.
+      env.server.fault({ kind: "stall" }, { times: 20 });
       const calls = Array.from({ length: 20 }, (_, i) =>
         env.system.call("gpt", [{ role: "user", content: `q${i}` }]),
       );

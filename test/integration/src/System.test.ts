@@ -52,7 +52,9 @@ describe("system.call", () => {
       code: "ERR_INVALID_ARGUMENT",
       field: "messages",
     });
-    await expect(env.system.call("gpt", [{ role: "user", content: "x", f: () => 1 }])).rejects.toMatchObject({
+    await expect(
+      env.system.call("gpt", [{ role: "user", content: "x", f: () => 1 } as never]),
+    ).rejects.toMatchObject({
       code: "ERR_INVALID_ARGUMENT",
     });
     await expect(env.system.call("gpt", HELLO, { temperature: 9 })).rejects.toMatchObject({

@@ -229,18 +229,28 @@ describe("cancel", () => {
     expect(h.about(2)).toEqual([]);
   });
 
-  it("the worker's own deadline answers ERR_TIMEOUT for a call stuck in the queue", async () => {
+  it("a timeout cancel takes a call stuck in the queue out of the mailbox, unanswered", async () => {
     const h = await startActor(server.baseURL, { maxConcurrency: 1 });
     server.fault({ kind: "stall" }, { times: 1 });
     h.send(1, "stalls");
     await server.waitFor((s) => s.inFlight === 1);
-    expect(await h.call(2, "queued", { deadline: Date.now() + 50 })).toMatchObject({
+    h.send(2, "queued", { deadline: Date.now() + 50 });
+    expect(h.actor.mailbox.queued).toBe(1);
+    h.actor.handle({ type: "cancel", id: 2, reason: "timeout" });
+    expect(h.actor.mailbox.queued).toBe(0);
+    h.actor.handle({ type: "cancel", id: 1, reason: "aborted" });
+    expect(h.about(2)).toEqual([]);
+    expect(server.stats.requests).toBe(1);
+  });
+
+  it("a call that arrives past its deadline is answered ERR_TIMEOUT at once, without a request", async () => {
+    const h = await startActor(server.baseURL);
+    expect(await h.call(1, "late", { deadline: Date.now() - 1 })).toMatchObject({
       type: "error",
       error: { code: "ERR_TIMEOUT" },
       meta: { attempts: 0 },
     });
-    h.actor.handle({ type: "cancel", id: 1, reason: "aborted" });
-    expect(server.stats.requests).toBe(1);
+    expect(server.stats.requests).toBe(0);
   });
 });
 

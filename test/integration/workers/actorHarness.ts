@@ -5,7 +5,7 @@
 
 import type { FromWorker, WireRequest } from "../../../src/protocol.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
-import type { ChatMessage, ClientSpec } from "../../../src/types.js";
+import type { ClientSpec, WireMessage } from "../../../src/types.js";
 import { ClientActor } from "../../../workers/ClientActor.js";
 import { createCacheKeyer } from "../../../workers/cache/CacheKey.js";
 import { ResponseCache } from "../../../workers/cache/ResponseCache.js";
@@ -28,11 +28,11 @@ export interface Harness {
   /** Sends a call; resolves with its answer. */
   call(
     id: number,
-    messages: ChatMessage[] | string,
+    messages: WireMessage[] | string,
     controls?: Partial<Omit<WireRequest, "messages">>,
   ): Promise<Answer>;
   /** Sends a call without waiting. */
-  send(id: number, messages: ChatMessage[] | string, controls?: Partial<Omit<WireRequest, "messages">>): void;
+  send(id: number, messages: WireMessage[] | string, controls?: Partial<Omit<WireRequest, "messages">>): void;
   /** The answer for `id` (already posted or future). */
   answer(id: number): Promise<Answer>;
   /** Resolves once a message matching `predicate` has been posted. */
@@ -101,7 +101,7 @@ export async function startActor(
   const isAnswer = (id: number) => (m: FromWorker) =>
     (m.type === "reply" || m.type === "error") && m.id === id;
   const send: Harness["send"] = (id, messages, controls = {}) => {
-    const list: ChatMessage[] =
+    const list: WireMessage[] =
       typeof messages === "string" ? [{ role: "user", content: messages }] : messages;
     actor.handle({
       type: "call",

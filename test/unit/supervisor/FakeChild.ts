@@ -5,7 +5,13 @@
 
 import { resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { NodeSnapshot, NodeStatus, RestartType, SystemSpec } from "../../../src/types.js";
-import type { Child, CrashCause, Disposable, ExitReason } from "../../../supervisor/Child.js";
+import {
+  type Child,
+  type CrashCause,
+  type ExitReason,
+  type Subscription,
+  subscription,
+} from "../../../supervisor/Child.js";
 import type { SupervisorEvent } from "../../../supervisor/events.js";
 import type { Supervisor } from "../../../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../../../supervisor/SupervisorTree.js";
@@ -77,9 +83,9 @@ export class FakeChild implements Child {
     this.exit({ kind: "normal" });
   }
 
-  onExit(listener: (reason: ExitReason) => void): Disposable {
+  onExit(listener: (reason: ExitReason) => void): Subscription {
     this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return subscription(() => void this.listeners.delete(listener));
   }
 
   retire(reason: "unavailable" | "stopped"): void {

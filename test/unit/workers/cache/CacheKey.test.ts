@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
+import type { GenerationParams, WireMessage } from "../../../../src/types.js";
 import {
   type CacheKeyer,
   type CacheKeyInput,
@@ -72,14 +72,14 @@ describe("cache keys", () => {
 
   it("changes with the messages: content, role and extra fields", () => {
     const k = key(base());
-    const edit = (f: (m: ChatMessage[]) => void) => {
+    const edit = (f: (m: WireMessage[]) => void) => {
       const input = base();
       f(input.messages);
       return key(input);
     };
     expect(edit((m) => (m[0] = { role: "system", content: "Be brief!" }))).not.toBe(k);
     expect(edit((m) => (m[0] = { role: "developer", content: "Be brief." }))).not.toBe(k);
-    expect(edit((m) => (m[1] = { ...(m[1] as ChatMessage), name: "alice" }))).not.toBe(k);
+    expect(edit((m) => (m[1] = { ...(m[1] as WireMessage), name: "alice" }))).not.toBe(k);
   });
 
   it("changes with every generation parameter", () => {

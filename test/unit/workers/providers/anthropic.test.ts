@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../../src/errors.js";
 import type { WireRequest } from "../../../../src/protocol.js";
 import { type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
-import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
+import type { GenerationParams, WireMessage } from "../../../../src/types.js";
 import { anthropicProvider } from "../../../../workers/providers/anthropic.js";
 
 const client = (withKey = true): ResolvedClientSpec => {
@@ -21,7 +21,7 @@ const client = (withKey = true): ResolvedClientSpec => {
   return root.children[0] as ResolvedClientSpec;
 };
 
-const wire = (messages: ChatMessage[], params: GenerationParams = {}): WireRequest => ({
+const wire = (messages: WireMessage[], params: GenerationParams = {}): WireRequest => ({
   messages,
   params,
   deadline: Date.now() + 10_000,
@@ -30,7 +30,7 @@ const wire = (messages: ChatMessage[], params: GenerationParams = {}): WireReque
   cache: "use",
 });
 
-const build = (messages: ChatMessage[], params: GenerationParams = {}, stream = false) => {
+const build = (messages: WireMessage[], params: GenerationParams = {}, stream = false) => {
   const request = anthropicProvider.buildRequest(client(), wire(messages, params), stream);
   return { ...request, json: JSON.parse(request.body) as Record<string, unknown> };
 };
@@ -184,7 +184,7 @@ describe("anthropic request", () => {
   });
 
   it("throws ERR_INVALID_ARGUMENT naming the field it cannot map", () => {
-    const cases: [ChatMessage[], string][] = [
+    const cases: [WireMessage[], string][] = [
       [[{ role: "system", content: "only a system message" }], "messages"],
       [
         [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }],

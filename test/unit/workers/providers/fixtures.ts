@@ -3,7 +3,7 @@
 import type { ResolvedClientSpec } from "../../../../src/ClientSpec.js";
 import type { WireRequest } from "../../../../src/protocol.js";
 import { clientsOf, resolveSystemSpec } from "../../../../src/SystemSpec.js";
-import type { ChatMessage, GenerationParams } from "../../../../src/types.js";
+import type { ChatMessage, GenerationParams, WireMessage } from "../../../../src/types.js";
 
 /** A resolved client (OpenAI against a loopback URL by default). */
 export function clientSpec(overrides: Record<string, unknown> = {}): ResolvedClientSpec {
@@ -25,10 +25,11 @@ export function clientSpec(overrides: Record<string, unknown> = {}): ResolvedCli
 /** A wire request with `params` and (by default) one user message. */
 export function request(
   params: GenerationParams,
-  messages: ChatMessage[] = [{ role: "user", content: "Hi" }],
+  messages: readonly (ChatMessage | WireMessage)[] = [{ role: "user", content: "Hi" }],
 ): WireRequest {
   return {
-    messages,
+    // The caller's messages as the proxy posts them once validated.
+    messages: messages as WireMessage[],
     params,
     deadline: Date.now() + 60_000,
     attemptTimeoutMs: 30_000,
