@@ -423,6 +423,11 @@ export interface ClientLimits {
   rpm?: number;
   /** Tokens (prompt + completion) per minute. */
   tpm?: number;
+  /**
+   * With no `rpm`/`tpm` set, the client learns its limits from the vendor's headers: its first request
+   * goes alone and the others wait for its answer, at most this many ms (default 3,000; 0: no wait).
+   */
+  firstContactMs?: number;
 }
 
 /** A client's rate limiter as `inspect()` shows it (see docs/client.md, "Rate limits"). */

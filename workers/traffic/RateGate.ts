@@ -5,20 +5,30 @@
  *   (`limits: { rpm, tpm }`) exist from the start; otherwise a bucket appears the first time a vendor's
  *   headers describe it (`x-ratelimit-*`, `anthropic-ratelimit-*`), so a client learns its limits with
  *   no configuration. Each answer's headers reset the level to what the vendor says is left, minus the
- *   other requests still in flight (the vendor may not have counted them yet); the refill rate is
- *   `(limit - remaining) / reset`, read from the same headers. Configured limits stay a ceiling: the
- *   headers can only lower the level.
+ *   requests it may not have counted yet: vendors charge a request when it arrives, so the requests
+ *   sent before the answered one are in its figure, and those sent after it (still in flight) may not
+ *   be. (Counting every request in flight would count the earlier ones twice.) The refill rate is `(limit - remaining) /
+ *   reset`, read from the same headers; `remaining` is rounded down, so an answer that shows only a
+ *   request or two spent says little about the rate: a rate learned from a wider span is kept until
+ *   another at least as wide (or wide enough, {@link PRECISE_SPAN}) replaces it. Configured limits stay
+ *   a ceiling: the headers can only lower the level.
  * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
  *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
  *   rejects at once with `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent).
  * - Cooldown: a 429 with a retry hint closes the gate until then; when it reopens, exactly one attempt
  *   (the probe) goes, and the others wait for its answer: no thundering herd. A probe that answers
  *   opens the gate; one that gets another 429 starts a new cooldown.
+ * - First contact: with no limits configured, the first attempt is a scout: it goes alone and the
+ *   others wait for its answer (at most `firstContactMs`), so a burst at start is paced by what the
+ *   vendor's headers say rather than sent blind into a 429. An answer with no rate-limit headers (or a
+ *   failure, or the wait running out) opens the gate for good.
  *
- * With no limits configured and no headers seen, `admit` returns at once: the gate costs nothing.
+ * Once the scout has answered, with no limits configured and no headers seen, `admit` returns at once:
+ * the gate costs nothing.
  * Pure logic with an injected clock; the timer is the only side effect.
  */
 import type { ErrorData } from "../../src/errors.js";
+import { DEFAULTS } from "../../src/defaults.js";
 import type { ClientLimits, LimiterSnapshot, RateLimitHeaders, RateLimitWindow } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
@@ -27,19 +37,40 @@ import { TokenBucket } from "./TokenBucket.js";
 const MINUTE_MS = 60_000;
 /** Pace a learned rate this much below what the headers say: clocks and rounding differ a little. */
 const SAFETY = 0.98;
+/**
+ * A rate read from headers that show at least this many units spent (`limit - remaining`) is precise
+ * enough to replace any other (the floor of `remaining` is then at most 1/16 of the span).
+ */
+export const PRECISE_SPAN = 8;
 
-/** The gate's state: open, closed until a time after a 429, or letting one probe through. */
-export type GateState = { kind: "open" } | { kind: "cooling"; until: number } | { kind: "probing" };
+
+/**
+ * The gate's state: nothing known yet (the next attempt is the scout), the scout out (the others wait
+ * until its answer or `until`), open, closed until a time after a 429, or letting one probe through.
+ */
+export type GateState =
+  | { kind: "unknown" }
+  | { kind: "scouting"; until: number }
+  | { kind: "open" }
+  | { kind: "cooling"; until: number }
+  | { kind: "probing" };
 
 const OPEN: GateState = Object.freeze({ kind: "open" }) as GateState;
 
 interface Waiter {
   tokens: number;
   deadline: number;
-  resolve: (probe: boolean) => void;
+  resolve: (ticket: number) => void;
   reject: (failure: AttemptFailure) => void;
   signal: CancelSignal | undefined;
   onAbort: (() => void) | undefined;
+}
+
+/** A bucket of a configured per-minute limit: full, its rate known. */
+function configured(perMinute: number, now: number): TokenBucket {
+  const bucket = new TokenBucket(perMinute, perMinute / MINUTE_MS, now);
+  bucket.rateSpan = Number.POSITIVE_INFINITY;
+  return bucket;
 }
 
 /** A refusal: the wait would pass the deadline. */
@@ -67,6 +98,11 @@ export class RateGate {
   #inFlight = 0;
   #inFlightTokens = 0;
   #learned = false;
+  readonly #firstContactMs: number;
+  /** Attempts admitted so far: an attempt's ticket is its number, which tells which went after it. */
+  #admitted = 0;
+  /** The ticket of the probe or scout out now (0: none). */
+  #probeTicket = 0;
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
   onCooldown: ((until: number) => void) | undefined = undefined;
 
@@ -83,11 +119,15 @@ export class RateGate {
     this.#limits = limits ?? {};
     this.#clock = clock;
     const now = clock();
-    if (limits?.rpm !== undefined) this.#requests = new TokenBucket(limits.rpm, limits.rpm / MINUTE_MS, now);
-    if (limits?.tpm !== undefined) this.#tokens = new TokenBucket(limits.tpm, limits.tpm / MINUTE_MS, now);
+    if (limits?.rpm !== undefined) this.#requests = configured(limits.rpm, now);
+    if (limits?.tpm !== undefined) this.#tokens = configured(limits.tpm, now);
+    this.#firstContactMs = limits?.firstContactMs ?? DEFAULTS.limits.firstContactMs;
+    // Configured limits pace from the first call: no scout.
+    if (this.#requests === undefined && this.#tokens === undefined && this.#firstContactMs > 0)
+      this.#state = { kind: "unknown" };
   }
 
-  /** False while nothing is known and the gate is open: every attempt goes at once. */
+  /** False once the scout found no limits and the gate is open: every attempt goes at once. */
   get limited(): boolean {
     return this.#requests !== undefined || this.#tokens !== undefined || this.#state !== OPEN;
   }
@@ -101,6 +141,7 @@ export class RateGate {
     return this.#state;
   }
 
+
   /** Attempts waiting at the gate. */
   get waiting(): number {
     return this.#queue.size;
@@ -113,40 +154,52 @@ export class RateGate {
   expectedWaitMs(ahead: number, tokens: number): number {
     if (!this.limited) return 0;
     const now = this.#clock();
+    // While the scout is out nothing is known: its answer, not a bucket, decides the wait.
     let wait = this.#state.kind === "cooling" ? this.#state.until - now : 0;
     const before = this.#queue.size + ahead;
-    if (this.#requests !== undefined) wait = Math.max(wait, this.#requests.waitMs(before + 1, now));
-    if (this.#tokens !== undefined)
-      wait = Math.max(wait, this.#tokens.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
+    // A bucket whose rate is still a guess (its answers showed nothing spent yet) makes no promise:
+    // the next answer tells its rate, so nobody is refused on the guess.
+    const requests = this.#requests;
+    if (requests !== undefined && requests.rateSpan > 0) wait = Math.max(wait, requests.waitMs(before + 1, now));
+    const tokenBucket = this.#tokens;
+    if (tokenBucket !== undefined && tokenBucket.rateSpan > 0)
+      wait = Math.max(wait, tokenBucket.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
     return Math.max(0, wait);
   }
 
   /**
-   * Lets an attempt of `tokens` through: `false` when it may go now (no allocation), or a promise that
-   * resolves when it may (`true`: it is the probe after a cooldown). Rejects (or throws) with an
-   * {@link AttemptFailure} of kind `gated` when the wait would pass `deadline`, or with the signal's
-   * reason when it aborts while waiting. Every admitted attempt must be followed by {@link done}.
+   * Lets an attempt of `tokens` through: its ticket (a number: the attempt may go now, no allocation),
+   * or a promise of its ticket when it must wait. The ticket goes back with {@link learn} and
+   * {@link done}; {@link isProbe} tells whether it is the probe after a cooldown (or the scout of the
+   * first contact). Rejects (or throws) with an {@link AttemptFailure} of kind `gated` when the wait
+   * would pass `deadline`, or with the signal's reason when it aborts while waiting. Every admitted
+   * attempt must be followed by {@link done}.
    */
-  admit(tokens: number, deadline: number, signal?: CancelSignal): false | Promise<boolean> {
+  admit(tokens: number, deadline: number, signal?: CancelSignal): number | Promise<number> {
     if (!this.limited) {
       this.#inFlight++;
-      return false;
+      return ++this.#admitted;
     }
     const now = this.#clock();
     if (this.#queue.size === 0 && this.#state === OPEN && this.#fits(tokens, now)) {
-      this.#take(tokens, now);
-      return false;
+      return this.#take(tokens, now);
+    }
+    if (this.#state.kind === "unknown") {
+      // First contact: this attempt goes alone; its answer's headers tell the others how fast to go.
+      this.#state = { kind: "scouting", until: now + this.#firstContactMs };
+      this.#probeTicket = this.#take(tokens, now);
+      return this.#probeTicket;
     }
     if (this.#state.kind === "cooling" && this.#state.until <= now && this.#queue.size === 0) {
       if (this.#fits(tokens, now)) {
         this.#state = { kind: "probing" };
-        this.#take(tokens, now);
-        return Promise.resolve(true);
+        this.#probeTicket = this.#take(tokens, now);
+        return this.#probeTicket;
       }
     }
     const wait = this.expectedWaitMs(0, tokens);
     if (now + wait > deadline) throw gateRefusal(wait);
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = { tokens, deadline, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         waiter.onAbort = () => {
@@ -159,20 +212,30 @@ export class RateGate {
       }
       this.#queue.add(waiter);
       this.#queuedTokens += tokens;
-      this.#schedule(wait);
+      const state = this.#state;
+      this.#schedule(state.kind === "scouting" ? state.until - now : wait);
     });
   }
 
+  /** True when `ticket` is the probe after a cooldown, or the scout of the first contact, out now. */
+  isProbe(ticket: number): boolean {
+    return ticket === this.#probeTicket;
+  }
+
   /**
-   * An admitted attempt is over. `estimated` is what it was admitted with; `used` the tokens it really
-   * used (the answer's `totalTokens`), `undefined` when it failed (nothing charged). `probe`: it was the
-   * probe after a cooldown.
+   * The attempt of `ticket` is over. `estimated` is what it was admitted with; `used` the tokens it
+   * really used (the answer's `totalTokens`), `undefined` when it failed (nothing charged). The probe's
+   * (or the scout's) end opens the gate, unless its 429 started a cooldown.
    */
-  done(probe: boolean, estimated: number, used: number | undefined): void {
+  done(ticket: number, estimated: number, used: number | undefined): void {
     this.#inFlight--;
     this.#inFlightTokens -= estimated;
     if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
-    if (probe && this.#state.kind === "probing") this.#state = OPEN;
+    if (ticket === this.#probeTicket) {
+      this.#probeTicket = 0;
+      const kind = this.#state.kind;
+      if (kind === "probing" || kind === "scouting") this.#state = OPEN;
+    }
     this.#pump();
   }
 
@@ -201,12 +264,15 @@ export class RateGate {
   }
 
   /**
-   * What an answer's headers said about the limits. Returns true when they reset the token bucket's
-   * level (the vendor's figure already holds this answer's tokens: no correction is due in `done`).
+   * What an answer's headers said about the limits. `ticket`: the answered attempt's; without it,
+   * every other request in flight counts as not yet seen by the vendor. Returns true when they reset
+   * the token bucket's level (the vendor's figure already holds this answer's tokens: no correction is
+   * due in `done`).
    */
-  learn(info: RateLimitHeaders): boolean {
+  learn(info: RateLimitHeaders, ticket?: number): boolean {
     const now = this.#clock();
-    const others = Math.max(0, this.#inFlight - 1);
+    const inFlight = Math.max(0, this.#inFlight - 1);
+    const others = ticket === undefined ? inFlight : Math.min(inFlight, this.#admitted - ticket);
     const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, now);
     const tokenWindow = info.tokens ?? info.inputTokens;
     const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
@@ -267,12 +333,20 @@ export class RateGate {
       return bucket;
     }
     const reset = window.resetMs;
+    const spent = limit - remaining;
     let rate = bucket?.ratePerMs ?? limit / MINUTE_MS;
-    if (reset !== undefined && reset > 0 && remaining < limit) rate = ((limit - remaining) / reset) * SAFETY;
-    if (bucket === undefined) return new TokenBucket(limit, rate, now, left);
-    bucket.reset(limit, rate, left, now);
-    return bucket;
+    let span = bucket?.rateSpan ?? 0;
+    if (reset !== undefined && reset > 0 && spent > 0 && (spent >= PRECISE_SPAN || spent >= span)) {
+      // `remaining` is rounded down: the vendor spent between `spent - 1` and `spent`; take the middle.
+      rate = ((spent - 0.5) / reset) * SAFETY;
+      span = spent;
+    }
+    const learned = bucket ?? new TokenBucket(limit, rate, now, left);
+    learned.reset(limit, rate, left, now);
+    learned.rateSpan = span;
+    return learned;
   }
+
 
   #fits(tokens: number, now: number): boolean {
     return (
@@ -281,11 +355,13 @@ export class RateGate {
     );
   }
 
-  #take(tokens: number, now: number): void {
+  /** Charges an admitted attempt; returns its ticket. */
+  #take(tokens: number, now: number): number {
     this.#requests?.take(1, now);
     this.#tokens?.take(tokens, now);
     this.#inFlight++;
     this.#inFlightTokens += tokens;
+    return ++this.#admitted;
   }
 
   #remove(waiter: Waiter): boolean {
@@ -318,8 +394,16 @@ export class RateGate {
   #pump(): void {
     if (this.#queue.size === 0) return;
     const now = this.#clock();
-    const state = this.#state;
+    let state = this.#state;
     if (state.kind === "probing") return; // the probe's answer pumps again
+    if (state.kind === "scouting") {
+      if (state.until > now) {
+        this.#schedule(state.until - now);
+        return;
+      }
+      // The scout is slow to answer: stop waiting for it, go as if nothing were known.
+      state = this.#state = OPEN;
+    }
     if (state.kind === "cooling") {
       if (state.until > now) {
         this.#schedule(state.until - now);
@@ -332,8 +416,8 @@ export class RateGate {
       }
       this.#state = { kind: "probing" };
       this.#remove(head);
-      this.#take(head.tokens, now);
-      head.resolve(true);
+      this.#probeTicket = this.#take(head.tokens, now);
+      head.resolve(this.#probeTicket);
       return;
     }
     for (const waiter of this.#queue) {
@@ -342,8 +426,7 @@ export class RateGate {
         return;
       }
       this.#remove(waiter);
-      this.#take(waiter.tokens, now);
-      waiter.resolve(false);
+      waiter.resolve(this.#take(waiter.tokens, now));
     }
   }
 

@@ -9,6 +9,12 @@
 export class TokenBucket {
   #level: number;
   #at: number;
+  /**
+   * How far `ratePerMs` can be trusted: for a rate learned from a vendor's headers, how many units the
+   * answer that set it showed spent (a wider span, a more precise rate; see RateGate); 0 while the
+   * rate is only a guess (no answer showed anything spent yet); Infinity for a configured rate.
+   */
+  rateSpan = 0;
 
   constructor(
     public capacity: number,
