@@ -7,11 +7,13 @@
  *   no configuration. Each answer's headers reset the level to what the vendor says is left, minus the
  *   requests it may not have counted yet: vendors charge a request when it arrives, so the requests
  *   sent before the answered one are in its figure, and those sent after it (still in flight) may not
- *   be. (Counting every request in flight would count the earlier ones twice.) The refill rate is `(limit - remaining) /
- *   reset`, read from the same headers; `remaining` is rounded down, so an answer that shows only a
- *   request or two spent says little about the rate: a rate learned from a wider span is kept until
- *   another at least as wide (or wide enough, {@link PRECISE_SPAN}) replaces it. Configured limits stay
- *   a ceiling: the headers can only lower the level.
+ *   be. (Counting every request in flight would count the earlier ones twice.) The refill rate is
+ *   `(limit - remaining) / reset`, read from the same headers. `remaining` is rounded down, so an
+ *   answer that shows few requests spent says little about the rate: one spent says nothing (the rate
+ *   stays a guess of `limit` per minute, and nobody is refused on a guess), two to seven give the
+ *   rate's low end, and a rate learned from a wider span is kept until another at least as wide (or
+ *   wide enough, {@link PRECISE_SPAN}) replaces it. Configured limits stay a ceiling: the headers can
+ *   only lower the level.
  * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
  *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
  *   rejects at once with `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent).
@@ -336,9 +338,11 @@ export class RateGate {
     const spent = limit - remaining;
     let rate = bucket?.ratePerMs ?? limit / MINUTE_MS;
     let span = bucket?.rateSpan ?? 0;
-    if (reset !== undefined && reset > 0 && spent > 0 && (spent >= PRECISE_SPAN || spent >= span)) {
-      // `remaining` is rounded down: the vendor spent between `spent - 1` and `spent`; take the middle.
-      rate = ((spent - 0.5) / reset) * SAFETY;
+    if (reset !== undefined && reset > 0 && spent >= 2 && (spent >= PRECISE_SPAN || spent >= span)) {
+      // `remaining` is rounded down: the vendor spent between `spent - 1` and `spent`. A wide span
+      // takes the middle; a narrow one the low end (a rate too high sends into a 429, one too low only
+      // waits for the next answer to correct it). One spent says nothing: the rate stays a guess.
+      rate = ((spent >= PRECISE_SPAN ? spent - 0.5 : spent - 1) / reset) * SAFETY;
       span = spent;
     }
     const learned = bucket ?? new TokenBucket(limit, rate, now, left);

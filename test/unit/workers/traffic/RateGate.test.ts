@@ -53,12 +53,14 @@ describe("RateGate", () => {
     const waits = [1, 2, 3].map((n) => later(gate).then(() => admitted.push(n)));
     await advance(50);
     expect(admitted).toEqual([]); // nobody goes beside the scout
-    // 2 per second; the scout's answer says one is left.
-    gate.learn({ requests: { limit: 2, remaining: 1, resetMs: 500 } }, scout);
+    // 2 per second; the scout's answer says one is left (three spent, full again in 1.5 s).
+    gate.learn({ requests: { limit: 4, remaining: 1, resetMs: 1_500 } }, scout);
     gate.done(scout, 0, 10);
     await advance(0);
     expect(admitted).toEqual([1]);
-    expect(gate.snapshot()).toMatchObject({ source: "learned", requestsCapacity: 2, waiting: 2 });
+    expect(gate.snapshot()).toMatchObject({ source: "learned", requestsCapacity: 4, waiting: 2 });
+    await advance(700);
+    expect(admitted).toEqual([1]); // three spent: paced at the low end, 2 per 1.5 s
     await advance(3_000);
     await Promise.all(waits);
     expect(admitted).toEqual([1, 2, 3]);
@@ -179,10 +181,10 @@ describe("RateGate", () => {
     now0(gate);
     expect(gate.expectedWaitMs(10, 0)).toBe(0); // no promise made on the guess (2 per minute)
     const third = later(gate, 0, 1_000); // a short deadline: still not refused
-    // An answer that shows a request spent tells the rate: 2 per second.
+    // An answer that shows two spent tells the rate (its low end: one per second).
     gate.learn({ requests: { limit: 2, remaining: 0, resetMs: 1_000 } }, first);
     gate.done(first, 0, 10);
-    await advance(1_400); // one request still in flight after the answered one: two to refill
+    await advance(2_100); // one request still in flight after the answered one: two to refill
     expect(gate.isProbe(await third)).toBe(false);
   });
 
