@@ -4,10 +4,13 @@
  * - Buckets: requests and tokens, each a continuously refilling {@link TokenBucket}. Configured ones
  *   (`limits: { rpm, tpm }`) exist from the start; otherwise a bucket appears the first time a vendor's
  *   headers describe it (`x-ratelimit-*`, `anthropic-ratelimit-*`), so a client learns its limits with
- *   no configuration. Each answer's headers reset the level to what the vendor says is left, minus the
- *   requests it may not have counted yet: vendors charge a request when it arrives, so the requests
- *   sent before the answered one are in its figure, and those sent after it (still in flight) may not
- *   be. (Counting every request in flight would count the earlier ones twice.) The refill rate is
+ *   no configuration. The gate counts for itself (every admission taken, refilled at the learned
+ *   rate), and each answer's headers bound that count: the vendor's level now lies between
+ *   `remaining` minus the other requests in flight (which it may not have counted yet) and `remaining`
+ *   plus what refilled since the answered request was sent. A count inside is kept (for a key the
+ *   client has to itself it is exact; resetting to the low bound would count the requests the vendor
+ *   already charged on arrival twice, and leave that much of the limit unused); one outside moves to
+ *   the nearer bound (another user of the key, a rate learned wrong). The refill rate is
  *   `(limit - remaining) / reset`, read from the same headers. `remaining` is rounded down, so an
  *   answer that shows few requests spent says little about the rate: one spent says nothing (the rate
  *   stays a guess of `limit` per minute, and nobody is refused on a guess), two to seven give the
@@ -29,8 +32,9 @@
  * the gate costs nothing.
  * Pure logic with an injected clock; the timer is the only side effect.
  */
-import type { ErrorData } from "../../src/errors.js";
+
 import { DEFAULTS } from "../../src/defaults.js";
+import type { ErrorData } from "../../src/errors.js";
 import type { ClientLimits, LimiterSnapshot, RateLimitHeaders, RateLimitWindow } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
@@ -44,7 +48,8 @@ const SAFETY = 0.98;
  * enough to replace any other (the floor of `remaining` is then at most 1/16 of the span).
  */
 export const PRECISE_SPAN = 8;
-
+/** Admission times remembered, by ticket: enough for every request in flight. */
+const SENT_RING = 1_024;
 
 /**
  * The gate's state: nothing known yet (the next attempt is the scout), the scout out (the others wait
@@ -103,6 +108,10 @@ export class RateGate {
   readonly #firstContactMs: number;
   /** Attempts admitted so far: an attempt's ticket is its number, which tells which went after it. */
   #admitted = 0;
+  /** When the latest {@link SENT_RING} tickets were admitted (by ticket, modulo the ring). */
+  readonly #sentAt = new Float64Array(SENT_RING);
+  /** Set by `#window` when it moved a level to what the headers say (not the gate's own count). */
+  #headersSetLevel = false;
   /** The ticket of the probe or scout out now (0: none). */
   #probeTicket = 0;
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
@@ -143,7 +152,6 @@ export class RateGate {
     return this.#state;
   }
 
-
   /** Attempts waiting at the gate. */
   get waiting(): number {
     return this.#queue.size;
@@ -162,7 +170,8 @@ export class RateGate {
     // A bucket whose rate is still a guess (its answers showed nothing spent yet) makes no promise:
     // the next answer tells its rate, so nobody is refused on the guess.
     const requests = this.#requests;
-    if (requests !== undefined && requests.rateSpan > 0) wait = Math.max(wait, requests.waitMs(before + 1, now));
+    if (requests !== undefined && requests.rateSpan > 0)
+      wait = Math.max(wait, requests.waitMs(before + 1, now));
     const tokenBucket = this.#tokens;
     if (tokenBucket !== undefined && tokenBucket.rateSpan > 0)
       wait = Math.max(wait, tokenBucket.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
@@ -273,17 +282,28 @@ export class RateGate {
    */
   learn(info: RateLimitHeaders, ticket?: number): boolean {
     const now = this.#clock();
-    const inFlight = Math.max(0, this.#inFlight - 1);
-    const others = ticket === undefined ? inFlight : Math.min(inFlight, this.#admitted - ticket);
-    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, now);
+    // Every other request in flight may be unseen by the vendor (a request admitted earlier may still
+    // wait for its connection): the low bound is cautious, the gate's own count does the fine work.
+    const others = Math.max(0, this.#inFlight - 1);
+    const sinceSent = ticket === undefined ? 0 : this.#sinceSent(ticket, now);
+    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, sinceSent, now);
     const tokenWindow = info.tokens ?? info.inputTokens;
     const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
-    const tokens = this.#window(this.#tokens, tokenWindow, this.#limits.tpm, others * perRequest, now);
+    this.#headersSetLevel = false;
+    const tokens = this.#window(
+      this.#tokens,
+      tokenWindow,
+      this.#limits.tpm,
+      others * perRequest,
+      sinceSent,
+      now,
+    );
+    const tokensFromHeaders = this.#headersSetLevel;
     if (requests !== this.#requests || tokens !== this.#tokens) this.#learned = true;
     this.#requests = requests;
     this.#tokens = tokens;
     this.#pump();
-    return tokenWindow?.remaining !== undefined && tokens !== undefined && this.#limits.tpm === undefined;
+    return tokensFromHeaders;
   }
 
   /** The gate as `inspect()` shows it. */
@@ -319,19 +339,27 @@ export class RateGate {
     this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * A bucket after an answer's `window`. The vendor's `remaining` was its level when it wrote the
+   * answer: since then it has refilled (at most `rate * sinceSent`) and counted some of the `unseen`
+   * requests still in flight. So the level now lies between `remaining - unseen` and
+   * `remaining + rate * sinceSent`; the gate's own count is kept when it lies there and moved to the
+   * nearer bound when it does not (see the module comment).
+   */
   #window(
     bucket: TokenBucket | undefined,
     window: RateLimitWindow | undefined,
     configured: number | undefined,
-    inFlight: number,
+    unseen: number,
+    sinceSent: number,
     now: number,
   ): TokenBucket | undefined {
     if (window?.limit === undefined || window.remaining === undefined || window.limit <= 0) return bucket;
     const { limit, remaining } = window;
-    const left = remaining - inFlight;
+    const low = remaining - unseen;
     if (configured !== undefined && bucket !== undefined) {
       // Configured limits are the ceiling; the vendor's figure can only say less is left.
-      if (left < bucket.level(now)) bucket.take(bucket.level(now) - left, now);
+      if (low < bucket.level(now)) bucket.take(bucket.level(now) - low, now);
       return bucket;
     }
     const reset = window.resetMs;
@@ -345,12 +373,26 @@ export class RateGate {
       rate = ((spent >= PRECISE_SPAN ? spent - 0.5 : spent - 1) / reset) * SAFETY;
       span = spent;
     }
-    const learned = bucket ?? new TokenBucket(limit, rate, now, left);
-    learned.reset(limit, rate, left, now);
-    learned.rateSpan = span;
-    return learned;
+    if (bucket === undefined) {
+      this.#headersSetLevel = true;
+      const learned = new TokenBucket(limit, rate, now, low);
+      learned.rateSpan = span;
+      return learned;
+    }
+    const own = bucket.level(now);
+    const high = remaining + rate * sinceSent;
+    const level = Math.min(Math.max(own, low), high);
+    if (level !== own) this.#headersSetLevel = true;
+    bucket.reset(limit, rate, level, now);
+    bucket.rateSpan = span;
+    return bucket;
   }
 
+  /** Milliseconds since the attempt of `ticket` was admitted (0 when it is too old to be remembered). */
+  #sinceSent(ticket: number, now: number): number {
+    if (this.#admitted - ticket >= SENT_RING) return 0;
+    return Math.max(0, now - (this.#sentAt[ticket % SENT_RING] as number));
+  }
 
   #fits(tokens: number, now: number): boolean {
     return (
@@ -365,7 +407,9 @@ export class RateGate {
     this.#tokens?.take(tokens, now);
     this.#inFlight++;
     this.#inFlightTokens += tokens;
-    return ++this.#admitted;
+    const ticket = ++this.#admitted;
+    this.#sentAt[ticket % SENT_RING] = now;
+    return ticket;
   }
 
   #remove(waiter: Waiter): boolean {

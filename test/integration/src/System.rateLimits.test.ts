@@ -60,10 +60,7 @@ describe("rate limits", () => {
   });
 
   it("a burst of 429s with retry hints cools the client down and leaves the breaker closed", async () => {
-    const { system, server } = await env(
-      { breaker: { failures: 3 }, maxConcurrency: 8 },
-      { latencyMs: 30 },
-    );
+    const { system, server } = await env({ breaker: { failures: 3 }, maxConcurrency: 8 }, { latencyMs: 30 });
     await system.call("gpt", ask("first contact")); // no limit headers: the gate opens
     server.fault({ kind: "rate_limit", retryAfterMs: 200 }, { times: 6 });
     const breakers = record(system, "breaker");

@@ -66,7 +66,12 @@ describe("Breaker", () => {
         (s) => new AttemptFailure("status", { code: "ERR_HTTP", message: String(s), status: s }),
       ),
       // The vendor's rate limit with a retry hint: the rate gate cools the client down for it.
-      new AttemptFailure("status", { code: "ERR_RATE_LIMITED", message: "429", status: 429, retryAfterMs: 200 }),
+      new AttemptFailure("status", {
+        code: "ERR_RATE_LIMITED",
+        message: "429",
+        status: 429,
+        retryAfterMs: 200,
+      }),
       new AttemptFailure("bad_response", { code: "ERR_BAD_RESPONSE", message: "x" }),
       new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "x" }),
       new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "x" }),

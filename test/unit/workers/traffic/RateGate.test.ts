@@ -159,16 +159,33 @@ describe("RateGate", () => {
     expect(snapshot.rpm).toBe(585); // 99.5 per 10 s (remaining is rounded down), paced 2 % under
   });
 
-  it("counts as unseen by the vendor only the requests sent after the answered one", () => {
+  it("keeps its own count while the vendor's figure allows it, else moves to the nearer bound", () => {
     const gate = new RateGate(undefined, clock);
     const scout = now0(gate);
+    // 600 a minute (10 a second), a full bucket: 599 left after the scout.
     gate.learn({ requests: { limit: 600, remaining: 599, resetMs: 100 } }, scout);
     gate.done(scout, 0, 10);
-    now0(gate); // sent before the answered one: in the vendor's figure already
+    for (let i = 0; i < 10; i++) now0(gate);
     const answered = now0(gate);
-    now0(gate); // sent after it: maybe not counted yet
+    now0(gate);
+    expect(gate.snapshot().requestsLeft).toBe(587); // its own count: 599 - 12
+    // The vendor had seen eleven of the twelve when it wrote the answer: 588 left, and the other
+    // eleven in flight may be unseen, so 577 to 588. Its own count lies there: kept (not 577).
+    gate.learn({ requests: { limit: 600, remaining: 588, resetMs: 1_200 } }, answered);
+    expect(gate.snapshot().requestsLeft).toBe(587);
+    // Someone else spends on the key: the vendor says 500 at most; the level comes down to it.
     gate.learn({ requests: { limit: 600, remaining: 500, resetMs: 10_000 } }, answered);
-    expect(gate.snapshot().requestsLeft).toBe(499);
+    expect(gate.snapshot().requestsLeft).toBe(500);
+    // The vendor says more than the gate counted, even with every request in flight unseen (a rate
+    // learned too low): up to 560 - 11.
+    gate.learn({ requests: { limit: 600, remaining: 560, resetMs: 4_000 } }, answered);
+    expect(gate.snapshot().requestsLeft).toBe(549);
+    // A second later both refilled: the vendor's bound allows what refilled since it was sent.
+    now = 1_000;
+    const level = gate.snapshot().requestsLeft as number;
+    expect(level).toBeGreaterThan(549);
+    gate.learn({ requests: { limit: 600, remaining: 560, resetMs: 4_000 } }, answered);
+    expect(gate.snapshot().requestsLeft).toBe(level);
   });
 
   it("refuses nobody on a guessed rate: a bucket whose answers showed nothing spent waits for the next answer", async () => {
