@@ -231,7 +231,11 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   say(
     `90 calls against 30 per second: ${answered} answered in ${ms(t)}, ${(server.stats.byStatus[429] ?? 0) - refusedBefore} requests answered 429 upstream`,
   );
-  say(dim(`   metered's limiter (learned): ${JSON.stringify(limiter)}`));
+  if (limiter?.rpm !== undefined)
+    say(
+      `metered learned its limit from the headers: ${limiter.requestsCapacity} requests, paced at ${(limiter.rpm / 60).toFixed(1)} per second`,
+    );
+  say(dim(`   metered's limiter: ${JSON.stringify(limiter)}`));
   server.setLimits({});
 
   scene(10, "Streaming: tokens as they arrive, then the same answer replayed from the cache");

@@ -47,9 +47,9 @@ export class TokenBucket {
     return this.ratePerMs > 0 ? Math.ceil(missing / this.ratePerMs) : Number.POSITIVE_INFINITY;
   }
 
-  /** Takes `amount` (negative gives back). */
+  /** Takes `amount` (negative gives back, never past capacity). */
   take(amount: number, now: number): void {
-    this.#level = this.level(now) - amount;
+    this.#level = Math.min(this.capacity, this.level(now) - amount);
   }
 
   /** New shape and level, as a vendor's headers describe them. */
