@@ -32,7 +32,10 @@ describe("rate-limit headers", () => {
     // Names of a wanted length and first letter that are not wanted are skipped.
     expect(readRawHeaders([Buffer.from("x-ratelimit-limit-requestz"), Buffer.from("1")], 0)).toBeUndefined();
     // String names (undici can hand either) read the same.
-    expect(readRawHeaders(["X-Request-Id", "req_s"], 0)).toEqual({ requestId: "req_s", rateLimit: undefined });
+    expect(readRawHeaders(["X-Request-Id", "req_s"], 0)).toEqual({
+      requestId: "req_s",
+      rateLimit: undefined,
+    });
   });
 
   it("reads Anthropic's header object (RFC 3339 resets, four windows)", () => {
