@@ -3,10 +3,11 @@
  * `stream`, `credit` and `cancel` messages. A session leaves the table once it has released
  * everything (posted `end` or `error`, or was cancelled).
  */
-import type { ToWorker } from "../src/protocol.js";
-import type { StreamHandler } from "./ClientActor.js";
-import type { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
-import { type StreamDeps, type StreamMessage, StreamSession, streamPipeline } from "./StreamSession.js";
+import type { ToWorker } from "../../src/protocol.js";
+import type { UpstreamPipeline } from "../pipeline/UpstreamPipeline.js";
+import type { StreamHandler } from "../StreamHandler.js";
+import { type StreamDeps, type StreamMessage, streamPipeline } from "./StreamDeps.js";
+import { StreamSession } from "./StreamSession.js";
 
 /** The live streams of a worker; see the module comment. */
 export class StreamSessions implements StreamHandler {
