@@ -1,0 +1,28 @@
+/**
+ * The wire form of a call: the admission snapshot of its messages and parameters, with the client's
+ * defaults applied to what the caller left out, and its deadline fixed as an absolute time so that
+ * a redelivered call keeps the deadline it was admitted with.
+ */
+
+import type { ResolvedClientSpec } from "./ClientSpec.js";
+import type { WireRequest } from "./protocol.js";
+import type { WireMessage } from "./types.js";
+import type { SplitOptions } from "./validate.js";
+
+/** Builds the wire request of a call to the client `spec` (see the module comment). */
+export function wireRequest(
+  spec: ResolvedClientSpec,
+  messages: WireMessage[],
+  { params, controls }: SplitOptions,
+): WireRequest {
+  const request: WireRequest = {
+    messages,
+    params,
+    deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
+    attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
+    maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
+    cache: controls.cache ?? "use",
+  };
+  if (controls.headers !== undefined) request.headers = controls.headers;
+  return request;
+}
