@@ -23,13 +23,13 @@
  * - Cooldown: a 429 with a retry hint closes the gate until then; when it reopens, exactly one attempt
  *   (the probe) goes, and the others wait for its answer: no thundering herd. A probe that answers
  *   opens the gate; one that gets another 429 starts a new cooldown.
- * - First contact: with no limits configured, the first attempt is a scout: it goes alone and the
- *   others wait for its answer (at most `firstContactMs`), so a burst at start is paced by what the
- *   vendor's headers say rather than sent blind into a 429. An answer with no rate-limit headers (or a
- *   failure, or the wait running out) opens the gate for good.
+ * - First contact (with `limits.firstContactMs`, and no rpm/tpm): the first attempt is a scout: it
+ *   goes alone and the others wait for its answer (at most `firstContactMs`), so a burst at start is
+ *   paced by what the vendor's headers say rather than sent blind into a 429. An answer with no
+ *   rate-limit headers (or a failure, or the wait running out) opens the gate for good.
  *
- * Once the scout has answered, with no limits configured and no headers seen, `admit` returns at once:
- * the gate costs nothing.
+ * With no limits configured and no headers seen (and no scout out), `admit` returns at once: the gate
+ * costs nothing.
  * Pure logic with an injected clock; the timer is the only side effect.
  */
 

@@ -43,7 +43,10 @@ describe("rate limits", () => {
   it("first contact: a burst at start waits for the first answer's headers, so it meets no 429 (the demo's scene)", async () => {
     // 30 requests per second, 20 ms of latency, the default 64 calls upstream at once: without the
     // scout, the first 64 would go blind and 34 of them meet a 429.
-    const { system, server } = await env({}, { latencyMs: 20, limits: { rpm: 30, windowMs: 1_000 } });
+    const { system, server } = await env(
+      { limits: { firstContactMs: 3_000 } },
+      { latencyMs: 20, limits: { rpm: 30, windowMs: 1_000 } },
+    );
     const breakers = record(system, "breaker");
     const started = Date.now();
     const replies = await Promise.all(

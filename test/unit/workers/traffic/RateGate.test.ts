@@ -35,7 +35,7 @@ describe("RateGate", () => {
   }
 
   it("is free (a ticket, no promise) while nothing is known and no first-contact wait is asked for", () => {
-    const gate = new RateGate({ firstContactMs: 0 }, clock);
+    const gate = new RateGate(undefined, clock);
     expect(gate.limited).toBe(false);
     const ticket = now0(gate);
     expect(gate.isProbe(ticket)).toBe(false);
@@ -44,7 +44,7 @@ describe("RateGate", () => {
   });
 
   it("first contact: the first attempt goes alone, and its answer's headers pace the others", async () => {
-    const gate = new RateGate(undefined, clock);
+    const gate = new RateGate({ firstContactMs: 1_000 }, clock);
     expect(gate.limited).toBe(true);
     const scout = now0(gate);
     expect(gate.isProbe(scout)).toBe(true);
@@ -67,7 +67,7 @@ describe("RateGate", () => {
   });
 
   it("first contact: an answer without rate-limit headers opens the gate for good (no promise after)", async () => {
-    const gate = new RateGate(undefined, clock);
+    const gate = new RateGate({ firstContactMs: 1_000 }, clock);
     const scout = now0(gate);
     const second = later(gate);
     gate.done(scout, 0, 10);
@@ -95,7 +95,7 @@ describe("RateGate", () => {
   });
 
   it("first contact: a scout that meets a 429 with a hint starts a cooldown, then one probe", async () => {
-    const gate = new RateGate(undefined, clock);
+    const gate = new RateGate({ firstContactMs: 1_000 }, clock);
     const scout = now0(gate);
     const waiting = later(gate);
     gate.rateLimited(400);
@@ -160,7 +160,7 @@ describe("RateGate", () => {
   });
 
   it("keeps its own count while the vendor's figure allows it, else moves to the nearer bound", () => {
-    const gate = new RateGate(undefined, clock);
+    const gate = new RateGate({ firstContactMs: 1_000 }, clock);
     const scout = now0(gate);
     // 600 a minute (10 a second), a full bucket: 599 left after the scout.
     gate.learn({ requests: { limit: 600, remaining: 599, resetMs: 100 } }, scout);
@@ -189,7 +189,7 @@ describe("RateGate", () => {
   });
 
   it("refuses nobody on a guessed rate: a bucket whose answers showed nothing spent waits for the next answer", async () => {
-    const gate = new RateGate(undefined, clock);
+    const gate = new RateGate({ firstContactMs: 1_000 }, clock);
     const scout = now0(gate);
     // The scout came back late: the vendor's bucket is full again, so its headers tell no rate.
     gate.learn({ requests: { limit: 2, remaining: 2, resetMs: 0 } }, scout);
