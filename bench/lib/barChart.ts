@@ -67,6 +67,6 @@ function panel(p: BarPanel, x0: number, y0: number): string {
 
 /** Three significant digits, thousands grouped: what a reader compares at a glance. */
 function formatValue(v: number): string {
-  if (v >= 1_000) return Math.round(v).toLocaleString("en-US");
+  if (v >= 999.5) return Math.round(v).toLocaleString("en-US");
   return String(Number(v.toPrecision(3)));
 }

@@ -54,7 +54,11 @@ function panels(results: Record<string, LoadResult>, n: number, latencyMs: numbe
       unit: " %",
       bars: bars((r) => Math.round((r.eventLoop?.utilization ?? 0) * 100)),
     },
-    { title: `Calls/s (ideal ${(n * 1_000) / latencyMs})`, unit: "", bars: bars((r) => r.throughput) },
+    {
+      title: `Calls/s (ideal ${((n * 1_000) / latencyMs).toLocaleString("en-US")}; higher is better)`,
+      unit: "",
+      bars: bars((r) => r.throughput),
+    },
   ];
 }
 
@@ -141,7 +145,7 @@ export const eventLoop: Scenario = {
           "ms",
           key === "openai" ? undefined : sdkDelay,
           undefined,
-          `p50 ${loop?.delayP50Ms} / max ${loop?.delayMaxMs} ms; utilization ${loop?.utilization}`,
+          `p50 ${loop?.delayP50Ms} / max ${loop?.delayMaxMs} ms (monitorEventLoopDelay p99 ${loop?.monitorP99Ms}); utilization ${loop?.utilization}`,
         ),
       ];
     });
