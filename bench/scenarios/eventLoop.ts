@@ -65,7 +65,7 @@ function panels(results: Record<string, LoadResult>, n: number, latencyMs: numbe
 /** See the file comment. */
 export const eventLoop: Scenario = {
   name: "event-loop",
-  title: "The caller's event loop: 500 calls in flight to a 50 ms server, through each client",
+  title: "The caller's event loop: many calls in flight to a slow server, through each client",
   run: async (o: BenchOptions) => {
     heading(eventLoop.title);
     const n = o.loopInFlight;

@@ -20,6 +20,7 @@ const NAME = "one call";
 
 /** Microseconds from a summary's milliseconds (the histogram keeps whole microseconds). */
 const us = (ms: number): number => Math.round(ms * 1_000);
+const usText = (ms: number): string => `${us(ms).toLocaleString("en-US")} µs`;
 
 /** See the file comment. */
 export const oneCall: Scenario = {
@@ -60,7 +61,7 @@ export const oneCall: Scenario = {
     const dspex = medianRound(rounds.dspex ?? []);
     const hit = medianRound(rounds.hit ?? []);
     const detail = (r: LoadResult): string =>
-      `p99 ${us(r.latency.p99Ms)} µs, ${r.throughput.toLocaleString("en-US")} calls/s; CPU/call ${r.mainCpuPerCallUs} µs main thread, ${r.processCpuPerCallUs} µs process`;
+      `p99 ${usText(r.latency.p99Ms)}, ${r.throughput.toLocaleString("en-US")} calls/s; CPU/call ${r.mainCpuPerCallUs} µs main thread, ${r.processCpuPerCallUs} µs process`;
     const undiciP50 = { label: "undici Pool.request p50", value: us(undici.latency.p50Ms) };
     const rows: Row[] = [
       row(
@@ -88,7 +89,7 @@ export const oneCall: Scenario = {
         "µs",
         undefined,
         undefined,
-        `dspex p99 ${us(dspex.latency.p99Ms)} µs, undici p99 ${us(undici.latency.p99Ms)} µs`,
+        `dspex p99 ${usText(dspex.latency.p99Ms)}, undici p99 ${usText(undici.latency.p99Ms)}`,
       ),
       row(NAME, "undici Pool.request, p50", undiciP50.value, "µs", undefined, undefined, detail(undici)),
       row(
