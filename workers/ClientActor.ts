@@ -36,6 +36,7 @@ import type { Provider } from "./providers/Provider.js";
 import type { Breaker } from "./resilience/Breaker.js";
 import { sleep } from "./resilience/RetryPolicy.js";
 import type { StreamHandler } from "./StreamHandler.js";
+import { gateObserver } from "./traffic/passGate.js";
 import { RateGate } from "./traffic/RateGate.js";
 import { TokenEstimator } from "./traffic/TokenEstimate.js";
 
@@ -122,9 +123,7 @@ export class ClientActor {
     this.#gate = gate;
     gate.onCooldown = (until) => this.#post({ type: "event", event: { kind: "cooldown", until } });
     // A 2xx answer's headers are read with its reply (passGate); the others' here.
-    transport.observe = (status, info) => {
-      if (status >= 300 && info?.rateLimit !== undefined) gate.learn(info.rateLimit);
-    };
+    transport.observe = gateObserver(gate);
     const pipeline = new UpstreamPipeline({
       mailbox: this.#mailbox,
       breaker: deps.breaker,

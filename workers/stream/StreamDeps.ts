@@ -8,11 +8,13 @@ import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { FromWorker, ToWorker, WireStreamRequest } from "../../src/protocol.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { ResponseCache } from "../cache/ResponseCache.js";
+import { Transport } from "../http/Transport.js";
 import type { Mailbox } from "../Mailbox.js";
 import { type PipelineParts, PipelineRun, UpstreamPipeline } from "../pipeline/UpstreamPipeline.js";
 import type { Provider } from "../providers/Provider.js";
 import type { Breaker } from "../resilience/Breaker.js";
 import { type RetryPlan, sleep } from "../resilience/RetryPolicy.js";
+import { gateObserver } from "../traffic/passGate.js";
 import type { RateGate } from "../traffic/RateGate.js";
 import type { TokenEstimator } from "../traffic/TokenEstimate.js";
 
@@ -41,13 +43,22 @@ export interface StreamDeps {
   /** Injectable for tests. */
   clock?: () => number;
   random?: () => number;
-  /** The worker's pipeline; built from the parts above when absent (see {@link streamPipeline}). */
+  /** The worker's pipeline; built from the parts above when absent (see {@link streamPath}). */
   pipeline?: UpstreamPipeline;
 }
 
-/** The pipeline streams run through: the one given, or one over the same mailbox and breaker. */
-export function streamPipeline(deps: StreamDeps): UpstreamPipeline {
-  return (
+/** What every stream of a worker runs through: the upstream pipeline and the HTTP path. */
+export interface StreamPath {
+  readonly pipeline: UpstreamPipeline;
+  readonly transport: Transport;
+}
+
+/**
+ * The path streams take: the pipeline given, or one over the same mailbox and breaker as calls; and a
+ * {@link Transport} over the calls' dispatcher, whose non-2xx answers teach the rate gate.
+ */
+export function streamPath(deps: StreamDeps): StreamPath {
+  const pipeline =
     deps.pipeline ??
     new UpstreamPipeline({
       mailbox: deps.mailbox,
@@ -56,8 +67,14 @@ export function streamPipeline(deps: StreamDeps): UpstreamPipeline {
       clock: deps.clock ?? Date.now,
       sleep,
       random: deps.random ?? Math.random,
-    })
-  );
+    });
+  const client = deps.client;
+  const transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
+    maxBytes: client.maxResponseBytes,
+    maxErrorBytes: client.maxErrorBodyBytes,
+  });
+  if (deps.gate !== undefined) transport.observe = gateObserver(deps.gate);
+  return { pipeline, transport };
 }
 
 /** A stream's passage through the pipeline: its own deadline and cancellation. */

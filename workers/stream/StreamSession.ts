@@ -27,10 +27,11 @@ import { scrubError } from "../../src/redact.js";
 import type { Reply, StreamChunk } from "../../src/types.js";
 import { Cancellation, type CancelSignal } from "../Cancellation.js";
 import { AttemptFailure, errorDataOf } from "../http/AttemptFailure.js";
+import type { Transport } from "../http/Transport.js";
 import type { UpstreamPipeline } from "../pipeline/UpstreamPipeline.js";
 import type { UpstreamRequest } from "../providers/Provider.js";
 import type { RetryOutcome } from "../resilience/RetryPolicy.js";
-import { passGate } from "../traffic/passGate.js";
+import { passGate, settleStream } from "../traffic/passGate.js";
 import { CreditWindow } from "./CreditWindow.js";
 import { finishChunk, replayChunk } from "./chunkFields.js";
 import { type OpenedStream, openStreamAttempt } from "./StreamAttempt.js";
@@ -38,8 +39,9 @@ import {
   type StreamCache,
   type StreamDeps,
   type StreamMessage,
+  type StreamPath,
   StreamRun,
-  streamPipeline,
+  streamPath,
 } from "./StreamDeps.js";
 import type { UpstreamStream } from "./UpstreamStream.js";
 
@@ -51,6 +53,7 @@ export class StreamSession {
   readonly id: number;
   readonly #deps: StreamDeps;
   readonly #pipeline: UpstreamPipeline;
+  readonly #transport: Transport;
   readonly #request: WireStreamRequest;
   readonly #clock: () => number;
   /** Aborted when the session stops early: tears down whatever is in flight. Made on a cache miss. */
@@ -70,10 +73,11 @@ export class StreamSession {
   /** Resolves when the session has released everything. */
   readonly finished: Promise<void>;
 
-  constructor(deps: StreamDeps, message: StreamMessage, pipeline: UpstreamPipeline = streamPipeline(deps)) {
+  constructor(deps: StreamDeps, message: StreamMessage, path: StreamPath = streamPath(deps)) {
     this.id = message.id;
     this.#deps = deps;
-    this.#pipeline = pipeline;
+    this.#pipeline = path.pipeline;
+    this.#transport = path.transport;
     this.#request = message.request;
     this.#window = new CreditWindow(message.credit, (chunks) =>
       this.#deps.post({ type: "chunk", id: this.id, chunks }),
@@ -139,14 +143,8 @@ export class StreamSession {
     const signal = this.#signal();
     const attempt = () =>
       openStreamAttempt({
-        dispatcher: deps.dispatcher,
-        provider: deps.provider,
+        transport: this.#transport,
         request: upstreamRequest,
-        secret: deps.client.apiKey,
-        limits: {
-          maxBytes: deps.client.maxResponseBytes,
-          maxErrorBytes: deps.client.maxErrorBodyBytes,
-        },
         attemptTimeoutMs: request.attemptTimeoutMs,
         deadline: request.deadline,
         clock: this.#clock,
@@ -157,9 +155,12 @@ export class StreamSession {
       gate === undefined
         ? attempt
         : () => {
-            // A stream's usage comes at its end: the gate keeps the estimate.
+            // As a call's: the gate learns from the answer's headers; its usage comes at its end, so the
+            // gate keeps the estimate.
             const tokens = gate.countsTokens ? (deps.estimator?.estimate(request) ?? 0) : 0;
-            return passGate(gate, tokens, request.deadline, signal, attempt, () => undefined);
+            return passGate(gate, tokens, request.deadline, signal, attempt, (opened) =>
+              settleStream(gate, opened.upstream.headers?.rateLimit),
+            );
           };
     const plan = { ...deps.client.retry, maxRetries: request.maxRetries };
     const run = new StreamRun(plan, this.#pipeline.parts, request.deadline, signal, this.id);
