@@ -15,6 +15,7 @@ import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { DEFAULTS } from "./defaults.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import type { ClientNames } from "./names.js";
@@ -47,15 +48,16 @@ import type {
 } from "./types.js";
 import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
+import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
   /** Starts worker threads (default: the real client worker). Tests inject fixture workers here. */
   spawner?: WorkerSpawner;
   /**
-   * Keep one pre-loaded standby worker so that a start or restart skips module loading (default
-   * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
+   * Keep one pre-loaded standby worker so that a restart skips module loading (one idle thread per
+   * system, started once the tree is up). Default `DEFAULTS.system.warmSpare`; the figures behind it are
+   * in docs/decisions.md. Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
   /**
@@ -93,15 +95,16 @@ export async function createSystem<const S extends SystemSpec>(
   const execArgv = options.workerExecArgv;
   if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
     throw invalidArgument("options.workerExecArgv", "must be an array of strings");
+  // The real worker's threads boot ahead of their start (see src/WarmSpawner.ts); injected spawners'
+  // fixture workers are started one at a time, as they are given.
   const warm =
-    options.spawner === undefined && options.warmSpare !== false
-      ? new WarmSpawner(undefined, execArgv)
+    options.spawner === undefined
+      ? new WarmSpawner(undefined, execArgv, { spare: options.warmSpare ?? DEFAULTS.system.warmSpare })
       : undefined;
-  const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
   return System.create<ClientNames<S>>(
     resolved,
-    options.spawner ?? warm?.spawn ?? cold,
+    options.spawner ?? warm?.spawn ?? defaultSpawner,
     warm,
     stacks,
     options.telemetry,
@@ -205,7 +208,7 @@ export class System<Name extends string = string> {
           emit({ type: "retry", client: child.name, ...rest });
         }
       };
-      const started = new ClientChild(child, proxy, spawner);
+      const started = new ClientChild(child, proxy, spawner, warm);
       this.#proxies.set(child.name, proxy);
       this.#clients.set(child.name, started);
       return started;
@@ -227,9 +230,10 @@ export class System<Name extends string = string> {
 
   /** Starts the tree; on failure everything started is stopped and a typed error thrown. */
   async #start(): Promise<void> {
-    this.#warm?.prime();
     try {
       await this.#root.start();
+      // The spare starts once the tree is up, so it never competes with the tree's own threads.
+      this.#warm?.prime();
     } catch (error) {
       this.#state = "stopped";
       await this.#root.stop();
