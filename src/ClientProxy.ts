@@ -230,6 +230,15 @@ export class ClientProxy {
       case "end": {
         const pending = this.#table.get(message.id);
         if (pending === undefined) return; // already settled here (timeout, abort)
+        if (message.type !== "error") {
+          // An answer that arrives before the catalog priced this client's model (just after start)
+          // waits for it, then goes through here again (the call may have settled meanwhile).
+          const wait = this.traffic.priceWait();
+          if (wait !== undefined) {
+            void wait.then(() => this.receive(message));
+            return;
+          }
+        }
         pending.trace?.observe(message);
         if (message.type !== "chunk") {
           this.#mirror.account(message);

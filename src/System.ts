@@ -159,16 +159,15 @@ export class System<Name extends string = string> {
     stacks: boolean,
     telemetry?: TelemetryOptions | false,
   ): Promise<System<N>> {
-    // The price catalog loads in its own thread while the workers start (src/traffic/PriceBook.ts).
-    const models = new Map(clientsOf(spec).map((c) => [`${c.provider}\u0000${c.model}`, c]));
-    const prices = new PriceBook(
-      new CatalogThread(),
-      [...models.values()].map((c) => ({ provider: c.provider, model: c.model })),
-    );
+    // The price catalog loads in its own thread once the tree is up, off the start's critical path;
+    // answers that arrive before it has priced their model wait for it (src/traffic/PriceBook.ts).
+    const prices = new PriceBook(new CatalogThread());
     const system = new System<N>(spec, spawner, warm, stacks, prices);
     if (telemetry !== false)
       system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
-    await Promise.all([system.#start(), prices.ready]);
+    await system.#start();
+    const models = new Map(clientsOf(spec).map((c) => [`${c.provider}\u0000${c.model}`, c]));
+    void prices.preload([...models.values()].map((c) => ({ provider: c.provider, model: c.model })));
     return system;
   }
 

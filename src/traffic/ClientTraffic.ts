@@ -121,6 +121,15 @@ export class ClientTraffic {
     );
   }
 
+  /**
+   * While the catalog has not yet said what this client's model costs (the first answers after start),
+   * the lookup to wait for before pricing an answer; `undefined` when nothing is to be waited for.
+   */
+  priceWait(): Promise<void> | undefined {
+    if (this.spec.pricing !== undefined) return undefined;
+    return this.prices?.pending(this.spec.provider, this.spec.model);
+  }
+
   /** Estimated cost of a call: its text at 4 characters a token, plus `maxTokens` or the average answer. */
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     const price = this.priceOf(undefined);

@@ -1,9 +1,10 @@
 /**
  * Model prices from a catalog, not a hand-kept table: `@pydantic/genai-prices` (see docs/decisions.md,
  * "Prices"), read in a thread of its own ({@link CatalogThread}) so the catalog never sits on the
- * application's main thread. The prices of every client's model are asked for when the system starts
- * (`ready`); a model first seen in an answer (a dated variant, say) is asked for then, and its answers
- * are priced once the catalog has said (until then the client prices at its spec model's price, see
+ * application's main thread. The prices of every client's model are asked for once the tree is up
+ * ({@link preload}; an answer that arrives before the catalog has said waits for it, see `ClientProxy`);
+ * a model first seen in an answer (a dated variant, say) is asked for then, and its answers are priced
+ * once the catalog has said (until then the client prices at its spec model's price, see
  * `ClientTraffic`). Pricing an answer is then a map lookup and four multiplications.
  *
  * A client's `pricing` overrides the catalog. Prices are US dollars per million tokens.
@@ -18,15 +19,23 @@ const MAX_MODELS = 1_024;
 /** See the module comment. */
 export class PriceBook {
   readonly #known = new Map<string, PriceEntry | null>();
-  readonly #asking = new Set<string>();
+  /** Lookups in flight, by key: an answer waits on its model's. */
+  readonly #asking = new Map<string, Promise<void>>();
   readonly #source: PriceSource | undefined;
-  /** Settles once the preloaded models are priced (or known to be unknown). Never rejects. */
-  readonly ready: Promise<void>;
 
   /** `source` undefined: a book with overrides only (for tests). */
-  constructor(source: PriceSource | undefined, preload: readonly PriceQuery[] = []) {
+  constructor(source: PriceSource | undefined) {
     this.#source = source;
-    this.ready = this.#ask(preload);
+  }
+
+  /** Asks for the prices of `queries` now; settles once they are known (or known to be unknown). Never rejects. */
+  preload(queries: readonly PriceQuery[]): Promise<void> {
+    return this.#ask(queries);
+  }
+
+  /** The lookup in flight for `model`, if one is: an answer that needs its price waits on it. */
+  pending(provider: ProviderName, model: string): Promise<void> | undefined {
+    return this.#asking.get(`${provider}\u0000${model}`);
   }
 
   /** The price of `model` at `provider`, or `undefined` when it is not known (yet). */
@@ -55,23 +64,29 @@ export class PriceBook {
     return this.#source?.close() ?? Promise.resolve();
   }
 
-  async #ask(queries: readonly PriceQuery[]): Promise<void> {
+  #ask(queries: readonly PriceQuery[]): Promise<void> {
     const source = this.#source;
-    if (source === undefined) return;
+    if (source === undefined) return Promise.resolve();
     const fresh: PriceQuery[] = [];
+    const waits: Promise<void>[] = [];
     for (const query of queries) {
       const key = `${query.provider}\u0000${query.model}`;
-      if (this.#known.has(key) || this.#asking.has(key) || this.#known.size >= MAX_MODELS) continue;
-      this.#asking.add(key);
-      fresh.push(query);
+      const asking = this.#asking.get(key);
+      if (asking !== undefined) waits.push(asking);
+      else if (!this.#known.has(key) && this.#known.size < MAX_MODELS) fresh.push(query);
     }
-    if (fresh.length === 0) return;
-    const entries = await source.lookup(fresh);
-    fresh.forEach((query, i) => {
-      const key = `${query.provider}\u0000${query.model}`;
-      this.#asking.delete(key);
-      this.#known.set(key, entries[i] ?? null);
-    });
+    if (fresh.length > 0) {
+      const answered = source.lookup(fresh).then((entries) => {
+        fresh.forEach((query, i) => {
+          const key = `${query.provider}\u0000${query.model}`;
+          this.#asking.delete(key);
+          this.#known.set(key, entries[i] ?? null);
+        });
+      });
+      for (const query of fresh) this.#asking.set(`${query.provider}\u0000${query.model}`, answered);
+      waits.push(answered);
+    }
+    return Promise.all(waits).then(() => undefined);
   }
 }
 

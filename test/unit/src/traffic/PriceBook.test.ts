@@ -33,13 +33,18 @@ class TableSource implements PriceSource {
 describe("PriceBook", () => {
   it("prices the preloaded models once ready, and says unknown for what the catalog does not know", async () => {
     const source = new TableSource({ "gpt-4o-mini": GPT });
-    const book = new PriceBook(source, [
+    const book = new PriceBook(source);
+    const ready = book.preload([
       { provider: "openai", model: "gpt-4o-mini" },
       { provider: "openai", model: "no-such-model" },
     ]);
     expect(book.priceOf("openai", "gpt-4o-mini")).toBeUndefined(); // not answered yet
+    const waiting = book.pending("openai", "gpt-4o-mini");
+    expect(waiting).toBeDefined();
     source.answer();
-    await book.ready;
+    await waiting;
+    await ready;
+    expect(book.pending("openai", "gpt-4o-mini")).toBeUndefined();
     expect(book.priceOf("openai", "gpt-4o-mini")).toEqual({
       inputPerMTok: 0.15,
       outputPerMTok: 0.6,
@@ -52,27 +57,29 @@ describe("PriceBook", () => {
   it("asks once for a model first seen in an answer, and prices it once answered", async () => {
     const source = new TableSource({ "gpt-4o-mini-2024-07-18": GPT });
     const book = new PriceBook(source);
-    await book.ready;
     expect(book.priceOf("openai", "gpt-4o-mini-2024-07-18")).toBeUndefined();
     expect(book.priceOf("openai", "gpt-4o-mini-2024-07-18")).toBeUndefined();
     expect(source.asked).toEqual([[{ provider: "openai", model: "gpt-4o-mini-2024-07-18" }]]);
+    const waiting = book.pending("openai", "gpt-4o-mini-2024-07-18");
     source.answer();
-    await new Promise<void>((resolve) => setImmediate(resolve)); // the lookup's continuation
+    await waiting;
     expect(book.priceOf("openai", "gpt-4o-mini-2024-07-18")?.inputPerMTok).toBe(0.15);
   });
 
   it("picks a tiered price's tier by prompt size", async () => {
     const source = new TableSource({ "gemini-2.5-pro": TIERED });
-    const book = new PriceBook(source, [{ provider: "gemini", model: "gemini-2.5-pro" }]);
+    const book = new PriceBook(source);
+    const ready = book.preload([{ provider: "gemini", model: "gemini-2.5-pro" }]);
     source.answer();
-    await book.ready;
+    await ready;
     expect(book.priceOf("gemini", "gemini-2.5-pro", 1_000)?.inputPerMTok).toBe(1.25);
     expect(book.priceOf("gemini", "gemini-2.5-pro", 250_000)?.inputPerMTok).toBe(2.5);
   });
 
   it("without a source knows nothing and asks nothing", async () => {
-    const book = new PriceBook(undefined, [{ provider: "openai", model: "gpt-4o-mini" }]);
-    await book.ready;
+    const book = new PriceBook(undefined);
+    await book.preload([{ provider: "openai", model: "gpt-4o-mini" }]);
+    expect(book.pending("openai", "gpt-4o-mini")).toBeUndefined();
     expect(book.priceOf("openai", "gpt-4o-mini")).toBeUndefined();
   });
 });
