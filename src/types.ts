@@ -430,6 +430,12 @@ export interface ClientLimits {
   rpm?: number;
   /** Tokens (prompt + completion) per minute. */
   tpm?: number;
+  /**
+   * With no `rpm`/`tpm` set, the client learns its limits from the vendor's headers. With this set, its
+   * first request goes alone and the others wait for its answer's headers, at most this many ms, so a
+   * burst at start is paced from the first answer on (default 0: every call goes at once).
+   */
+  firstContactMs?: number;
 }
 
 /** A client's rate limiter as `inspect()` shows it (see docs/client.md, "Rate limits"). */
