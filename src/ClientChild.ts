@@ -87,6 +87,10 @@ export class ClientChild implements Child {
     this.proxy = proxy;
     this.#spawn = spawn;
     this.#booter = booter;
+    // An answer the proxy held back for its price settles outside the worker's message handler.
+    proxy.onLateAnswer = () => {
+      if (this.#current !== undefined) this.#holdIfBusy(this.#current);
+    };
   }
 
   /** The running worker's thread id, or -1. */

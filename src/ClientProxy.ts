@@ -59,6 +59,8 @@ export class ClientProxy {
   readonly traffic: ClientTraffic;
   /** Told every upstream answer's usage (the system emits `usage` events when someone listens). */
   onUsage: ((usage: Usage, cost: number | undefined) => void) | undefined = undefined;
+  /** Told after an answer held back for its price was delivered (the child re-checks its thread's ref). */
+  onLateAnswer: (() => void) | undefined = undefined;
 
   constructor(spec: ResolvedClientSpec, prices?: PriceBook) {
     this.name = spec.name;
@@ -239,7 +241,10 @@ export class ClientProxy {
           // waits for it, then goes through here again (the call may have settled meanwhile).
           const wait = this.traffic.priceWait();
           if (wait !== undefined) {
-            void wait.then(() => this.receive(message));
+            void wait.then(() => {
+              this.receive(message);
+              this.onLateAnswer?.();
+            });
             return;
           }
         }
