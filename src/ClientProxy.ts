@@ -15,9 +15,11 @@
 import type { CallerStack } from "./CallerStack.js";
 import { CallTable, type CancelReason, type Pending, type WorkerLink } from "./CallTable.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
+import type { EmbedSplit } from "./embedAdmission.js";
+import type { EmbedReply } from "./embedTypes.js";
 import { type DspexError, dspexError, type ErrorCode, type ErrorData } from "./errors.js";
 import { PendingCall } from "./PendingCall.js";
-import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
+import type { FromWorker, ToWorker, WireEmbedRequest, WireRequest } from "./protocol.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
@@ -108,7 +110,7 @@ export class ClientProxy {
       const id = this.#nextId++;
       const request = this.wireRequest(messages, options);
       if (trace !== undefined) trace.mark(request);
-      const call = new PendingCall(
+      const call = new PendingCall<Reply>(
         this,
         id,
         { type: "call", id, request },
@@ -127,7 +129,64 @@ export class ClientProxy {
     });
   }
 
-  /** The error a new call gets right now (counted as its failure), or `undefined` when it may proceed. */
+  /**
+   * Sends an `embed`; resolves with its vectors. It lives like a call (one deadline here, the caller's
+   * signal, redelivery after a crash, retirement) and is answered by `embedded` instead of `reply`.
+   */
+  embed(inputs: string[], options: EmbedSplit, stack?: CallerStack, trace?: CallTrace): Promise<EmbedReply> {
+    return new Promise<EmbedReply>((resolve, reject) => {
+      const refused = this.#refusal() ?? this.#overEmbedBudget(inputs);
+      if (refused !== undefined) {
+        stack?.applyTo(refused);
+        reject(refused);
+        return;
+      }
+      const id = this.#nextId++;
+      const request = this.wireEmbedRequest(inputs, options);
+      if (trace !== undefined) trace.mark(request);
+      const call = new PendingCall<EmbedReply>(
+        this,
+        id,
+        { type: "embed", id, request },
+        options.controls.redeliver ?? this.#spec.redeliver,
+        resolve,
+        reject,
+        options.controls.signal,
+        stack,
+      );
+      if (call.settled) {
+        this.#mirror.countError("ERR_ABORTED");
+        return;
+      }
+      call.trace = trace;
+      this.admit(call);
+    });
+  }
+
+  /** The wire form of an `embed`, with the client's defaults applied. */
+  wireEmbedRequest(inputs: string[], { params, controls }: EmbedSplit): WireEmbedRequest {
+    const spec = this.#spec;
+    const request: WireEmbedRequest = {
+      inputs,
+      params,
+      deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
+      attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
+      maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
+      cache: controls.cache ?? "use",
+    };
+    if (controls.headers !== undefined) request.headers = controls.headers;
+    if (controls.batchSize !== undefined) request.batchSize = controls.batchSize;
+    return request;
+  }
+
+  /** A budget refusal of an `embed` (counted), or `undefined`. */
+  #overEmbedBudget(inputs: readonly string[]): DspexError | undefined {
+    if (this.#spec.budget === undefined) return undefined;
+    const refused = this.traffic.embedBudgetRefusal(inputs);
+    if (refused !== undefined) this.#mirror.countError("ERR_BUDGET_EXCEEDED");
+    return refused;
+  }
+
   /** A budget refusal (counted), or `undefined` (no budget, or the call fits). */
   #overBudget(messages: WireMessage[], options: SplitOptions): DspexError | undefined {
     if (this.#spec.budget === undefined) return undefined;
@@ -225,8 +284,13 @@ export class ClientProxy {
   }
 
   /** Mirrors the limiter, names the client on the reply, counts tokens and prices it. */
-  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>): void {
+  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>): void {
     if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
+    if (message.type === "embedded") {
+      const usage = this.traffic.onEmbedded(message.reply);
+      if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
+      return;
+    }
     if (message.type !== "reply") return;
     const usage = this.traffic.onReply(message.reply);
     if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
@@ -236,6 +300,7 @@ export class ClientProxy {
   receive(message: FromWorker): void {
     switch (message.type) {
       case "reply":
+      case "embedded":
       case "error":
       case "chunk":
       case "end": {

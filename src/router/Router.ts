@@ -12,6 +12,8 @@
  * the members do, the call settles with a reply or the last member's error.
  */
 import { DEFAULTS } from "../defaults.js";
+import type { EmbedSplit } from "../embedAdmission.js";
+import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { FallbackEvent } from "../events.js";
 import type { ReplyStream } from "../ReplyStream.js";
@@ -107,6 +109,11 @@ export class Router implements RouteMember {
     return first === undefined ? 0 : this.deps.member(first).estimateCost(messages, params);
   }
 
+  estimateEmbedCost(inputs: readonly string[]): number {
+    const first = this.spec.members[0];
+    return first === undefined ? 0 : this.deps.member(first).estimateEmbedCost(inputs);
+  }
+
   // ---- routing ----
 
   /** Routes a call; see the module comment. Rejects with the last member's error (with `attempts`). */
@@ -128,6 +135,34 @@ export class Router implements RouteMember {
     }
   }
 
+  /**
+   * Routes an `embed` as a call is routed (same order, skips, fallback verdicts, one deadline); the
+   * reply names the member that answered and every member tried.
+   */
+  async embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
+    const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls.timeoutMs);
+    for (;;) {
+      const member = plan.queue.shift();
+      if (member === undefined) throw this.exhausted(plan);
+      const left = plan.deadline - Date.now();
+      if (left <= 0) throw this.timedOut(plan);
+      const started = Date.now();
+      try {
+        const reply = await member.embed(inputs, {
+          params: options.params,
+          controls: { ...options.controls, timeoutMs: left },
+        });
+        member.onLatency(Date.now() - started);
+        this.#record(plan, member, reply.attempts, undefined);
+        reply.attempts = plan.attempts;
+        this.#answeredBy(reply.client ?? member.name, reply.cost);
+        return reply;
+      } catch (error) {
+        this.failedOn(plan, member, error as DspexError);
+      }
+    }
+  }
+
   /** Streams through the router: falls back only before the first chunk (src/router/RoutedStream.ts). */
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream {
     return openRoutedStream(this, messages, options);
@@ -138,10 +173,15 @@ export class Router implements RouteMember {
    * members that cannot take a call now moved behind the others (each recorded as skipped).
    */
   plan(messages: WireMessage[], options: SplitOptions): RoutePlan {
+    return this.#plan(() => this.estimateCost(messages, options.params), options.controls.timeoutMs);
+  }
+
+  /** {@link plan} for any request: `estimate` prices it for the budget (read only when there is one). */
+  #plan(estimateCost: () => number, timeoutMs: number | undefined): RoutePlan {
     this.stats.calls++;
     const budget = this.#budget;
     if (budget !== undefined) {
-      const estimate = this.estimateCost(messages, options.params);
+      const estimate = estimateCost();
       if (!budget.allows(estimate)) {
         this.#count("ERR_BUDGET_EXCEEDED");
         throw budgetError(this.name, budget, estimate);
@@ -166,7 +206,7 @@ export class Router implements RouteMember {
         lastSkip = { member, code: why };
       }
     }
-    const deadline = now + (options.controls.timeoutMs ?? DEFAULTS.client.timeoutMs);
+    const deadline = now + (timeoutMs ?? DEFAULTS.client.timeoutMs);
     // Skipped members are still tried when no other is left: a restarting client takes the call when
     // it is back, an open breaker answers at once; the call gets a real answer or a real error.
     return { deadline, attempts, queue: [...ready, ...skipped], context: false };
@@ -176,11 +216,15 @@ export class Router implements RouteMember {
   answered(plan: RoutePlan, member: RouteMember, reply: Reply): Reply {
     this.#record(plan, member, reply.attempts, undefined);
     reply.attempts = plan.attempts;
-    this.stats.ok++;
-    const by = reply.client ?? member.name;
-    this.stats.answeredBy[by] = (this.stats.answeredBy[by] ?? 0) + 1;
-    if (reply.cost !== undefined) this.#budget?.record(reply.cost);
+    this.#answeredBy(reply.client ?? member.name, reply.cost);
     return reply;
+  }
+
+  /** Counts an answer by `by`, and its cost against the budget. */
+  #answeredBy(by: string, cost: number | undefined): void {
+    this.stats.ok++;
+    this.stats.answeredBy[by] = (this.stats.answeredBy[by] ?? 0) + 1;
+    if (cost !== undefined) this.#budget?.record(cost);
   }
 
   /** A member's stream sent its first chunk (or ended at once): the call is that member's now. */

@@ -74,6 +74,21 @@ export class PriceBook {
     return pricing;
   }
 
+  /**
+   * The input price of an embedding model (dollars per million tokens), or `undefined`. The catalog
+   * gives embedding models an input price only, which {@link priceOf} (made for chat) does not accept.
+   */
+  inputPriceOf(provider: ProviderName, model: string): number | undefined {
+    const key = `${provider}\u0000${model}`;
+    let entry = this.#cache.get(key);
+    if (entry === undefined) {
+      if (this.#catalog === undefined) return undefined;
+      entry = this.#lookup(provider, model);
+      this.#cache.set(key, entry);
+    }
+    return entry === null ? undefined : tier(entry.input, 0);
+  }
+
   #lookup(provider: ProviderName, model: string): Entry | null {
     if (this.#catalog === undefined) return null;
     try {

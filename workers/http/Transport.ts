@@ -9,9 +9,9 @@
 import type { Dispatcher } from "undici";
 import { type ErrorData, isDspexError } from "../../src/errors.js";
 import { clipMessage, redact, scrubError } from "../../src/redact.js";
-import type { Reply } from "../../src/types.js";
+import type { RateLimitHeaders, Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
-import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
+import type { ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { readHeaderObject, readRawHeaders, type UpstreamHeaderInfo } from "../traffic/rateLimitHeaders.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
@@ -39,8 +39,23 @@ export function createPool(baseURL: string, connections: number): ConnectionPool
   });
 }
 
-/** Sends attempts for one client; see the module comment. */
-export class Transport {
+/**
+ * What turns an answer into a value: a chat {@link Provider} (a `Reply`), or an embeddings wire format
+ * (workers/providers/EmbedProvider.ts). The transport adds the request id and rate-limit headers to it.
+ */
+export interface AnswerParser<R> {
+  parseReply(body: unknown): R;
+  parseError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData;
+}
+
+/** What every parsed answer may carry from its headers. */
+export interface AnswerMeta {
+  requestId?: string;
+  rateLimit?: RateLimitHeaders;
+}
+
+/** Sends attempts for one client; see the module comment. `R`: what a 2xx answer parses into. */
+export class Transport<R extends AnswerMeta = Reply> {
   /** Set by the actor when it keeps a rate gate. */
   observe: HeaderObserver | undefined = undefined;
   // Every request of a client goes to the same URL: parse it once.
@@ -50,7 +65,7 @@ export class Transport {
 
   constructor(
     readonly dispatcher: Dispatcher,
-    readonly provider: Provider,
+    readonly provider: AnswerParser<R>,
     private readonly secret: string | undefined,
     private readonly limits: BodyLimits,
   ) {}
@@ -65,7 +80,7 @@ export class Transport {
     request: UpstreamRequest,
     signal: CancelSignal | undefined,
     attemptTimeoutMs: number,
-  ): Promise<Reply> {
+  ): Promise<R> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
     const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
@@ -115,7 +130,7 @@ export class Transport {
     this.#url = url;
   }
 
-  #answer(status: number, headers: ResponseHeaders | undefined, text: string): Reply {
+  #answer(status: number, headers: ResponseHeaders | undefined, text: string): R {
     if (status < 200 || status > 299) {
       const data = this.provider.parseError(status, headers ?? {}, text);
       throw new AttemptFailure("status", scrubError(data, this.secret));
