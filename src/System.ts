@@ -341,6 +341,8 @@ export class System<Name extends string = string> {
       const found = this.#proxies.get(name) ?? this.#routers.get(name);
       if (found === undefined) throw this.#unknown(name);
       if (this.#state !== "running") throw this.#notRunning(name);
+      if (found instanceof ClientProxy && found.spec.provider === "anthropic")
+        throw invalidArgument("name", `client "${name}" speaks anthropic, which has no embeddings API`);
       target = found;
       taken = takeInputs(inputs);
       split = splitEmbedOptions(options);

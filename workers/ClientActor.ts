@@ -33,6 +33,7 @@ import type { CacheKeyer } from "./cache/CacheKey.js";
 import { Coalescer, type Flight } from "./cache/Coalescer.js";
 import { RequestKeys } from "./cache/RequestKeys.js";
 import { copyReply, type ResponseCache } from "./cache/ResponseCache.js";
+import type { EmbedHandler } from "./embed/Embeddings.js";
 import type { AttemptFailure } from "./http/AttemptFailure.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
@@ -84,6 +85,8 @@ export interface ClientActorDeps {
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
   mailbox?: Mailbox;
   streams?: StreamHandler | undefined;
+  /** Embeddings (workers/embed/); absent when the provider has none (Anthropic). */
+  embeddings?: EmbedHandler | undefined;
   /** Epoch milliseconds (deadlines are epoch ms). Default `Date.now`. */
   clock?: () => number;
   /** Backoff delay. Default: a `setTimeout` that ends early on abort. */
@@ -118,6 +121,10 @@ const NO_ATTEMPTS: CallMeta = HIT_META;
 const STOPPED: ErrorData = Object.freeze({
   code: "ERR_SYSTEM_STOPPED",
   message: "the client is stopping and takes no new calls",
+}) as ErrorData;
+const NO_EMBEDDINGS: ErrorData = Object.freeze({
+  code: "ERR_INVALID_ARGUMENT",
+  message: "this client's provider has no embeddings API",
 }) as ErrorData;
 const NO_STREAMING: ErrorData = Object.freeze({
   code: "ERR_INVALID_ARGUMENT",
@@ -170,6 +177,7 @@ export class ClientActor {
   readonly #coalesce: boolean;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
+  readonly #embeddings: EmbedHandler | undefined;
   readonly #clock: () => number;
   readonly #gate: RateGate;
   readonly #estimator: TokenEstimator;
@@ -197,6 +205,7 @@ export class ClientActor {
     this.#coalesce = deps.coalesce !== false;
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
+    this.#embeddings = deps.embeddings;
     const gate = deps.gate ?? new RateGate(client.limits, this.#clock, client.retry.maxRetryAfterMs);
     this.#gate = gate;
     this.#estimator = deps.estimator ?? new TokenEstimator();
@@ -242,6 +251,12 @@ export class ClientActor {
         return;
       case "credit":
         this.#streams?.credit(message);
+        return;
+      case "embed":
+        if (this.#stopping) this.#post({ type: "error", id: message.id, error: STOPPED, meta: NO_ATTEMPTS });
+        else if (this.#embeddings === undefined)
+          this.#post({ type: "error", id: message.id, error: NO_EMBEDDINGS, meta: NO_ATTEMPTS });
+        else this.#embeddings.start(message);
         return;
       case "stop":
         void this.stop(message.graceMs);
@@ -449,7 +464,7 @@ export class ClientActor {
   #cancel(id: number): void {
     const call = this.#calls.get(id);
     if (call === undefined) {
-      if (!this.#calls.has(id)) this.#streams?.cancel(id);
+      if (!this.#calls.has(id) && this.#streams?.cancel(id) !== true) this.#embeddings?.cancel(id);
       return;
     }
     this.#finish(id, call);
@@ -469,6 +484,7 @@ export class ClientActor {
     if (this.#stopping) return;
     this.#stopping = true;
     const streamsStopped = this.#streams?.stop?.(graceMs) ?? Promise.resolve(0);
+    const embedsStopped = this.#embeddings?.stop(graceMs) ?? Promise.resolve(0);
     if (this.#calls.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -486,6 +502,7 @@ export class ClientActor {
       }
     }
     abandoned += await streamsStopped.catch(() => 0);
+    abandoned += await embedsStopped.catch(() => 0);
     this.#gate.close();
     await this.#transport.dispatcher.destroy().catch(() => undefined);
     await this.#cache?.close().catch(() => undefined);

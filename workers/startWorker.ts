@@ -13,14 +13,19 @@ import { Outbox, unbatch } from "../src/Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
 import { ClientActor } from "./ClientActor.js";
-import { createCacheKeyer } from "./cache/CacheKey.js";
+import { createCacheKeyer, createTextHasher } from "./cache/CacheKey.js";
 import { RequestKeys } from "./cache/RequestKeys.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
+import { Embeddings } from "./embed/Embeddings.js";
+import { EmbedKeys } from "./embed/EmbedKeys.js";
+import { VectorCache } from "./embed/VectorCache.js";
 import { createPool } from "./http/Transport.js";
 import { LazyStreams } from "./LazyStreams.js";
 import { Mailbox } from "./Mailbox.js";
-import { providerFor } from "./providers/index.js";
+import { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
+import { embedProviderFor, providerFor } from "./providers/index.js";
 import { Breaker } from "./resilience/Breaker.js";
+import { sleep } from "./resilience/RetryPolicy.js";
 import { RateGate } from "./traffic/RateGate.js";
 import { TokenEstimator } from "./traffic/TokenEstimate.js";
 
@@ -37,7 +42,13 @@ export async function startWorker(
   // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
   // An answer that cannot be cloned fails its one call instead of the batch (see src/Outbox.ts).
   const outbox = new Outbox<FromWorker>(port, "immediate", (message, error) => {
-    if (message.type !== "reply" && message.type !== "chunk" && message.type !== "end") return;
+    if (
+      message.type !== "reply" &&
+      message.type !== "chunk" &&
+      message.type !== "end" &&
+      message.type !== "embedded"
+    )
+      return;
     const why = error instanceof Error ? error.message : String(error);
     outbox.post({
       type: "error",
@@ -47,8 +58,9 @@ export async function startWorker(
     });
   });
   const post = (message: FromWorker) => outbox.post(message);
-  const [keyer, cache] = await Promise.all([
+  const [keyer, textHasher, cache] = await Promise.all([
     createCacheKeyer(),
+    createTextHasher(),
     client.cache === false
       ? undefined
       : ResponseCache.create(client.cache, {
@@ -81,6 +93,34 @@ export async function startWorker(
     cacheKey: (request) => keys.keyOf(request),
     post,
   });
+  // Embeddings run through the same pipeline parts (mailbox, breaker, rate gate) as calls (workers/embed/).
+  const embedProvider = embedProviderFor(client.provider);
+  const embeddings =
+    embedProvider === undefined
+      ? undefined
+      : new Embeddings({
+          client,
+          provider: embedProvider,
+          dispatcher,
+          pipeline: new UpstreamPipeline({
+            mailbox,
+            breaker,
+            post,
+            clock: Date.now,
+            sleep,
+            random: Math.random,
+          }),
+          gate,
+          estimator,
+          cache:
+            client.cache === false
+              ? undefined
+              : {
+                  vectors: new VectorCache(client.cache.maxEntries, client.cache.ttlMs),
+                  keys: new EmbedKeys(client, textHasher),
+                },
+          post: (message, transfer) => outbox.post(message, transfer),
+        });
   const actor = new ClientActor({
     client,
     post,
@@ -91,6 +131,7 @@ export async function startWorker(
     keys,
     mailbox,
     streams,
+    embeddings,
     gate,
     estimator,
   });
