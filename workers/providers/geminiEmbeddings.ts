@@ -9,10 +9,11 @@
  * batch"). Gemini reports no token counts for embeddings: usage is 0.
  */
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
+import { BadResponseError } from "../../src/errors.js";
 import type { WireEmbedRequest } from "../../src/protocol.js";
 import type { EmbedBatch, EmbedProvider } from "./EmbedProvider.js";
 import { parseGeminiError } from "./gemini.js";
-import { bad, isRecord } from "./geminiFields.js";
+import { isRecord } from "./geminiFields.js";
 import type { UpstreamRequest } from "./Provider.js";
 import { requestHeaders, requestUrl } from "./requestParts.js";
 import { vectorOf } from "./vectorText.js";
@@ -64,12 +65,23 @@ export function buildGeminiEmbedRequest(
 export function parseGeminiEmbeddings(body: unknown): EmbedBatch {
   if (!isRecord(body)) throw bad("the embeddings answer is not a JSON object");
   if (isRecord(body.embedding)) {
-    return { vectors: [vectorOf(body.embedding.values, "embedding.values")], promptTokens: 0, model: "" };
+    return {
+      vectors: [vectorOf(body.embedding.values, "embedding.values", false)],
+      promptTokens: 0,
+      model: "",
+    };
   }
   if (!Array.isArray(body.embeddings)) throw bad("the answer has neither `embedding` nor `embeddings`");
   const vectors = body.embeddings.map((item: unknown, i) => {
     if (!isRecord(item)) throw bad(`embeddings[${i}] is not an object`);
-    return vectorOf(item.values, `embeddings[${i}].values`);
+    return vectorOf(item.values, `embeddings[${i}].values`, false);
   });
   return { vectors, promptTokens: 0, model: "" };
+}
+
+function bad(message: string): BadResponseError {
+  return new BadResponseError({
+    code: "ERR_BAD_RESPONSE",
+    message: `not a Gemini embeddings answer: ${message}`,
+  });
 }

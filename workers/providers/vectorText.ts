@@ -5,10 +5,13 @@
  */
 import { BadResponseError } from "../../src/errors.js";
 
-/** A vector from its JSON form; throws `BadResponseError` naming `where` for anything else. */
-export function vectorOf(value: unknown, where: string): Float32Array {
-  if (typeof value === "string") return fromBase64(value, where);
-  if (!Array.isArray(value)) throw notVector(where);
+/**
+ * A vector from its JSON form (a base64 string only when `base64` is allowed: OpenAI's); throws
+ * `BadResponseError` naming `where` for anything else, an empty vector included.
+ */
+export function vectorOf(value: unknown, where: string, base64 = true): Float32Array {
+  if (typeof value === "string" && base64) return fromBase64(value, where);
+  if (!Array.isArray(value) || value.length === 0) throw notVector(where);
   const out = new Float32Array(value.length);
   for (let i = 0; i < value.length; i++) {
     const x: unknown = value[i];
@@ -20,7 +23,7 @@ export function vectorOf(value: unknown, where: string): Float32Array {
 
 function fromBase64(text: string, where: string): Float32Array {
   const bytes = Buffer.from(text, "base64");
-  if (bytes.byteLength % 4 !== 0) throw notVector(where);
+  if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) throw notVector(where);
   // Copied into a buffer of its own: a decoded Buffer may sit at any offset of a shared pool.
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);
