@@ -74,7 +74,7 @@ describe("splitEmbedOptions", () => {
     expect(refusal(() => splitEmbedOptions({ cache: "always" })).field).toBe("options.cache");
     expect(refusal(() => splitEmbedOptions({ signal: {} })).field).toBe("options.signal");
     expect(refusal(() => splitEmbedOptions({ headers: { authorization: "x" } })).field).toBe(
-      "options.headers",
+      "options.headers.authorization",
     );
     expect(refusal(() => splitEmbedOptions({ extra: { f: () => 1 } })).field).toBe("options.extra.f");
     expect(refusal(() => splitEmbedOptions(3)).field).toBe("options");
