@@ -20,6 +20,8 @@ export interface RouteMember extends RankedMember {
   call(messages: WireMessage[], options: SplitOptions): Promise<Reply>;
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream;
   embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply>;
+  /** Whether it can embed at all (a client whose vendor has an embeddings API, or a router with one). */
+  embeds(): boolean;
   /** A routed call to it took `ms` (feeds `lowest_latency`). */
   onLatency(ms: number): void;
   /** Estimated cost of a call (for a router's budget). */
@@ -68,6 +70,10 @@ export class ClientMember implements RouteMember {
 
   embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
     return this.proxy.embed(inputs, options);
+  }
+
+  embeds(): boolean {
+    return this.proxy.spec.provider !== "anthropic";
   }
 
   onLatency(ms: number): void {

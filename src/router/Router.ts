@@ -1,6 +1,6 @@
 /**
- * A router: one name over several members (clients or routers), addressed by `call` and `stream`
- * like a client. It lives on the main thread, decides from the members' live figures (breaker state,
+ * A router: one name over several members (clients or routers), addressed by `call`, `stream` and
+ * `embed` like a client. It lives on the main thread, decides from the members' live figures (breaker state,
  * cooldown, status, calls in flight, latency, rate-limit headroom), and holds no thread of its own.
  *
  * A call: the strategy orders the members; those that cannot take it now (breaker open, cooling down
@@ -84,6 +84,10 @@ export class Router implements RouteMember {
     return code;
   }
 
+  embeds(): boolean {
+    return this.spec.members.some((name) => this.deps.member(name).embeds());
+  }
+
   inFlight(): number {
     let n = 0;
     for (const name of this.spec.members) n += this.deps.member(name).inFlight();
@@ -141,6 +145,8 @@ export class Router implements RouteMember {
    */
   async embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
     const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls.timeoutMs);
+    // Members that cannot embed (Anthropic clients) are not tried: a chat router may mix them in.
+    plan.queue = plan.queue.filter((member) => member.embeds());
     for (;;) {
       const member = plan.queue.shift();
       if (member === undefined) throw this.exhausted(plan);

@@ -319,3 +319,50 @@ describe("embed: Azure and Gemini", () => {
     expect(error.code).toBe("ERR_INVALID_ARGUMENT");
   });
 });
+
+describe("embed: through a router", () => {
+  async function routed() {
+    const member = (s: Parameters<typeof client>[0], name: string, more: Partial<ClientSpec> = {}) =>
+      client(s, name, { model: `model-${name}`, retry: { maxRetries: 0 }, ...more });
+    const e = await pipelineEnv((s) => ({
+      children: [
+        member(s, "a"),
+        member(s, "claude", { provider: "anthropic" }),
+        member(s, "g", { provider: "gemini", baseURL: `${s.url}/v1beta` }),
+        { type: "router", name: "vectors", strategy: "fallback", members: ["claude", "a", "g"] },
+      ],
+    }));
+    cleanups.push(e.close);
+    return e;
+  }
+
+  it("goes to the first member that can embed, skipping one that cannot (Anthropic)", async () => {
+    const { system } = await routed();
+    const reply = await system.embed("vectors", ["x", "y"], { dimensions: DIMS });
+    expectVectors(reply.vectors, ["x", "y"]);
+    expect(reply.client).toBe("a");
+    expect(reply.attempts).toEqual([{ client: "a" }]);
+  });
+
+  it("falls back to a member of another provider on a 5xx, with a fallback event", async () => {
+    const { system, server } = await routed();
+    const fallbacks: unknown[] = [];
+    system.on("fallback", (event) => fallbacks.push(event));
+    server.fault({ kind: "status", status: 503 }, { model: "model-a" });
+    const reply = await system.embed("vectors", ["x", "y"], { dimensions: DIMS });
+    expectVectors(reply.vectors, ["x", "y"]);
+    expect(reply.client).toBe("g");
+    expect(reply.attempts).toEqual([{ client: "a", code: "ERR_HTTP" }, { client: "g" }]);
+    expect(fallbacks).toEqual([
+      { type: "fallback", router: "vectors", from: "a", to: "g", code: "ERR_HTTP" },
+    ]);
+  });
+
+  it("does not fall back on a bad request", async () => {
+    const { system, server } = await routed();
+    server.fault({ kind: "status", status: 400 }, { model: "model-a" });
+    const error = await failure(system.embed("vectors", ["x"]));
+    expect(error.code).toBe("ERR_HTTP");
+    expect(error.attempts).toEqual([{ client: "a", code: "ERR_HTTP" }]);
+  });
+});
