@@ -9,7 +9,8 @@
  * (`ERR_CLIENT_UNAVAILABLE` / `ERR_SYSTEM_STOPPED`).
  *
  * Parts: the call table (`CallTable.ts`), the counters (`StatsMirror.ts`), error rebuilding
- * (`rebuildError.ts`), calls (`PendingCall.ts`) and streams (`PendingStream.ts`).
+ * (`rebuildError.ts`), the errors it settles calls with itself (`proxyFailures.ts`), the wire form of
+ * a call (`wireRequest.ts`), calls (`PendingCall.ts`) and streams (`PendingStream.ts`).
  */
 
 import type { CallerStack } from "./CallerStack.js";
@@ -17,9 +18,18 @@ import { CallTable, type CancelReason, type Pending, type WorkerLink } from "./C
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { EmbedSplit } from "./embedAdmission.js";
 import type { EmbedReply } from "./embedTypes.js";
-import { type DspexError, dspexError, type ErrorCode, type ErrorData } from "./errors.js";
+import type { DspexError, ErrorData } from "./errors.js";
 import { PendingCall } from "./PendingCall.js";
-import type { FromWorker, ToWorker, WireEmbedRequest, WireRequest } from "./protocol.js";
+import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
+import {
+  cutFailure,
+  type ExitCause,
+  queueFullRefusal,
+  type RetiredCode,
+  retiredFailure,
+  retiredRefusal,
+  undeliverableFailure,
+} from "./proxyFailures.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
@@ -27,17 +37,12 @@ import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
 import type { BreakerState, ClientStats, Reply, Usage, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
+import { wireEmbedRequest, wireRequest } from "./wireRequest.js";
 
 export type { Pending, WorkerLink } from "./CallTable.js";
+export type { ExitCause } from "./proxyFailures.js";
 
 type Mode = "starting" | "running" | "restarting" | "retired";
-
-/**
- * Why a worker's calls were cut when it exited: it `crash`ed (or was killed); it was stopped to be
- * `restart`ed (a healthy sibling stopped by its supervisor's strategy: not a crash); or it was
- * `stop`ped for good (the system or its supervisor stopping).
- */
-export type ExitCause = "crash" | "restart" | "stop";
 
 /** Per-client proxy: see the module comment. */
 export class ClientProxy {
@@ -48,7 +53,7 @@ export class ClientProxy {
   /** The current worker, if one is ready: new calls go there. */
   #link: WorkerLink | undefined;
   #mode: Mode = "starting";
-  #retiredCode: ErrorCode = "ERR_CLIENT_UNAVAILABLE";
+  #retiredCode: RetiredCode = "ERR_CLIENT_UNAVAILABLE";
   #nextId = 1;
   /** Called for worker events (breaker, retry); set by the system. */
   onWorkerEvent: (message: Extract<FromWorker, { type: "event" }>) => void = () => {};
@@ -142,7 +147,7 @@ export class ClientProxy {
         return;
       }
       const id = this.#nextId++;
-      const request = this.wireEmbedRequest(inputs, options);
+      const request = wireEmbedRequest(this.#spec, inputs, options);
       if (trace !== undefined) trace.mark(request);
       const call = new PendingCall<EmbedReply>(
         this,
@@ -163,22 +168,6 @@ export class ClientProxy {
     });
   }
 
-  /** The wire form of an `embed`, with the client's defaults applied. */
-  wireEmbedRequest(inputs: string[], { params, controls }: EmbedSplit): WireEmbedRequest {
-    const spec = this.#spec;
-    const request: WireEmbedRequest = {
-      inputs,
-      params,
-      deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
-      attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
-      maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
-      cache: controls.cache ?? "use",
-    };
-    if (controls.headers !== undefined) request.headers = controls.headers;
-    if (controls.batchSize !== undefined) request.batchSize = controls.batchSize;
-    return request;
-  }
-
   /** A budget refusal of an `embed` (counted), or `undefined`. */
   #overEmbedBudget(inputs: readonly string[]): DspexError | undefined {
     if (this.#spec.budget === undefined) return undefined;
@@ -195,19 +184,17 @@ export class ClientProxy {
     return refused;
   }
 
+  /** The error a new call gets right now (counted as its failure), or `undefined` when it may proceed. */
   #refusal(): DspexError | undefined {
     if (this.#mode === "retired") {
       this.#mirror.countError(this.#retiredCode);
-      return dspexError(this.#retiredCode, undefined, { client: this.name, deliveries: 0 });
+      return retiredRefusal(this.name, this.#retiredCode);
     }
     const size = this.#table.size;
-    if (size >= this.#spec.maxConcurrency + this.#spec.maxQueue) {
+    const { maxConcurrency, maxQueue } = this.#spec;
+    if (size >= maxConcurrency + maxQueue) {
       this.#mirror.countError("ERR_QUEUE_FULL");
-      return dspexError(
-        "ERR_QUEUE_FULL",
-        `client "${this.name}" has ${size} calls pending (maxConcurrency ${this.#spec.maxConcurrency} + maxQueue ${this.#spec.maxQueue})`,
-        { client: this.name, deliveries: 0 },
-      );
+      return queueFullRefusal(this.name, size, maxConcurrency, maxQueue);
     }
     return undefined;
   }
@@ -223,18 +210,8 @@ export class ClientProxy {
   }
 
   /** Builds the wire form of a call from its snapshot, applying the client's defaults. */
-  wireRequest(messages: WireMessage[], { params, controls }: SplitOptions): WireRequest {
-    const spec = this.#spec;
-    const request: WireRequest = {
-      messages,
-      params,
-      deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
-      attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
-      maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
-      cache: controls.cache ?? "use",
-    };
-    if (controls.headers !== undefined) request.headers = controls.headers;
-    return request;
+  wireRequest(messages: WireMessage[], options: SplitOptions): WireRequest {
+    return wireRequest(this.#spec, messages, options);
   }
 
   /** Registers a pending call and sends it, or holds it until a worker is ready. */
@@ -269,18 +246,7 @@ export class ClientProxy {
     const pending = this.#table.get(message.id);
     if (pending === undefined || !this.#table.release(pending)) return;
     this.#mirror.countError("ERR_INVALID_ARGUMENT");
-    const why = error instanceof Error ? error.message : String(error);
-    pending.fail(
-      dspexError(
-        "ERR_INVALID_ARGUMENT",
-        `client "${this.name}": the call could not cross to its worker (${why})`,
-        {
-          client: this.name,
-          field: "messages",
-          deliveries: 0,
-        },
-      ),
-    );
+    pending.fail(undeliverableFailure(this.name, error));
   }
 
   /** Mirrors the limiter, names the client on the reply, counts tokens and prices it. */
@@ -370,7 +336,7 @@ export class ClientProxy {
     const again: Pending[] = [];
     for (const pending of this.#table.unbind(link)) {
       if (cause === "crash") pending.crashes++;
-      const failure = this.#cutFailure(pending, cause);
+      const failure = cutFailure(this.name, pending, cause, this.#spec.maxRedeliveries);
       if (failure === undefined) {
         again.push(pending);
         pending.trace?.redelivered(pending.deliveries + 1);
@@ -383,42 +349,14 @@ export class ClientProxy {
     this.#table.hold(again);
   }
 
-  /** The error a call cut by its worker's exit fails with, or `undefined` when it is held again. */
-  #cutFailure(pending: Pending, cause: ExitCause): DspexError | undefined {
-    const stopped = cause === "stop";
-    const code = stopped ? "ERR_SYSTEM_STOPPED" : "ERR_WORKER_CRASHED";
-    let why: string;
-    if (!pending.redeliverable()) why = "part of the answer had already been received";
-    else if (pending.redeliver === "never") why = 'the call asked for redeliver: "never"';
-    else if (cause === "crash" && pending.crashes > this.#spec.maxRedeliveries)
-      why = `its redeliveries are used up (maxRedeliveries ${this.#spec.maxRedeliveries})`;
-    else return undefined;
-    const what =
-      cause === "crash"
-        ? "the worker died"
-        : cause === "restart"
-          ? "the worker was stopped by its supervisor's restart strategy"
-          : "the worker was stopped";
-    const times = pending.deliveries === 1 ? "once" : `${pending.deliveries} times`;
-    return dspexError(
-      code,
-      `client "${this.name}": ${what} with the call in flight and it may have reached upstream (delivered ${times}); not delivered again: ${why}`,
-      { client: this.name, deliveries: pending.deliveries, mayHaveReachedUpstream: true },
-    );
-  }
-
   /** The client will not come back: every pending and later call rejects with `code`. */
-  retire(code: "ERR_CLIENT_UNAVAILABLE" | "ERR_SYSTEM_STOPPED"): void {
+  retire(code: RetiredCode): void {
     this.#mode = "retired";
     this.#retiredCode = code;
     this.#link = undefined;
-    const message =
-      code === "ERR_SYSTEM_STOPPED"
-        ? `client "${this.name}": the system stopped`
-        : `client "${this.name}" is not running and will not be restarted`;
     for (const pending of this.#table.clear()) {
       this.#mirror.countError(code);
-      pending.fail(dspexError(code, message, { client: this.name, deliveries: pending.deliveries }));
+      pending.fail(retiredFailure(this.name, code, pending.deliveries));
     }
   }
 

@@ -4,8 +4,8 @@
  * idle memory in every worker thread. Messages for streams that arrive while it loads are applied in
  * arrival order once it is there (promise reactions run in the order they were registered).
  */
-import type { StreamHandler } from "./ClientActor.js";
-import type { StreamDeps } from "./StreamSession.js";
+import type { StreamHandler } from "./StreamHandler.js";
+import type { StreamDeps } from "./stream/StreamDeps.js";
 
 /** A {@link StreamHandler} that imports `StreamSessions` on first use. */
 export class LazyStreams implements StreamHandler {
@@ -18,7 +18,7 @@ export class LazyStreams implements StreamHandler {
   }
 
   #load(): Promise<StreamHandler> {
-    this.#loading ??= import("./StreamSessions.js").then(({ StreamSessions }) => {
+    this.#loading ??= import("./stream/StreamSessions.js").then(({ StreamSessions }) => {
       this.#real = new StreamSessions(this.#deps);
       return this.#real;
     });

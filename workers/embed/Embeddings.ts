@@ -83,7 +83,7 @@ const STOPPED: ErrorData = {
 /** See the module comment. */
 export class Embeddings implements EmbedHandler {
   readonly #deps: EmbedDeps;
-  readonly #transport: Transport<EmbedBatch>;
+  readonly #transport: Transport<EmbedProvider>;
   readonly #coalescer = new Coalescer<EmbedJob>();
   readonly #jobs = new Map<number, EmbedJob>();
   readonly #clock: () => number;
@@ -94,7 +94,7 @@ export class Embeddings implements EmbedHandler {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     const client = deps.client;
-    this.#transport = new Transport<EmbedBatch>(deps.dispatcher, deps.provider, client.apiKey, {
+    this.#transport = new Transport(deps.dispatcher, deps.provider, client.apiKey, {
       maxBytes: client.maxResponseBytes,
       maxErrorBytes: client.maxErrorBodyBytes,
     });

@@ -1,7 +1,9 @@
 /**
  * One upstream attempt: sends a provider's {@link UpstreamRequest} through an undici dispatcher as an
  * {@link Exchange}, bounded by its own time-out and the caller's signal, and turns every outcome into a
- * {@link Reply} or an {@link AttemptFailure}. Every message built from upstream text or a library error passes through
+ * {@link Reply} or an {@link AttemptFailure}. A stream's request takes the same path as a
+ * {@link StreamExchange} (`openStream`): same dispatcher, same target, same reading of the headers and
+ * of a non-2xx answer, same normalising of connection failures. Every message built from upstream text or a library error passes through
  * `redact` with the API key (every field of an upstream error: `scrubError`): upstream sometimes
  * echoes what it was sent.
  */
@@ -11,11 +13,12 @@ import { type ErrorData, isDspexError } from "../../src/errors.js";
 import { clipMessage, redact, scrubError } from "../../src/redact.js";
 import type { RateLimitHeaders, Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
-import type { ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
+import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { readHeaderObject, readRawHeaders, type UpstreamHeaderInfo } from "../traffic/rateLimitHeaders.js";
 import { AttemptFailure, type FailureKind } from "./AttemptFailure.js";
 import { ConnectionPool } from "./ConnectionPool.js";
-import { type BodyLimits, Exchange } from "./Exchange.js";
+import { type BodyLimits, Exchange, headersFrom } from "./Exchange.js";
+import type { StreamExchange } from "./StreamExchange.js";
 
 /** Told about every answer's status and what its headers said (the rate gate learns from it). */
 export type HeaderObserver = (status: number, info: UpstreamHeaderInfo | undefined) => void;
@@ -54,8 +57,14 @@ export interface AnswerMeta {
   rateLimit?: RateLimitHeaders;
 }
 
-/** Sends attempts for one client; see the module comment. `R`: what a 2xx answer parses into. */
-export class Transport<R extends AnswerMeta = Reply> {
+/** What a 2xx answer parses into with the parser `P`. */
+export type Parsed<P extends AnswerParser<AnswerMeta>> = ReturnType<P["parseReply"]>;
+
+/**
+ * Sends attempts for one client; see the module comment. `P`: what parses its answers (a chat
+ * {@link Provider} by default, whose replies are {@link Reply}s).
+ */
+export class Transport<P extends AnswerParser<AnswerMeta> = Provider> {
   /** Set by the actor when it keeps a rate gate. */
   observe: HeaderObserver | undefined = undefined;
   // Every request of a client goes to the same URL: parse it once.
@@ -65,9 +74,10 @@ export class Transport<R extends AnswerMeta = Reply> {
 
   constructor(
     readonly dispatcher: Dispatcher,
-    readonly provider: AnswerParser<R>,
+    readonly provider: P,
     private readonly secret: string | undefined,
-    private readonly limits: BodyLimits,
+    /** How much of an answer may be read (a stream's exchange takes them too). */
+    readonly limits: BodyLimits,
   ) {}
 
   /**
@@ -80,7 +90,7 @@ export class Transport<R extends AnswerMeta = Reply> {
     request: UpstreamRequest,
     signal: CancelSignal | undefined,
     attemptTimeoutMs: number,
-  ): Promise<R> {
+  ): Promise<Parsed<P>> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
     const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
@@ -122,6 +132,55 @@ export class Transport<R extends AnswerMeta = Reply> {
     }
   }
 
+  /**
+   * Sends a streamed request as `exchange` and waits for its status line. A 2xx resolves with what its
+   * headers said (the body is then read from the exchange); a non-2xx rejects with the provider's error
+   * (kind `status`), a connection failure with kind `network`, and a stop (`exchange.stop`) with the
+   * failure it was given. The caller owns the exchange's time-outs and cancellation: a stream's attempt
+   * lasts until its first chunk, past this status line.
+   */
+  async openStream(
+    request: UpstreamRequest,
+    exchange: StreamExchange,
+  ): Promise<UpstreamHeaderInfo | undefined> {
+    let head: Awaited<StreamExchange["head"]>;
+    try {
+      this.#target(request.url);
+      this.dispatcher.dispatch(
+        {
+          origin: this.#origin,
+          path: this.#path,
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+        },
+        exchange,
+      );
+      head = await exchange.head;
+    } catch (error) {
+      throw this.failureOf(error);
+    }
+    if (head.errorText === undefined) {
+      const info = readRawHeaders(head.rawHeaders, Date.now());
+      this.observe?.(head.status, info);
+      return info;
+    }
+    const headers = headersFrom(head.rawHeaders);
+    this.observe?.(head.status, readHeaderObject(headers, Date.now()));
+    const data = this.provider.parseError(head.status, headers, head.errorText);
+    throw new AttemptFailure("status", scrubError(data, this.secret));
+  }
+
+  /** `data` with the API key scrubbed from every field (an error found in a stream's content). */
+  scrub(data: ErrorData): ErrorData {
+    return scrubError(data, this.secret);
+  }
+
+  /** Whatever an exchange failed with, as an attempt failure (a stop's own failure passes as it is). */
+  failureOf(error: unknown): AttemptFailure {
+    return error instanceof AttemptFailure ? error : this.#transportError(error);
+  }
+
   #target(url: string): void {
     if (url === this.#url) return;
     const parsed = new URL(url);
@@ -130,7 +189,7 @@ export class Transport<R extends AnswerMeta = Reply> {
     this.#url = url;
   }
 
-  #answer(status: number, headers: ResponseHeaders | undefined, text: string): R {
+  #answer(status: number, headers: ResponseHeaders | undefined, text: string): Parsed<P> {
     if (status < 200 || status > 299) {
       const data = this.provider.parseError(status, headers ?? {}, text);
       throw new AttemptFailure("status", scrubError(data, this.secret));
@@ -142,7 +201,7 @@ export class Transport<R extends AnswerMeta = Reply> {
       throw this.#badResponse(status, `upstream answered ${status} with a body that is not JSON`);
     }
     try {
-      return this.provider.parseReply(body);
+      return this.provider.parseReply(body) as Parsed<P>;
     } catch (error) {
       // A well-formed refusal (a prompt the vendor's filter blocked) keeps its own code.
       if (isDspexError(error) && error.code !== "ERR_BAD_RESPONSE") {

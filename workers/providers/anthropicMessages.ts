@@ -16,6 +16,7 @@
 import { invalidArgument } from "../../src/errors.js";
 import type { Json, WireMessage } from "../../src/types.js";
 import { anthropicThinkingBlocks } from "./anthropicFields.js";
+import { systemText } from "./requestParts.js";
 
 /** A content block of Anthropic's messages API. */
 export type AnthropicBlock = { [key: string]: Json };
@@ -51,7 +52,7 @@ export function toAnthropicMessages(messages: WireMessage[]): {
     switch (message.role) {
       case "system":
       case "developer":
-        system.push(textOf(message.content, `${path}.content`));
+        system.push(systemText(message.content, `${path}.content`));
         break;
       case "user":
         append(out, { role: "user", content: userContent(message.content, `${path}.content`) });
@@ -203,20 +204,6 @@ function image(imageUrl: Json | undefined, path: string): AnthropicBlock {
   if (url.startsWith("data:"))
     throw invalidArgument(`${path}.url`, "must be a base64 data URL or an http(s) URL");
   return { type: "image", source: { type: "url", url } };
-}
-
-/** Text of a system message: a string, or text parts joined with a blank line. */
-function textOf(content: WireMessage["content"], path: string): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) throw invalidArgument(path, "must be text or text parts");
-  return content
-    .map((part, j) => {
-      if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-        throw invalidArgument(`${path}[${j}]`, 'must be a text part ({ type: "text", text })');
-      }
-      return part.text;
-    })
-    .join("\n\n");
 }
 
 /** Pushes `message`, merging it into the previous one when both have the same role. */

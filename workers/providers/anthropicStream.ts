@@ -15,7 +15,7 @@ import {
   usageFromCounts,
 } from "./anthropicFields.js";
 import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
-import { badStreamEvent, streamErrorEvent } from "./streamError.js";
+import { badStreamEvent, eventObject, streamErrorEvent } from "./streamError.js";
 
 interface ToolBlock {
   id: string;
@@ -58,16 +58,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   }
 
   decode(event: EventSourceMessage): string {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badStreamEvent("an event whose data is not JSON");
-    }
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-      throw badStreamEvent("an event whose data is not a JSON object");
-    }
-    const p = payload as Record<string, unknown>;
+    const p = eventObject(event.data);
     const name = event.event ?? (typeof p.type === "string" ? p.type : "");
     if (this.#done && name !== "ping") throw badStreamEvent(`a "${name}" event after message_stop`);
     switch (name) {

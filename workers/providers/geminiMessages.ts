@@ -14,6 +14,7 @@
  */
 import { invalidArgument } from "../../src/errors.js";
 import type { Json, WireMessage } from "../../src/types.js";
+import { systemText } from "./requestParts.js";
 
 /** Reasoning details made by Gemini carry this `format`. */
 export const GEMINI_FORMAT = "google-gemini-v1";
@@ -64,19 +65,6 @@ function push(contents: GeminiContent[], role: "user" | "model", parts: Part[]):
   const last = contents.at(-1);
   if (last !== undefined && last.role === role) last.parts.push(...parts);
   else contents.push({ role, parts });
-}
-
-function systemText(content: WireMessage["content"], path: string): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) throw invalidArgument(path, "must be text or text parts");
-  return content
-    .map((part, j) => {
-      if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-        throw invalidArgument(`${path}[${j}]`, 'must be a text part ({ type: "text", text })');
-      }
-      return part.text;
-    })
-    .join("\n\n");
 }
 
 function userParts(content: WireMessage["content"], path: string): Part[] {

@@ -9,7 +9,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { FinishReason, ReasoningDetail, TokenLogprob, ToolCall, Usage } from "../../src/types.js";
 import { blockedPrompt, candidatePieces, geminiUsage, isRecord } from "./geminiFields.js";
 import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
-import { badStreamEvent, streamErrorEvent } from "./streamError.js";
+import { eventObject, streamErrorEvent } from "./streamError.js";
 
 /** Decodes one Gemini stream; see the module comment. */
 export class GeminiStreamDecoder implements StreamDecoder {
@@ -44,14 +44,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
   }
 
   decode(event: EventSourceMessage): string {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badStreamEvent("an event whose data is not JSON");
-    }
-    if (Array.isArray(payload)) payload = payload[0];
-    if (!isRecord(payload)) throw badStreamEvent("an event whose data is not a JSON object");
+    const payload = eventObject(event.data, true);
     if (payload.error !== undefined && payload.error !== null) throw streamErrorEvent(payload.error, payload);
     if (typeof payload.modelVersion === "string") this.#model = payload.modelVersion;
     if (typeof payload.responseId === "string" && this.#id === "") this.#id = payload.responseId;

@@ -21,7 +21,7 @@ import {
   reasoningTextOf,
 } from "./openaiFields.js";
 import type { StreamDecoder, StreamSummary } from "./StreamDecoder.js";
-import { badStreamEvent, streamErrorEvent } from "./streamError.js";
+import { badStreamEvent, eventObject, streamErrorEvent } from "./streamError.js";
 
 interface PartialToolCall {
   id: string;
@@ -72,14 +72,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       return "";
     }
     if (this.#done) throw badStreamEvent("data after [DONE]");
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      throw badStreamEvent("an event whose data is not JSON");
-    }
-    if (!isRecord(chunk)) throw badStreamEvent("an event whose data is not a JSON object");
-    const c = chunk;
+    const c = eventObject(data);
     if (c.error !== undefined && c.error !== null) throw streamErrorEvent(c.error, c);
     if (typeof c.model === "string" && c.model !== "") this.#model = c.model;
     if (typeof c.id === "string" && c.id !== "" && this.#id === "") this.#id = c.id;

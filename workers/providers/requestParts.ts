@@ -7,7 +7,9 @@
  */
 
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
+import { invalidArgument } from "../../src/errors.js";
 import type { WireRequest } from "../../src/protocol.js";
+import type { Json, WireMessage } from "../../src/types.js";
 
 /** `${baseURL}${path}` with the client's query parameters (and `extra`, for Azure's default version). */
 export function requestUrl(
@@ -39,4 +41,26 @@ export function requestHeaders(
   if (fromCall !== undefined)
     for (const name in fromCall) base[name.toLowerCase()] = fromCall[name] as string;
   return base;
+}
+
+/**
+ * The text of a system (or developer) message, for the providers that take it apart from the turns
+ * (Anthropic's `system`, Gemini's `systemInstruction`): a string, or text parts joined with a blank line.
+ */
+export function systemText(content: WireMessage["content"], path: string): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) throw invalidArgument(path, "must be text or text parts");
+  return content
+    .map((part, j) => {
+      const record =
+        typeof part === "object" && part !== null && !Array.isArray(part)
+          ? (part as { [key: string]: Json })
+          : undefined;
+      const text = record?.type === "text" ? record.text : undefined;
+      if (typeof text !== "string") {
+        throw invalidArgument(`${path}[${j}]`, 'must be a text part ({ type: "text", text })');
+      }
+      return text;
+    })
+    .join("\n\n");
 }

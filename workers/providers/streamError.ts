@@ -66,3 +66,21 @@ export function streamErrorEvent(error: unknown, envelope?: unknown): DspexError
 export function badStreamEvent(what: string): DspexError {
   return dspexError("ERR_BAD_RESPONSE", `upstream stream: ${what}`);
 }
+
+/**
+ * An event's data as a JSON object, or `ERR_BAD_RESPONSE` saying what it was instead. Gemini's REST
+ * stream may wrap each piece in a one-element array (`unwrapArray`).
+ */
+export function eventObject(data: string, unwrapArray = false): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    throw badStreamEvent("an event whose data is not JSON");
+  }
+  if (unwrapArray && Array.isArray(payload)) payload = payload[0];
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    throw badStreamEvent("an event whose data is not a JSON object");
+  }
+  return payload as Record<string, unknown>;
+}

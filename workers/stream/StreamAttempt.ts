@@ -4,24 +4,23 @@
  * {@link AttemptFailure} for the retry loop and the breaker: a non-2xx status, a connection that
  * fails or drops, an error event with no text before it, the attempt's own time-out
  * (`attemptTimeoutMs`, or what is left of the call's `deadline`), or the session's cancellation.
+ *
+ * The request takes the calls' HTTP path (`http/Transport.ts`, `http/StreamExchange.ts`) and is
+ * cancelled the calls' way: the session's {@link CancelSignal} and the attempt's timer stop the
+ * exchange, which tears the connection down through undici's `abort`; no `AbortController`.
  */
-import type { Dispatcher } from "undici";
 import type { StreamChunk } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
-import type { BodyLimits } from "../http/Exchange.js";
-import type { Provider, UpstreamRequest } from "../providers/Provider.js";
+import type { Transport } from "../http/Transport.js";
+import type { UpstreamRequest } from "../providers/Provider.js";
 import { UpstreamStream } from "./UpstreamStream.js";
 
 /** What an attempt needs. */
 export interface StreamAttemptInput {
-  dispatcher: Dispatcher;
-  provider: Provider;
+  /** The client's HTTP path (the calls' own): dispatcher, bounds, error reading, API key scrubbing. */
+  transport: Transport;
   request: UpstreamRequest;
-  /** The API key, scrubbed from every message. */
-  secret: string | undefined;
-  /** How much of the answer may be read: a stream's bytes in total, and an error body. */
-  limits: BodyLimits;
   attemptTimeoutMs: number;
   /** Epoch ms. */
   deadline: number;
@@ -51,13 +50,12 @@ export async function openStreamAttempt(input: StreamAttemptInput): Promise<Open
   const budget = input.deadline - input.clock();
   if (budget <= 0) throw DEADLINE();
   const byDeadline = budget < attemptTimeoutMs;
-  const controller = new AbortController();
+  // The request goes out now; `stop` tears it down at any point (the server sees the close).
+  const upstream = new UpstreamStream(input.transport, input.request);
   let why: AttemptFailure | undefined;
-  let upstream: UpstreamStream | undefined;
   const stop = (failure: AttemptFailure) => {
     why ??= failure;
-    upstream?.destroy(failure);
-    controller.abort();
+    upstream.destroy(failure);
   };
   const timer = setTimeout(
     () =>
@@ -74,14 +72,7 @@ export async function openStreamAttempt(input: StreamAttemptInput): Promise<Open
   const onCancel = () => stop(CANCELLED());
   input.signal.addEventListener("abort", onCancel, { once: true });
   try {
-    upstream = await UpstreamStream.open(
-      input.dispatcher,
-      input.provider,
-      input.request,
-      controller.signal,
-      input.secret,
-      input.limits,
-    );
+    await upstream.opened;
     for (;;) {
       const read = await upstream.read();
       // A failure with no text before it is the attempt's; after text, the stream's (delivered, then failed).
@@ -94,7 +85,7 @@ export async function openStreamAttempt(input: StreamAttemptInput): Promise<Open
     }
   } catch (error) {
     const failure = why ?? (error instanceof AttemptFailure ? error : CANCELLED());
-    upstream?.destroy(failure);
+    upstream.destroy(failure);
     throw failure;
   } finally {
     clearTimeout(timer);

@@ -3,9 +3,10 @@
  * attempt, then tell the gate how it went: the tokens really used, a 429's retry hint (cooldown), the
  * limits the answer's headers described. Calls and streams both go through here.
  */
-import type { Reply } from "../../src/types.js";
+import type { RateLimitHeaders, Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
+import type { HeaderObserver } from "../http/Transport.js";
 import type { RateGate } from "./RateGate.js";
 
 const CANCELLED = (): AttemptFailure =>
@@ -55,4 +56,23 @@ export async function passGate<T>(
 export function settleReply(gate: RateGate, reply: Reply, estimated: number): number {
   if (reply.rateLimit !== undefined && gate.learn(reply.rateLimit)) return estimated;
   return reply.usage.totalTokens;
+}
+
+/**
+ * `settle` for a stream (its usage comes at its end, after the gate is done with the attempt): learn
+ * from the headers of its answer; the estimate stands for the tokens.
+ */
+export function settleStream(gate: RateGate, rateLimit: RateLimitHeaders | undefined): undefined {
+  if (rateLimit !== undefined) gate.learn(rateLimit);
+  return undefined;
+}
+
+/**
+ * The transport's observer that teaches `gate` from a non-2xx answer's headers (a 429's limits); a
+ * 2xx answer's headers are read with the answer, in `settle`.
+ */
+export function gateObserver(gate: RateGate): HeaderObserver {
+  return (status, info) => {
+    if (status >= 300 && info?.rateLimit !== undefined) gate.learn(info.rateLimit);
+  };
 }

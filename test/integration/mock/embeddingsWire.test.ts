@@ -32,7 +32,9 @@ describe("mock embeddings, read by the official SDKs", () => {
     expect(res.data.map((d) => d.index)).toEqual([0, 1, 2]);
     res.data.forEach((d, i) => {
       expect(d.embedding).toHaveLength(16);
-      d.embedding.forEach((x, j) => expect(x).toBeCloseTo(expected(INPUTS[i] as string, 16)[j] as number, 6));
+      d.embedding.forEach((x, j) => {
+        expect(x).toBeCloseTo(expected(INPUTS[i] as string, 16)[j] as number, 6);
+      });
     });
     expect(res.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 });
     expect(res.model).toBe("text-embedding-3-small");

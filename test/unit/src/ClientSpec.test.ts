@@ -1,26 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../../src/defaults.js";
-import { isDspexError } from "../../../src/errors.js";
 import { resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { SystemSpec } from "../../../src/types.js";
-
-const client = (name: string, extra: object = {}) => ({
-  name,
-  provider: "openai" as const,
-  model: "m",
-  apiKey: "sk-test",
-  ...extra,
-});
-
-function fieldOf(spec: unknown): string | undefined {
-  try {
-    resolveSystemSpec(spec as SystemSpec);
-  } catch (error) {
-    expect(isDspexError(error, "ERR_INVALID_ARGUMENT")).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  return undefined;
-}
+import { client, fieldOf } from "./specHelpers.js";
 
 describe("client specs: keys, headers and query", () => {
   it("reads the conventional variable when apiKey is absent, and refuses a vendor URL with no key", () => {

@@ -4,24 +4,7 @@ import { isDspexError } from "../../../src/errors.js";
 import { createSystem } from "../../../src/System.js";
 import { resolveSystemSpec } from "../../../src/SystemSpec.js";
 import type { SystemSpec } from "../../../src/types.js";
-
-const client = (name: string, extra: object = {}) => ({
-  name,
-  provider: "openai" as const,
-  model: "m",
-  apiKey: "sk-test",
-  ...extra,
-});
-
-function fieldOf(spec: unknown): string | undefined {
-  try {
-    resolveSystemSpec(spec as SystemSpec);
-  } catch (error) {
-    expect(isDspexError(error, "ERR_INVALID_ARGUMENT")).toBe(true);
-    return (error as { field?: string }).field;
-  }
-  return undefined;
-}
+import { client, fieldOf } from "./specHelpers.js";
 
 describe("resolveSystemSpec", () => {
   it("fills every default from one place", () => {

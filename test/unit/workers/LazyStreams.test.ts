@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LazyStreams } from "../../../workers/LazyStreams.js";
-import type { StreamDeps } from "../../../workers/StreamSession.js";
+import type { StreamDeps } from "../../../workers/stream/StreamDeps.js";
 
 describe("LazyStreams", () => {
   it("loads nothing until the first stream, and a stop before any stream cuts none", async () => {

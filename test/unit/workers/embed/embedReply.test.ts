@@ -37,7 +37,7 @@ describe("embedReplyMessage", () => {
     expect(arrived.reply.vectors.map((v) => Array.from(v))).toEqual([[0.5, -0.5], [0.25]]);
     expect(arrived.reply.vectors[0]).toBeInstanceOf(Float32Array);
     expect(arrived.reply.vectors[0]?.buffer).toBe(arrived.reply.vectors[1]?.buffer);
-    stored.forEach((v) => expect(v.buffer.byteLength).toBeGreaterThan(0));
+    for (const v of stored) expect(v.buffer.byteLength).toBeGreaterThan(0);
     port1.close();
     port2.close();
   });

@@ -29,6 +29,13 @@ describe("rate-limit headers", () => {
       },
     });
     expect(readRawHeaders([Buffer.from("content-type"), Buffer.from("x")], 0)).toBeUndefined();
+    // Names of a wanted length and first letter that are not wanted are skipped.
+    expect(readRawHeaders([Buffer.from("x-ratelimit-limit-requestz"), Buffer.from("1")], 0)).toBeUndefined();
+    // String names (undici can hand either) read the same.
+    expect(readRawHeaders(["X-Request-Id", "req_s"], 0)).toEqual({
+      requestId: "req_s",
+      rateLimit: undefined,
+    });
   });
 
   it("reads Anthropic's header object (RFC 3339 resets, four windows)", () => {
@@ -61,6 +68,11 @@ describe("rate-limit headers", () => {
     expect(resetMs("1h2m3.5s", 0)).toBe(3_723_500);
     expect(resetMs("2", 0)).toBe(2_000);
     expect(resetMs("2026-01-01T00:00:00Z", Date.UTC(2026, 0, 1) + 5)).toBe(0);
+    expect(resetMs("1.5s", 0)).toBe(1_500);
+    expect(resetMs(" 30s ", 0)).toBe(30_000);
     expect(resetMs("soon", 0)).toBeUndefined();
+    expect(resetMs("5x", 0)).toBeUndefined();
+    expect(resetMs("1.2.3s", 0)).toBeUndefined();
+    expect(resetMs("", 0)).toBeUndefined();
   });
 });

@@ -5,19 +5,19 @@
  */
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { defaultAnswer, startMockServer } from "../../../mock/index.js";
-import type { MockServer } from "../../../mock/types.js";
-import type { FromWorker, WireStreamRequest } from "../../../src/protocol.js";
-import { clientsOf, type ResolvedClientSpec, resolveSystemSpec } from "../../../src/SystemSpec.js";
-import type { ClientSpec, StreamChunk } from "../../../src/types.js";
-import { createCacheKeyer } from "../../../workers/cache/CacheKey.js";
-import { ResponseCache } from "../../../workers/cache/ResponseCache.js";
-import type { ConnectionPool } from "../../../workers/http/ConnectionPool.js";
-import { createPool } from "../../../workers/http/Transport.js";
-import { Mailbox } from "../../../workers/Mailbox.js";
-import { providerFor } from "../../../workers/providers/index.js";
-import { Breaker } from "../../../workers/resilience/Breaker.js";
-import { StreamSessions } from "../../../workers/StreamSessions.js";
+import { defaultAnswer, startMockServer } from "../../../../mock/index.js";
+import type { MockServer } from "../../../../mock/types.js";
+import type { FromWorker, WireStreamRequest } from "../../../../src/protocol.js";
+import { clientsOf, type ResolvedClientSpec, resolveSystemSpec } from "../../../../src/SystemSpec.js";
+import type { ClientSpec, StreamChunk } from "../../../../src/types.js";
+import { createCacheKeyer } from "../../../../workers/cache/CacheKey.js";
+import { ResponseCache } from "../../../../workers/cache/ResponseCache.js";
+import type { ConnectionPool } from "../../../../workers/http/ConnectionPool.js";
+import { createPool } from "../../../../workers/http/Transport.js";
+import { Mailbox } from "../../../../workers/Mailbox.js";
+import { providerFor } from "../../../../workers/providers/index.js";
+import { Breaker } from "../../../../workers/resilience/Breaker.js";
+import { StreamSessions } from "../../../../workers/stream/StreamSessions.js";
 
 let server: MockServer;
 const pools: ConnectionPool[] = [];

@@ -3,21 +3,21 @@
  * `stream`, `credit` and `cancel` messages. A session leaves the table once it has released
  * everything (posted `end` or `error`, or was cancelled).
  */
-import type { ToWorker } from "../src/protocol.js";
-import type { StreamHandler } from "./ClientActor.js";
-import type { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
-import { type StreamDeps, type StreamMessage, StreamSession, streamPipeline } from "./StreamSession.js";
+import type { ToWorker } from "../../src/protocol.js";
+import type { StreamHandler } from "../StreamHandler.js";
+import { type StreamDeps, type StreamMessage, type StreamPath, streamPath } from "./StreamDeps.js";
+import { StreamSession } from "./StreamSession.js";
 
 /** The live streams of a worker; see the module comment. */
 export class StreamSessions implements StreamHandler {
   readonly #deps: StreamDeps;
-  readonly #pipeline: UpstreamPipeline;
+  readonly #path: StreamPath;
   readonly #sessions = new Map<number, StreamSession>();
   #idle: (() => void) | undefined;
 
   constructor(deps: StreamDeps) {
     this.#deps = deps;
-    this.#pipeline = streamPipeline(deps);
+    this.#path = streamPath(deps);
   }
 
   /** Streams not yet over. */
@@ -28,7 +28,7 @@ export class StreamSessions implements StreamHandler {
   /** Starts a stream. A repeated id (a redelivery to the same worker) replaces nothing: it is ignored. */
   start(message: StreamMessage): void {
     if (this.#sessions.has(message.id)) return;
-    const session = new StreamSession(this.#deps, message, this.#pipeline);
+    const session = new StreamSession(this.#deps, message, this.#path);
     this.#sessions.set(message.id, session);
     void session.finished.then(() => {
       if (this.#sessions.get(message.id) === session) this.#sessions.delete(message.id);

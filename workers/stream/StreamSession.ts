@@ -8,10 +8,9 @@
  * event that carries part of the answer. After that nothing is retried: a failure ends the stream
  * with its typed error, after the text that came before it.
  *
- * Flow control: the main thread grants `credit` chunks and returns credit as its caller reads. Each
- * chunk costs one; text deltas that arrive together leave in one message. With no credit left the
- * session stops reading the socket, so the worker holds at most one socket read of decoded text plus
- * undici's body buffer (`BODY_HIGH_WATER_MARK`), and the main thread at most `credit` chunks.
+ * Flow control ({@link CreditWindow}): with no credit left the session stops reading the socket, so
+ * the worker holds at most one socket read of decoded text plus undici's body buffer
+ * (`BODY_HIGH_WATER_MARK`), and the main thread at most `credit` chunks.
  *
  * Time-outs (`ERR_TIMEOUT`): `firstChunkTimeoutMs` from the request's arrival to the first progress
  * (queueing and retries included; the call's `deadline` also bounds that phase), then
@@ -22,100 +21,45 @@
  * reason, usage, model, tool calls, id, refusal, reasoning details, logprobs: `stream/chunkFields.ts`).
  * A stream that completes is stored in the cache under the call's key before `end` is posted.
  */
-import type { Dispatcher } from "undici";
-import type { ResolvedClientSpec } from "../src/ClientSpec.js";
-import { type ErrorData, toErrorData } from "../src/errors.js";
-import type { CallMeta, FromWorker, ToWorker, WireStreamRequest } from "../src/protocol.js";
-import { scrubError } from "../src/redact.js";
-import type { Reply, StreamChunk } from "../src/types.js";
-import { Cancellation, type CancelSignal } from "./Cancellation.js";
-import type { ResponseCache } from "./cache/ResponseCache.js";
-import { AttemptFailure, errorDataOf } from "./http/AttemptFailure.js";
-import type { Mailbox } from "./Mailbox.js";
-import { type PipelineParts, PipelineRun, UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
-import type { Provider, UpstreamRequest } from "./providers/Provider.js";
-import type { Breaker } from "./resilience/Breaker.js";
-import { type RetryOutcome, type RetryPlan, sleep } from "./resilience/RetryPolicy.js";
-import { finishChunk, replayChunk } from "./stream/chunkFields.js";
-import { type OpenedStream, openStreamAttempt } from "./stream/StreamAttempt.js";
-import type { UpstreamStream } from "./stream/UpstreamStream.js";
-import { passGate } from "./traffic/passGate.js";
-import type { RateGate } from "./traffic/RateGate.js";
-import type { TokenEstimator } from "./traffic/TokenEstimate.js";
+import { type ErrorData, toErrorData } from "../../src/errors.js";
+import type { CallMeta, WireStreamRequest } from "../../src/protocol.js";
+import { scrubError } from "../../src/redact.js";
+import type { Reply, StreamChunk } from "../../src/types.js";
+import { Cancellation, type CancelSignal } from "../Cancellation.js";
+import { AttemptFailure, errorDataOf } from "../http/AttemptFailure.js";
+import type { Transport } from "../http/Transport.js";
+import type { UpstreamPipeline } from "../pipeline/UpstreamPipeline.js";
+import type { UpstreamRequest } from "../providers/Provider.js";
+import type { RetryOutcome } from "../resilience/RetryPolicy.js";
+import { passGate, settleStream } from "../traffic/passGate.js";
+import { CreditWindow } from "./CreditWindow.js";
+import { finishChunk, replayChunk } from "./chunkFields.js";
+import { type OpenedStream, openStreamAttempt } from "./StreamAttempt.js";
+import {
+  type StreamCache,
+  type StreamDeps,
+  type StreamMessage,
+  type StreamPath,
+  StreamRun,
+  streamPath,
+} from "./StreamDeps.js";
+import type { UpstreamStream } from "./UpstreamStream.js";
 
 /** Why a session tore its upstream request down (one instance: an Error's stack is costly to capture). */
 const STOPPED = new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "the stream was stopped" });
-
-/** The response cache as a stream uses it (the real one is `ResponseCache`). */
-export type StreamCache = Pick<ResponseCache, "get" | "set" | "entries">;
-
-/** What a session needs from its worker: the same parts a call uses. */
-export interface StreamDeps {
-  /** The client's rate gate and token estimator, shared with calls (absent in some unit tests). */
-  readonly gate?: RateGate;
-  readonly estimator?: TokenEstimator;
-  readonly client: ResolvedClientSpec;
-  readonly provider: Provider;
-  readonly dispatcher: Dispatcher;
-  readonly mailbox: Mailbox;
-  readonly breaker: Breaker;
-  /** The client's cache, `undefined` when it has none. */
-  readonly cache: StreamCache | undefined;
-  /** The cache key of a request: the very function calls use, so a stream and a call share entries. */
-  cacheKey(request: WireStreamRequest): string;
-  /** Posts to the main thread. */
-  post(message: FromWorker): void;
-  /** Injectable for tests. */
-  clock?: () => number;
-  random?: () => number;
-  /** The worker's pipeline; built from the parts above when absent (see {@link streamPipeline}). */
-  pipeline?: UpstreamPipeline;
-}
-
-/** The pipeline streams run through: the one given, or one over the same mailbox and breaker. */
-export function streamPipeline(deps: StreamDeps): UpstreamPipeline {
-  return (
-    deps.pipeline ??
-    new UpstreamPipeline({
-      mailbox: deps.mailbox,
-      breaker: deps.breaker,
-      post: (message) => deps.post(message),
-      clock: deps.clock ?? Date.now,
-      sleep,
-      random: deps.random ?? Math.random,
-    })
-  );
-}
-
-/** A stream's passage through the pipeline: its own deadline and cancellation. */
-class StreamRun extends PipelineRun {
-  constructor(
-    plan: RetryPlan,
-    parts: PipelineParts,
-    readonly deadline: number,
-    readonly signal: CancelSignal,
-    protected readonly callId: number,
-  ) {
-    super(plan, parts);
-  }
-}
-
-/** The message that starts a session. */
-export type StreamMessage = Extract<ToWorker, { type: "stream" }>;
 
 /** One stream in the worker; see the module comment. */
 export class StreamSession {
   readonly id: number;
   readonly #deps: StreamDeps;
   readonly #pipeline: UpstreamPipeline;
+  readonly #transport: Transport;
   readonly #request: WireStreamRequest;
   readonly #clock: () => number;
   /** Aborted when the session stops early: tears down whatever is in flight. Made on a cache miss. */
   #cancellation: Cancellation | undefined;
-  #credit: number;
-  #creditWaiter: (() => void) | undefined;
   /** Chunks decoded and not yet sent (waiting for credit). */
-  #pending: StreamChunk[] = [];
+  readonly #window: CreditWindow;
   #texts: string[] = [];
   #upstream: UpstreamStream | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -129,20 +73,22 @@ export class StreamSession {
   /** Resolves when the session has released everything. */
   readonly finished: Promise<void>;
 
-  constructor(deps: StreamDeps, message: StreamMessage, pipeline: UpstreamPipeline = streamPipeline(deps)) {
+  constructor(deps: StreamDeps, message: StreamMessage, path: StreamPath = streamPath(deps)) {
     this.id = message.id;
     this.#deps = deps;
-    this.#pipeline = pipeline;
+    this.#pipeline = path.pipeline;
+    this.#transport = path.transport;
     this.#request = message.request;
-    this.#credit = message.credit;
+    this.#window = new CreditWindow(message.credit, (chunks) =>
+      this.#deps.post({ type: "chunk", id: this.id, chunks }),
+    );
     this.#clock = deps.clock ?? Date.now;
     this.finished = this.#run();
   }
 
   /** The main thread's caller took `n` chunks. */
   credit(n: number): void {
-    this.#credit += n;
-    this.#wake();
+    this.#window.grant(n);
   }
 
   /** The caller left or aborted: stop, tear the upstream request down, post nothing more. */
@@ -197,14 +143,8 @@ export class StreamSession {
     const signal = this.#signal();
     const attempt = () =>
       openStreamAttempt({
-        dispatcher: deps.dispatcher,
-        provider: deps.provider,
+        transport: this.#transport,
         request: upstreamRequest,
-        secret: deps.client.apiKey,
-        limits: {
-          maxBytes: deps.client.maxResponseBytes,
-          maxErrorBytes: deps.client.maxErrorBodyBytes,
-        },
         attemptTimeoutMs: request.attemptTimeoutMs,
         deadline: request.deadline,
         clock: this.#clock,
@@ -215,9 +155,12 @@ export class StreamSession {
       gate === undefined
         ? attempt
         : () => {
-            // A stream's usage comes at its end: the gate keeps the estimate.
+            // As a call's: the gate learns from the answer's headers; its usage comes at its end, so the
+            // gate keeps the estimate.
             const tokens = gate.countsTokens ? (deps.estimator?.estimate(request) ?? 0) : 0;
-            return passGate(gate, tokens, request.deadline, signal, attempt, () => undefined);
+            return passGate(gate, tokens, request.deadline, signal, attempt, (opened) =>
+              settleStream(gate, opened.upstream.headers?.rateLimit),
+            );
           };
     const plan = { ...deps.client.retry, maxRetries: request.maxRetries };
     const run = new StreamRun(plan, this.#pipeline.parts, request.deadline, signal, this.id);
@@ -255,10 +198,11 @@ export class StreamSession {
     let failure = opened.failure;
     let quietSince = this.#clock();
     this.#disarm();
+    const window = this.#window;
     while (this.#phase === "open") {
-      this.#flush();
-      if (this.#pending.length > 0) {
-        await this.#creditArrives();
+      window.flush();
+      if (window.waiting > 0) {
+        await window.creditArrives();
         quietSince = this.#clock(); // a slow reader is not upstream's silence
         continue;
       }
@@ -285,12 +229,9 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     upstream.release();
     const summary = upstream.reader.summary();
-    const last = this.#pending.at(-1) ?? this.#queue({ text: "", cached: false });
+    const last = window.last ?? this.#queue({ text: "", cached: false });
     finishChunk(last, summary);
-    while (this.#phase === "open" && this.#pending.length > 0) {
-      this.#flush();
-      if (this.#pending.length > 0) await this.#creditArrives();
-    }
+    await window.drain();
     if (this.#phase !== "open") return;
     if (cache !== undefined && key !== undefined) {
       const reply: Reply = { text: this.#texts.join(""), cached: false, ...summary };
@@ -307,11 +248,8 @@ export class StreamSession {
 
   /** A cache hit, replayed as one chunk that is also the last. */
   async #replay(hit: Reply, cache: StreamCache): Promise<void> {
-    this.#pending = [replayChunk(hit)];
-    while (this.#phase === "open" && this.#pending.length > 0) {
-      this.#flush();
-      if (this.#pending.length > 0) await this.#creditArrives();
-    }
+    this.#window.push(replayChunk(hit));
+    await this.#window.drain();
     if (this.#phase !== "open") return;
     const meta: CallMeta = { attempts: 0 };
     const entries = cache.entries;
@@ -325,32 +263,9 @@ export class StreamSession {
   }
 
   #queue(chunk: StreamChunk): StreamChunk {
-    this.#pending.push(chunk);
+    this.#window.push(chunk);
     if (chunk.text !== "") this.#texts.push(chunk.text);
     return chunk;
-  }
-
-  /** Sends as many pending chunks as credit allows, in one message. */
-  #flush(): void {
-    const n = Math.min(this.#credit, this.#pending.length);
-    if (n === 0 || this.#phase !== "open") return;
-    const chunks = n === this.#pending.length ? this.#pending : this.#pending.slice(0, n);
-    this.#pending = n === this.#pending.length ? [] : this.#pending.slice(n);
-    this.#credit -= n;
-    this.#deps.post({ type: "chunk", id: this.id, chunks });
-  }
-
-  #creditArrives(): Promise<void> {
-    if (this.#credit > 0 || this.#phase !== "open") return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#creditWaiter = resolve;
-    });
-  }
-
-  #wake(): void {
-    const waiter = this.#creditWaiter;
-    this.#creditWaiter = undefined;
-    waiter?.();
   }
 
   /** Fails the stream once: posts the typed error, then tears everything down. */
@@ -364,7 +279,7 @@ export class StreamSession {
 
   #stop(): void {
     this.#disarm();
-    this.#wake();
+    this.#window.close();
     this.#upstream?.destroy(STOPPED);
     this.#cancellation?.abort();
   }
