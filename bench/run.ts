@@ -14,6 +14,7 @@ import { type Row, row, textTable } from "./lib/report.js";
 import type { Scenario, ScenarioResult } from "./lib/scenario.js";
 import { cacheHits } from "./scenarios/cacheHits.js";
 import { cacheMisses } from "./scenarios/cacheMisses.js";
+import { embeddings } from "./scenarios/embeddings.js";
 import { fallback } from "./scenarios/fallback.js";
 import { latencyBound } from "./scenarios/latencyBound.js";
 import { manyClients } from "./scenarios/manyClients.js";
@@ -36,6 +37,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   "rate-limit": rateLimit,
   fallback,
   router: routerOverhead,
+  embeddings,
 };
 
 async function main(): Promise<number> {

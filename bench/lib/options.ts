@@ -18,6 +18,7 @@ export const SCENARIOS = [
   "rate-limit",
   "fallback",
   "router",
+  "embeddings",
 ] as const;
 
 /** One scenario's name. */
@@ -44,6 +45,8 @@ export interface BenchOptions {
   clientsInFlight: number;
   kills: number;
   memoryClients: number[];
+  /** Inputs of one `embed` request in the embeddings scenario. */
+  embedInputs: number;
   /** Write docs/benchmarks.md's table and the chart (default: on for a full run of every scenario). */
   writeDocs: boolean;
 }
@@ -86,6 +89,11 @@ const FLAGS = {
     type: "string",
     env: "BENCH_MEMORY_CLIENTS",
     help: "memory: client counts, comma list",
+  },
+  "embed-inputs": {
+    type: "string",
+    env: "BENCH_EMBED_INPUTS",
+    help: "embeddings: inputs per request",
   },
   "write-docs": { type: "boolean", env: "BENCH_WRITE_DOCS", help: "update docs/benchmarks.md and the chart" },
   "no-docs": { type: "boolean", env: "BENCH_NO_DOCS", help: "never touch docs/" },
@@ -147,6 +155,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     clientsInFlight: one("clients-inflight", 256, 32),
     kills: one("kills", 50, 3),
     memoryClients: list("memory-clients", [1, 10, 50], [1, 3]),
+    embedInputs: one("embed-inputs", 1_000, 100),
     writeDocs: value("no-docs") === true ? false : value("write-docs") === true || (!quick && everything),
   };
 }
