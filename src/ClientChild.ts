@@ -2,9 +2,12 @@
  * A client as its supervisor sees it: the lifecycle of one worker thread per incarnation, wired to the
  * client's persistent {@link ClientProxy}.
  *
- * start -> spawn -> "ready" -> attach the proxy. An unasked exit is classified (error, exit code,
- * out of memory, killed, or a normal exit with code 0), the proxy keeps unanswered calls for the next
- * incarnation, and the supervisor is told through `onExit`.
+ * (boot ->) start -> spawn or wake the booted thread -> "ready" -> attach the proxy. An unasked exit is
+ * classified (error, exit code, out of memory, killed, or a normal exit with code 0), the proxy keeps
+ * unanswered calls for the next incarnation, and the supervisor is told through `onExit`.
+ *
+ * Each incarnation's life is a union ({@link Phase}); `boot()` (see `Child.boot`) starts the thread
+ * ahead of the start when the system has a {@link ThreadBooter}.
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
 import {
@@ -15,6 +18,7 @@ import {
   subscription,
 } from "../supervisor/Child.js";
 import { AdminClient } from "./AdminClient.js";
+import type { BootedThread, ThreadBooter } from "./BootedThread.js";
 import type { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DEFAULTS } from "./defaults.js";
@@ -30,15 +34,22 @@ export const START_TIMEOUT_MS = DEFAULTS.internal.startTimeoutMs;
 /** Beyond the shutdown timeout, how long we wait for the worker's "stopped" before terminating it. */
 const STOP_MARGIN_MS = DEFAULTS.internal.stopMarginMs;
 
+/** Where one incarnation is. */
+type Phase =
+  /** Spawned (or woken), not yet `ready`. */
+  | { kind: "starting" }
+  /** Ready and serving. */
+  | { kind: "ready" }
+  /** We asked it to end (a stop, a destroy, a start that timed out): no `onExit` then. */
+  | { kind: "stopping"; after: "starting" | "ready" }
+  /** `kill()` terminated it: reported as a crash with cause "killed". */
+  | { kind: "killed" };
+
 /** One live worker and what we know of its end. */
 interface Incarnation {
   worker: Worker;
   threadId: number;
-  ready: boolean;
-  /** Set when we asked it to stop (no `onExit` then). */
-  stopping: boolean;
-  /** Set when `kill()` terminated it (reported as a crash with cause "killed"). */
-  killed: boolean;
+  phase: Phase;
   error: Error | undefined;
   exited: Promise<number>;
   stopped: (() => void) | undefined;
@@ -59,23 +70,28 @@ export class ClientChild implements Child {
   readonly #spec: ResolvedClientSpec;
   readonly #spawn: WorkerSpawner;
   readonly #listeners = new Set<(reason: ExitReason) => void>();
+  readonly #booter: ThreadBooter | undefined;
   #current: Incarnation | undefined;
+  /** A thread booted for the next start (see `boot()`). */
+  #booted: BootedThread | undefined;
   #status: NodeStatus = "stopped";
   #incarnations = 0;
-  /** Set by `destroy()`: no grace for any worker of this client from then on. */
-  #destroyed = false;
+  /** `destroyed` after `destroy()`: no grace for any worker of this client from then on. */
+  #life: "live" | "destroyed" = "live";
 
-  constructor(spec: ResolvedClientSpec, proxy: ClientProxy, spawn: WorkerSpawner) {
+  /** `booter`, when given, boots threads ahead of their start (see `boot()`). */
+  constructor(spec: ResolvedClientSpec, proxy: ClientProxy, spawn: WorkerSpawner, booter?: ThreadBooter) {
     this.name = spec.name;
     this.restart = spec.restart;
     this.#spec = spec;
     this.proxy = proxy;
     this.#spawn = spawn;
+    this.#booter = booter;
   }
 
   /** The running worker's thread id, or -1. */
   get threadId(): number {
-    return this.#current?.ready === true ? this.#current.threadId : -1;
+    return this.#current !== undefined && wasReady(this.#current.phase) ? this.#current.threadId : -1;
   }
 
   get status(): NodeStatus {
@@ -84,12 +100,26 @@ export class ClientChild implements Child {
 
   /** The running worker's admin port (see docs/admin.md), or `undefined` while no worker is ready. */
   get admin(): AdminClient | undefined {
-    return this.#current?.ready === true ? this.#current.admin : undefined;
+    return this.#current !== undefined && wasReady(this.#current.phase) ? this.#current.admin : undefined;
+  }
+
+  /** Starts this client's next thread now, to be woken by `start()` (when the system boots threads). */
+  boot(): void {
+    if (this.#booter === undefined || this.#booted !== undefined || this.#life === "destroyed") return;
+    this.#booted = this.#booter.boot(this.#spec);
+  }
+
+  /** Terminates a booted thread that no start used. */
+  unboot(): void {
+    this.#booted?.release();
+    this.#booted = undefined;
   }
 
   start(): Promise<void> {
     if (this.#current !== undefined) return Promise.resolve();
-    if (this.#destroyed) return Promise.reject(this.#startError(new Error("the system was destroyed")));
+    if (this.#life === "destroyed") {
+      return Promise.reject(this.#startError(new Error("the system was destroyed")));
+    }
     if (this.#status !== "restarting") this.#status = "starting";
     this.proxy.revive();
     const init: WorkerInit = { client: this.#spec, incarnation: this.#incarnations++ };
@@ -100,8 +130,14 @@ export class ClientChild implements Child {
     const admin = new AdminClient(channel.port1, this.name);
     // ---
     let worker: Worker;
+    const booted = this.#booted;
+    this.#booted = undefined;
     try {
-      worker = this.#spawn(init, this.#spec);
+      const failure = booted?.failure;
+      if (failure !== undefined) {
+        throw failure.error ?? new Error("the worker exited before it was ready");
+      }
+      worker = booted !== undefined ? booted.wake(init) : this.#spawn(init, this.#spec);
     } catch (error) {
       this.#status = "failed";
       admin.close("ERR_CLIENT_UNAVAILABLE", "the worker could not be started");
@@ -112,9 +148,7 @@ export class ClientChild implements Child {
     const inc: Incarnation = {
       worker,
       threadId: worker.threadId,
-      ready: false,
-      stopping: false,
-      killed: false,
+      phase: { kind: "starting" },
       error: undefined,
       exited: new Promise<number>((r) => {
         resolveExit = r;
@@ -139,7 +173,7 @@ export class ClientChild implements Child {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(this.#startError(new Error(`no "ready" within ${START_TIMEOUT_MS} ms`)));
-        inc.stopping = true;
+        inc.phase = { kind: "stopping", after: "starting" };
         void worker.terminate();
       }, START_TIMEOUT_MS);
       timer.unref();
@@ -148,7 +182,9 @@ export class ClientChild implements Child {
         switch (message.type) {
           case "ready":
             clearTimeout(timer);
-            inc.ready = true;
+            // A stop asked while it was starting stays a stop.
+            if (inc.phase.kind === "starting") inc.phase = { kind: "ready" };
+            else if (inc.phase.kind === "stopping") inc.phase = { kind: "stopping", after: "ready" };
             this.#status = "running";
             this.proxy.attach(inc.outbox);
             this.#holdIfBusy(inc);
@@ -170,15 +206,16 @@ export class ClientChild implements Child {
       });
       worker.on("exit", (code) => {
         clearTimeout(timer);
+        const { phase } = inc;
         // Admin calls in flight would never settle (comlink has no notion of a dead peer): reject them.
-        if (inc.stopping || !inc.ready)
+        if (phase.kind === "stopping" || !wasReady(phase))
           inc.admin.close("ERR_CLIENT_UNAVAILABLE", "the client's worker was stopped");
         else
           inc.admin.close("ERR_WORKER_CRASHED", `the client's worker exited (code ${code}) before answering`);
         inc.outbox.close();
         resolveExit(code);
         if (this.#current === inc) this.#current = undefined;
-        if (!inc.ready) {
+        if (!wasReady(phase)) {
           this.#status = "failed";
           reject(
             this.#startError(
@@ -192,9 +229,9 @@ export class ClientChild implements Child {
         // ends what cannot be redelivered with ERR_SYSTEM_STOPPED; anything else is a crash.
         this.proxy.detach(
           inc.outbox,
-          !inc.stopping ? "crash" : this.#status === "restarting" ? "restart" : "stop",
+          phase.kind !== "stopping" ? "crash" : this.#status === "restarting" ? "restart" : "stop",
         );
-        if (inc.stopping) return;
+        if (phase.kind === "stopping") return;
         const reason = this.#classify(inc, code);
         this.#status = reason.kind === "normal" ? "stopped" : "failed";
         for (const listener of [...this.#listeners]) listener(reason);
@@ -209,11 +246,14 @@ export class ClientChild implements Child {
    * nothing: a script that forgets `stop()` exits, and one that does not await a call is answered first.
    */
   #holdIfBusy(inc: Incarnation): void {
-    inc.alive.set(!inc.ready || inc.stopping || this.proxy.size > 0);
+    const { kind } = inc.phase;
+    inc.alive.set(kind === "starting" || kind === "stopping" || this.proxy.size > 0);
   }
 
   #classify(inc: Incarnation, code: number): ExitReason {
-    if (inc.killed) return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
+    if (inc.phase.kind === "killed") {
+      return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
+    }
     const error = inc.error;
     if (error !== undefined) {
       const oom = (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
@@ -235,10 +275,10 @@ export class ClientChild implements Child {
       if (this.#status !== "failed") this.#status = "stopped";
       return;
     }
-    inc.stopping = true;
+    this.#stopping(inc);
     this.#holdIfBusy(inc);
     this.proxy.holdCalls();
-    if (this.#destroyed) {
+    if (this.#life === "destroyed") {
       await this.#terminate(inc);
       return;
     }
@@ -264,13 +304,20 @@ export class ClientChild implements Child {
    * graceful `stop()` waiting on this worker stops waiting. Later starts and stops get no grace either.
    */
   async destroy(): Promise<void> {
-    this.#destroyed = true;
+    this.#life = "destroyed";
+    this.unboot();
     const inc = this.#current;
     if (inc === undefined) return;
-    inc.stopping = true;
+    this.#stopping(inc);
     inc.admin.close("ERR_SYSTEM_STOPPED", "the system was destroyed");
     inc.stopped?.();
     await this.#terminate(inc);
+  }
+
+  /** We asked `inc` to end; a kill already under way stays a kill. */
+  #stopping(inc: Incarnation): void {
+    const { kind } = inc.phase;
+    if (kind === "starting" || kind === "ready") inc.phase = { kind: "stopping", after: kind };
   }
 
   async #terminate(inc: Incarnation): Promise<void> {
@@ -283,7 +330,8 @@ export class ClientChild implements Child {
   async kill(): Promise<void> {
     const inc = this.#current;
     if (inc === undefined) return;
-    inc.killed = true;
+    // Only a ready worker can crash: killing one that starts or stops is that start's or stop's end.
+    if (inc.phase.kind === "ready") inc.phase = { kind: "killed" };
     await inc.worker.terminate();
     await inc.exited;
   }
@@ -294,6 +342,7 @@ export class ClientChild implements Child {
   }
 
   retire(reason: "unavailable" | "stopped"): void {
+    this.unboot();
     this.proxy.retire(reason === "stopped" ? "ERR_SYSTEM_STOPPED" : "ERR_CLIENT_UNAVAILABLE");
     if (this.#status !== "failed") this.#status = "stopped";
   }
@@ -319,4 +368,13 @@ export class ClientChild implements Child {
       traffic: this.proxy.traffic.snapshot(),
     };
   }
+}
+
+/** Whether an incarnation in `phase` had become ready (it serves, or served until asked to end). */
+function wasReady(phase: Phase): boolean {
+  return (
+    phase.kind === "ready" ||
+    phase.kind === "killed" ||
+    (phase.kind === "stopping" && phase.after === "ready")
+  );
 }

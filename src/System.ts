@@ -15,6 +15,7 @@ import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
 import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { DEFAULTS } from "./defaults.js";
 import { type EmbedSplit, splitEmbedOptions, takeInputs } from "./embedAdmission.js";
 import type { EmbedOptions, EmbedReply } from "./embedTypes.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
@@ -33,6 +34,7 @@ import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
 import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
+import { CatalogThread } from "./traffic/CatalogThread.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
 import type {
@@ -49,15 +51,16 @@ import type {
 } from "./types.js";
 import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
 import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, spawnerFor, type WorkerSpawner } from "./WorkerSpawner.js";
+import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
 
 /** Options of {@link createSystem} that are not part of the tree. */
 export interface SystemOptions {
   /** Starts worker threads (default: the real client worker). Tests inject fixture workers here. */
   spawner?: WorkerSpawner;
   /**
-   * Keep one pre-loaded standby worker so that a start or restart skips module loading (default
-   * `true`; one idle thread per system). Ignored when `spawner` is given. See src/WarmSpawner.ts.
+   * Keep one pre-loaded standby worker so that a restart skips module loading (one idle thread per
+   * system, started once the tree is up). Default `DEFAULTS.system.warmSpare`; the figures behind it are
+   * in docs/decisions.md. Ignored when `spawner` is given. See src/WarmSpawner.ts.
    */
   warmSpare?: boolean;
   /**
@@ -95,15 +98,16 @@ export async function createSystem<const S extends SystemSpec>(
   const execArgv = options.workerExecArgv;
   if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
     throw invalidArgument("options.workerExecArgv", "must be an array of strings");
+  // The real worker's threads boot ahead of their start (see src/WarmSpawner.ts); injected spawners'
+  // fixture workers are started one at a time, as they are given.
   const warm =
-    options.spawner === undefined && options.warmSpare !== false
-      ? new WarmSpawner(undefined, execArgv)
+    options.spawner === undefined
+      ? new WarmSpawner(undefined, execArgv, { spare: options.warmSpare ?? DEFAULTS.system.warmSpare })
       : undefined;
-  const cold = execArgv === undefined ? defaultSpawner : spawnerFor(undefined, execArgv);
   const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
   return System.create<ClientNames<S>>(
     resolved,
-    options.spawner ?? warm?.spawn ?? cold,
+    options.spawner ?? warm?.spawn ?? defaultSpawner,
     warm,
     stacks,
     options.telemetry,
@@ -139,6 +143,7 @@ export class System<Name extends string = string> {
   readonly #secrets: string[];
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
+  readonly #prices: PriceBook;
   #stopping: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
@@ -156,8 +161,12 @@ export class System<Name extends string = string> {
     stacks: boolean,
     telemetry?: TelemetryOptions | false,
   ): Promise<System<N>> {
-    // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
-    const prices = new PriceBook();
+    // The price catalog loads in its own thread while the workers start (src/traffic/PriceBook.ts).
+    const models = new Map(clientsOf(spec).map((c) => [`${c.provider}\u0000${c.model}`, c]));
+    const prices = new PriceBook(
+      new CatalogThread(),
+      [...models.values()].map((c) => ({ provider: c.provider, model: c.model })),
+    );
     const system = new System<N>(spec, spawner, warm, stacks, prices);
     if (telemetry !== false)
       system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
@@ -173,6 +182,7 @@ export class System<Name extends string = string> {
     prices: PriceBook,
   ) {
     this.#warm = warm;
+    this.#prices = prices;
     this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => {
@@ -207,7 +217,7 @@ export class System<Name extends string = string> {
           emit({ type: "retry", client: child.name, ...rest });
         }
       };
-      const started = new ClientChild(child, proxy, spawner);
+      const started = new ClientChild(child, proxy, spawner, warm);
       this.#proxies.set(child.name, proxy);
       this.#clients.set(child.name, started);
       return started;
@@ -229,13 +239,14 @@ export class System<Name extends string = string> {
 
   /** Starts the tree; on failure everything started is stopped and a typed error thrown. */
   async #start(): Promise<void> {
-    this.#warm?.prime();
     try {
       await this.#root.start();
+      // The spare starts once the tree is up, so it never competes with the tree's own threads.
+      this.#warm?.prime();
     } catch (error) {
       this.#state = "stopped";
       await this.#root.stop();
-      await this.#warm?.close();
+      await Promise.all([this.#warm?.close(), this.#prices.close()]);
       const message = error instanceof Error ? error.message : String(error);
       throw new StartFailedError(
         { code: "ERR_START_FAILED", message: this.#redact(message) },
@@ -495,7 +506,12 @@ export class System<Name extends string = string> {
     this.#state = "stopping";
     const observers = [...this.#observers].map((o) => o.close());
     this.#observers.clear();
-    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close(), ...observers]).then(() => {
+    this.#stopping = Promise.all([
+      this.#root.stop(),
+      this.#warm?.close(),
+      this.#prices.close(),
+      ...observers,
+    ]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });

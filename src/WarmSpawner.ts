@@ -1,64 +1,80 @@
 /**
- * A spawner that keeps one warm spare: a worker thread that has already loaded the client code and
- * waits (in standby, see workers/entry.ts) to be told which client it is. A start or restart takes
- * the spare and hands it its {@link WorkerInit}; a new spare is then started in the background.
+ * The system's thread source: it boots client threads ahead of their clients ({@link BootedThread}:
+ * standby workers that load the client code, then wait to be told which client they are), and it may
+ * keep one warm spare, a standby thread no client has asked for yet.
  *
- * Why: a client worker spends most of its start loading modules (~80-90 ms against ~25 ms for a bare
- * thread on the development machine), and a restart's latency is that start. With a spare, a restart
- * waits only for whatever loading is left plus the client's own set-up. Cost: one idle thread per
- * system (its RSS is in docs/benchmarks.md), unref'd so it never keeps the process alive, and
- * terminated by `close()` (the system calls it when it stops).
+ * Booting: the supervisor boots every child it is about to start at once (see `Child.boot`), so a
+ * tree's threads load side by side; each client then takes its own booted thread in start order.
  *
- * A client with `resourceLimits` always gets a fresh thread: limits are fixed when a thread starts.
+ * The spare (option `warmSpare`, see docs/decisions.md for the default and its figures): a restart
+ * of one client otherwise boots its thread when the crash is seen, so the restart waits for module
+ * loading; with a spare it waits only for the client's own set-up. Cost: one idle thread per system,
+ * unref'd so it never keeps the process alive, started once the tree is up (so it never slows the
+ * start), and terminated by `close()` (the system calls it when it stops).
+ *
+ * A client with `resourceLimits` never takes the spare: limits are fixed when a thread starts, so
+ * its booted thread is started with its own limits.
  */
 import { Worker } from "node:worker_threads";
+import { BootedThread, type ThreadBooter } from "./BootedThread.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { workerHostOptions } from "./hostFlags.js";
-import type { StandbyData, StandbyInit, WorkerInit } from "./protocol.js";
+import type { StandbyData, WorkerInit } from "./protocol.js";
 import { spawnerFor, type WorkerSpawner, workerEntry } from "./WorkerSpawner.js";
 
+/** How a {@link WarmSpawner} behaves. */
+export interface WarmSpawnerOptions {
+  /** Keep one warm spare (default `true`). */
+  spare?: boolean;
+}
+
 /** See the module comment. */
-export class WarmSpawner {
+export class WarmSpawner implements ThreadBooter {
   readonly #entry: URL;
   readonly #cold: WorkerSpawner;
   readonly #execArgv: readonly string[] | undefined;
-  #spare: Worker | undefined;
+  readonly #keepSpare: boolean;
+  #spare: BootedThread | undefined;
   #closed = false;
   /** Spares handed out (for tests and diagnostics). */
   taken = 0;
 
   /** `execArgv` replaces the flags taken from the host (see hostFlags.ts). */
-  constructor(entry: URL = workerEntry, execArgv?: readonly string[]) {
+  constructor(entry: URL = workerEntry, execArgv?: readonly string[], options: WarmSpawnerOptions = {}) {
     this.#entry = entry;
     this.#execArgv = execArgv;
+    this.#keepSpare = options.spare ?? true;
     this.#cold = spawnerFor(entry, execArgv);
   }
 
-  /** The spawner function to give the system. */
+  /** Spawns a client's thread at once: the spare, woken with `init`, when it fits; a new thread otherwise. */
   readonly spawn: WorkerSpawner = (init: WorkerInit, client: ResolvedClientSpec): Worker => {
-    const spare = this.#spare;
-    if (spare === undefined || client.resourceLimits !== undefined || this.#closed) {
+    const spare = this.#takeSpare(client);
+    if (spare === undefined) {
       const worker = this.#cold(init, client);
       this.#refill();
       return worker;
     }
-    this.#spare = undefined;
-    spare.off("exit", this.#onSpareExit);
-    spare.off("error", ignore);
-    spare.ref();
-    const message: StandbyInit = { type: "init", init };
-    spare.postMessage(message, init.adminPort === undefined ? [] : [init.adminPort]);
-    this.taken++;
     this.#refill();
-    return spare;
+    return spare.wake(init);
   };
 
-  /** The current spare, if any (diagnostics and tests). */
-  get spare(): Worker | undefined {
-    return this.#spare;
+  /** A standby thread for `client`: the spare when it fits, a new one otherwise. */
+  boot(client: ResolvedClientSpec): BootedThread {
+    const spare = this.#takeSpare(client);
+    if (spare !== undefined) {
+      this.#refill();
+      return spare;
+    }
+    return this.#standby(client.resourceLimits);
   }
 
-  /** Starts a spare now if there is none (the system calls this before it starts its children). */
+  /** The current spare's thread, if any (diagnostics and tests). */
+  get spare(): Worker | undefined {
+    return this.#spare?.failure === undefined ? this.#spare?.worker : undefined;
+  }
+
+  /** Starts a spare now if there is none and one is kept (the system calls this once the tree is up). */
   prime(): void {
     this.#refill();
   }
@@ -68,23 +84,31 @@ export class WarmSpawner {
     this.#closed = true;
     const spare = this.#spare;
     this.#spare = undefined;
-    if (spare !== undefined) await spare.terminate();
+    if (spare !== undefined) await spare.worker.terminate();
+  }
+
+  #takeSpare(client: ResolvedClientSpec): BootedThread | undefined {
+    const spare = this.#spare;
+    if (spare === undefined || client.resourceLimits !== undefined || this.#closed) return undefined;
+    this.#spare = undefined;
+    // A spare that died before it was used (it should not) is forgotten; the caller boots anew.
+    if (spare.failure !== undefined) return undefined;
+    this.taken++;
+    return spare;
   }
 
   #refill(): void {
-    if (this.#closed || this.#spare !== undefined) return;
-    const data: StandbyData = { standby: true };
-    const spare = new Worker(this.#entry, { ...workerHostOptions(this.#execArgv), workerData: data });
-    spare.unref();
-    // A spare that dies before it is used (it should not) is simply forgotten; the next spawn is cold.
-    spare.on("error", ignore);
-    spare.once("exit", this.#onSpareExit);
-    this.#spare = spare;
+    if (!this.#keepSpare || this.#closed || this.#spare !== undefined) return;
+    this.#spare = this.#standby(undefined);
   }
 
-  readonly #onSpareExit = (): void => {
-    this.#spare = undefined;
-  };
+  #standby(resourceLimits: ResolvedClientSpec["resourceLimits"]): BootedThread {
+    const data: StandbyData = { standby: true };
+    const options: ConstructorParameters<typeof Worker>[1] = {
+      ...workerHostOptions(this.#execArgv),
+      workerData: data,
+    };
+    if (resourceLimits !== undefined) options.resourceLimits = resourceLimits;
+    return new BootedThread(new Worker(this.#entry, options));
+  }
 }
-
-function ignore(): void {}

@@ -26,6 +26,7 @@
  * | `retry.*` | 2 retries, 500 ms doubling to 8 s | see docs/client.md |
  * | `stream.firstChunkTimeoutMs` / `idleTimeoutMs` | 30,000 / 30,000 | stall timers of a stream |
  * | `stream.highWaterMark` | 64 | chunks the worker may send ahead of the consumer |
+ * | `system.warmSpare` | `true` | `createSystem` option: keep one standby thread for restarts (docs/decisions.md) |
  *
  * `internal` holds what no spec sets:
  *
@@ -38,6 +39,7 @@
  * | `stopMarginMs` | 1,000 | extra wait after `shutdownTimeoutMs` for the worker's own "stopped" |
  * | `adminTimeoutMs` | 10,000 | an admin operation unanswered by then rejects |
  * | `bodyHighWaterMarkBytes` | 64 KiB | undici's body buffer before it pauses the socket (streams) |
+ * | `priceCatalogIdleMs` | 10,000 | the price catalog's thread ends after this long without a lookup |
  */
 import type { ProviderName, Redelivery, RestartType, Strategy } from "./types.js";
 
@@ -89,6 +91,14 @@ export const DEFAULTS = {
   },
   retry: { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 },
   stream: { firstChunkTimeoutMs: 30_000, idleTimeoutMs: 30_000, highWaterMark: 64 },
+  /**
+   * The rate gate (workers/traffic/RateGate.ts): with `limits.firstContactMs` set, while a client knows
+   * nothing of its limits its first request goes alone and the others wait for its answer's headers,
+   * at most that long. Off by default: a client's calls run concurrently from the first one.
+   */
+  limits: { firstContactMs: 0 },
+  /** Options of `createSystem` that are not part of the tree. */
+  system: { warmSpare: true as boolean },
   /** Constants no spec sets: the library's own timers and bounds. */
   internal: {
     restartBackoffBaseMs: 10,
@@ -98,5 +108,6 @@ export const DEFAULTS = {
     stopMarginMs: 1_000,
     adminTimeoutMs: 10_000,
     bodyHighWaterMarkBytes: 65_536,
+    priceCatalogIdleMs: 10_000,
   },
 } as const;

@@ -305,6 +305,10 @@ export interface StreamChunk {
   reasoningDetails?: ReasoningDetail[];
   /** On the last chunk: token log probabilities, when asked for. */
   logprobs?: TokenLogprob[];
+  /** On the last chunk: US dollars, when the model's price is known (0 when replayed from the cache). */
+  cost?: number;
+  /** On the last chunk: the name of the client that answered (a router's member, or the client itself). */
+  client?: string;
   /** True when the chunk is replayed from the cache. */
   cached: boolean;
 }
@@ -423,6 +427,12 @@ export interface ClientLimits {
   rpm?: number;
   /** Tokens (prompt + completion) per minute. */
   tpm?: number;
+  /**
+   * With no `rpm`/`tpm` set, the client learns its limits from the vendor's headers. With this set, its
+   * first request goes alone and the others wait for its answer's headers, at most this many ms, so a
+   * burst at start is paced from the first answer on (default 0: every call goes at once).
+   */
+  firstContactMs?: number;
 }
 
 /** A client's rate limiter as `inspect()` shows it (see docs/client.md, "Rate limits"). */

@@ -58,6 +58,15 @@ export interface Child {
   retire(reason: "unavailable" | "stopped"): void;
   /** Told that it is being restarted: a client holds new calls until it is ready. */
   markRestarting(): void;
+  /**
+   * Optional first half of the next `start()`: begins its slow part now (a client's thread loading its
+   * modules), so that siblings boot side by side while they still start, and become ready, one at a
+   * time in order. `start()` uses what was booted; a boot no start used is released by `unboot()` or
+   * `retire()`. Idempotent until the next `start()`.
+   */
+  boot?(): void;
+  /** Releases what `boot()` prepared, if no `start()` used it (a thread is terminated). */
+  unboot?(): void;
   /** Plain-data snapshot of this node (and, for a supervisor, its subtree). */
   snapshot(): NodeSnapshot;
 }

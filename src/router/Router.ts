@@ -233,6 +233,11 @@ export class Router implements RouteMember {
     if (cost !== undefined) this.#budget?.record(cost);
   }
 
+  /** A member's answer cost `usd` (a stream's last chunk): it counts against the router's budget. */
+  spent(usd: number): void {
+    this.#budget?.record(usd);
+  }
+
   /** A member's stream sent its first chunk (or ended at once): the call is that member's now. */
   streamStarted(plan: RoutePlan, member: RouteMember): void {
     this.#record(plan, member, undefined, undefined);

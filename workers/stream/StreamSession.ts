@@ -158,8 +158,8 @@ export class StreamSession {
             // As a call's: the gate learns from the answer's headers; its usage comes at its end, so the
             // gate keeps the estimate.
             const tokens = gate.countsTokens ? (deps.estimator?.estimate(request) ?? 0) : 0;
-            return passGate(gate, tokens, request.deadline, signal, attempt, (opened) =>
-              settleStream(gate, opened.upstream.headers?.rateLimit),
+            return passGate(gate, tokens, request.deadline, signal, attempt, (opened, ticket) =>
+              settleStream(gate, opened.upstream.headers?.rateLimit, ticket),
             );
           };
     const plan = { ...deps.client.retry, maxRetries: request.maxRetries };
@@ -229,6 +229,8 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     upstream.release();
     const summary = upstream.reader.summary();
+    // The real usage teaches the token estimate, as a call's reply does (when upstream reported it).
+    if (summary.usage.totalTokens > 0) this.#deps.estimator?.learn(this.#request, summary.usage);
     const last = window.last ?? this.#queue({ text: "", cached: false });
     finishChunk(last, summary);
     await window.drain();
@@ -242,6 +244,7 @@ export class StreamSession {
     }
     if (this.#phase !== "open") return;
     this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
+    this.#noteLimiter();
     this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
     this.#phase = "ended";
   }
@@ -273,8 +276,15 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     this.#phase = "cut";
     const data = scrubError(error, this.#deps.client.apiKey);
+    this.#noteLimiter();
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
+  }
+
+  /** The client's limiter as the main side mirrors it (`inspect()`, routers), when it knows limits. */
+  #noteLimiter(): void {
+    const gate = this.#deps.gate;
+    if (gate?.limited === true) this.#meta.limiter = gate.snapshot();
   }
 
   #stop(): void {

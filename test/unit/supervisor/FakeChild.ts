@@ -43,6 +43,12 @@ export class FakeChild implements Child {
   onStartBegin: (() => void) | undefined;
   starts = 0;
   marks = 0;
+  /** `boot()` calls not yet used by a start or released (0 or 1: boot is idempotent). */
+  booted = 0;
+  /** Boots released without a start. */
+  unboots = 0;
+  /** Starts that found a boot ready for them. */
+  bootedStarts = 0;
   readonly retirements: Array<"unavailable" | "stopped"> = [];
   private readonly listeners = new Set<(reason: ExitReason) => void>();
 
@@ -52,10 +58,22 @@ export class FakeChild implements Child {
     private readonly log: string[],
   ) {}
 
+  boot(): void {
+    this.booted = 1;
+  }
+
+  unboot(): void {
+    if (this.booted === 0) return;
+    this.booted = 0;
+    this.unboots++;
+  }
+
   async start(): Promise<void> {
     this.starts++;
     this.log.push(`start:${this.name}`);
     this.onStartBegin?.();
+    this.bootedStarts += this.booted;
+    this.booted = 0;
     const pending = this.startGate;
     this.startGate = undefined;
     if (pending !== undefined) await pending.promise;
@@ -89,6 +107,7 @@ export class FakeChild implements Child {
   }
 
   retire(reason: "unavailable" | "stopped"): void {
+    this.unboot();
     this.retirements.push(reason);
     this.log.push(`retire:${this.name}:${reason}`);
   }

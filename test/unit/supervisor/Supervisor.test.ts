@@ -52,6 +52,57 @@ describe("Supervisor start and stop", () => {
     expect(h.log.slice(6)).toEqual(["start:a", "start:b", "start:c", "start:d"]);
   });
 
+  it("boots the whole tree before the first start, nested supervisors included", async () => {
+    const h = harness({
+      children: [
+        { name: "a" },
+        { type: "supervisor", name: "inner", children: [{ name: "b" }, { name: "c" }] },
+      ],
+    });
+    const booted: number[] = [];
+    h.client("a").onStartBegin = () => {
+      for (const name of ["a", "b", "c"]) booted.push(h.client(name).booted);
+    };
+    await h.root.start();
+    expect(booted).toEqual([1, 1, 1]);
+    expect(["a", "b", "c"].map((n) => h.client(n).bootedStarts)).toEqual([1, 1, 1]);
+    expect(h.log).toEqual(["start:a", "start:b", "start:c"]);
+  });
+
+  it("releases the boots of the children after a failed start (nested ones included)", async () => {
+    const h = harness({
+      children: [
+        { name: "a" },
+        { name: "b" },
+        { type: "supervisor", name: "inner", children: [{ name: "c" }] },
+        { name: "d" },
+      ],
+    });
+    h.client("b").failNextStarts = 1;
+    await expect(h.root.start()).rejects.toThrow(/"b"/);
+    expect(h.log).toEqual(["start:a", "start:b", "fail:b", "stop:a"]);
+    expect(["c", "d"].map((n) => h.client(n).starts)).toEqual([0, 0]);
+    expect(["c", "d"].map((n) => h.client(n).unboots)).toEqual([1, 1]);
+  });
+
+  it("boots the children a restart brings back before stopping the siblings", async () => {
+    const h = abc("rest_for_one");
+    await h.root.start();
+    h.log.length = 0;
+    const bootedAtStop: number[] = [];
+    const c = h.client("c");
+    const stop = c.stop.bind(c);
+    c.stop = () => {
+      bootedAtStop.push(h.client("b").booted, c.booted, h.client("a").booted);
+      return stop();
+    };
+    h.client("b").crash();
+    await h.settle();
+    expect(bootedAtStop).toEqual([1, 1, 0]);
+    expect(h.log).toEqual(["stop:c", "start:b", "start:c"]);
+    expect(["b", "c"].map((n) => h.client(n).bootedStarts)).toEqual([2, 2]);
+  });
+
   it("refuses start() while running", async () => {
     const h = abc("one_for_one");
     await h.root.start();
