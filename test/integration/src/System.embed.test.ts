@@ -238,7 +238,7 @@ describe("embed: failures", () => {
     const { system, server } = await env({}, { latencyMs: 5_000 });
     const error = await failure(system.embed("emb", ["slow"], { dimensions: DIMS, timeoutMs: 100 }));
     expect(error.code).toBe("ERR_TIMEOUT");
-    await server.waitFor((s) => s.closedEarly === 1);
+    await server.waitFor((s) => s.closedEarly === 1, 15_000);
   });
 
   it("rejects at once on abort and tears the upstream request down", async () => {
@@ -248,7 +248,7 @@ describe("embed: failures", () => {
     await server.waitFor((s) => s.inFlight === 1);
     controller.abort();
     expect((await failure(pending)).code).toBe("ERR_ABORTED");
-    await server.waitFor((s) => s.closedEarly === 1);
+    await server.waitFor((s) => s.closedEarly === 1, 15_000);
   });
 
   it("refuses bad inputs and options before any worker is touched", async () => {
