@@ -26,7 +26,7 @@
  * | `retry.*` | 2 retries, 500 ms doubling to 8 s | see docs/client.md |
  * | `stream.firstChunkTimeoutMs` / `idleTimeoutMs` | 30,000 / 30,000 | stall timers of a stream |
  * | `stream.highWaterMark` | 64 | chunks the worker may send ahead of the consumer |
- * | `system.warmSpare` | `true` | `createSystem` option: keep one standby thread for restarts (docs/decisions.md) |
+ * | `system.warmSpare` | `false` | `createSystem` option: keep one standby thread for restarts (docs/decisions.md) |
  *
  * `internal` holds what no spec sets:
  *
@@ -91,7 +91,7 @@ export const DEFAULTS = {
   retry: { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 },
   stream: { firstChunkTimeoutMs: 30_000, idleTimeoutMs: 30_000, highWaterMark: 64 },
   /** Options of `createSystem` that are not part of the tree. */
-  system: { warmSpare: true as boolean },
+  system: { warmSpare: false as boolean },
   /** Constants no spec sets: the library's own timers and bounds. */
   internal: {
     restartBackoffBaseMs: 10,
