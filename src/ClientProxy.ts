@@ -33,7 +33,7 @@ import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
 import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
-import type { BreakerState, ClientStats, Reply, Usage, WireMessage } from "./types.js";
+import type { BreakerState, ClientStats, Reply, StreamChunk, Usage, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 import { wireRequest } from "./wireRequest.js";
 
@@ -156,8 +156,8 @@ export class ClientProxy {
   }
 
   /** The refusal error if a new call may not proceed now (for streams, which are not promises). */
-  refusal(): DspexError | undefined {
-    return this.#refusal();
+  refusal(messages: WireMessage[], options: SplitOptions): DspexError | undefined {
+    return this.#refusal() ?? this.#overBudget(messages, options);
   }
 
   /** Allocates a call id (streams use it too). */
@@ -206,6 +206,14 @@ export class ClientProxy {
   }
 
   /** Mirrors the limiter, names the client on the reply, counts tokens and prices it. */
+  /** A stream's last chunk (the one with a finish reason) is named, counted and priced like a reply. */
+  #lastChunk(chunks: StreamChunk[]): void {
+    const last = chunks[chunks.length - 1];
+    if (last?.finishReason === undefined) return;
+    const usage = this.traffic.onReply(last);
+    if (usage !== undefined) this.onUsage?.(usage, last.cost);
+  }
+
   #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>): void {
     if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
     if (message.type !== "reply") return;
@@ -226,7 +234,7 @@ export class ClientProxy {
         if (message.type !== "chunk") {
           this.#mirror.account(message);
           this.#traffic(message);
-        }
+        } else this.#lastChunk(message.chunks);
         if (pending.receive(message)) this.#table.answered(pending);
         return;
       }

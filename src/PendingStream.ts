@@ -31,8 +31,8 @@ import type { SplitOptions } from "./validate.js";
 export interface StreamProxy {
   readonly name: string;
   readonly spec: ResolvedClientSpec;
-  /** The error a new call would get now (retired, queue full), or `undefined`. */
-  refusal(): DspexError | undefined;
+  /** The error a new call of `messages` would get now (retired, queue full, over budget), or `undefined`. */
+  refusal(messages: WireMessage[], options: SplitOptions): DspexError | undefined;
   allocateId(): number;
   wireRequest(messages: WireMessage[], options: SplitOptions): WireRequest;
   /** Registers and sends (or holds) a pending call or stream. */
@@ -131,8 +131,8 @@ export class PendingStream implements Pending {
 
 /**
  * Opens a stream on `proxy` for the snapshot of a caller's `messages` and options: what
- * `system.stream()` returns. Never throws; a refusal (retired client, full queue) surfaces on the first
- * pull.
+ * `system.stream()` returns. Never throws; a refusal (retired client, full queue, a budget that the
+ * stream would exceed: nothing is sent) surfaces on the first pull.
  */
 export function openStream(
   proxy: StreamProxy,
@@ -151,7 +151,7 @@ export function openStream(
     stack,
     onStart: () => {
       trace?.open();
-      const refused = proxy.refusal();
+      const refused = proxy.refusal(messages, options);
       if (refused !== undefined) {
         stack?.applyTo(refused);
         stream.fail(refused);

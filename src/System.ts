@@ -32,6 +32,7 @@ import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
 import { structuredOutput } from "./StructuredOutput.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
+import { CatalogThread } from "./traffic/CatalogThread.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
 import type {
@@ -140,6 +141,7 @@ export class System<Name extends string = string> {
   readonly #secrets: string[];
   #state: SystemState = "running";
   readonly #warm: WarmSpawner | undefined;
+  readonly #prices: PriceBook;
   #stopping: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
@@ -157,8 +159,12 @@ export class System<Name extends string = string> {
     stacks: boolean,
     telemetry?: TelemetryOptions | false,
   ): Promise<System<N>> {
-    // The price catalog loads while the workers start (src/traffic/PriceBook.ts).
-    const prices = new PriceBook();
+    // The price catalog loads in its own thread while the workers start (src/traffic/PriceBook.ts).
+    const models = new Map(clientsOf(spec).map((c) => [`${c.provider}\u0000${c.model}`, c]));
+    const prices = new PriceBook(
+      new CatalogThread(),
+      [...models.values()].map((c) => ({ provider: c.provider, model: c.model })),
+    );
     const system = new System<N>(spec, spawner, warm, stacks, prices);
     if (telemetry !== false)
       system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
@@ -174,6 +180,7 @@ export class System<Name extends string = string> {
     prices: PriceBook,
   ) {
     this.#warm = warm;
+    this.#prices = prices;
     this.#stacks = stacks;
     this.#secrets = clientsOf(spec).flatMap((c) => (c.apiKey === undefined ? [] : [c.apiKey]));
     const emit = (event: SystemEvent) => {
@@ -237,7 +244,7 @@ export class System<Name extends string = string> {
     } catch (error) {
       this.#state = "stopped";
       await this.#root.stop();
-      await this.#warm?.close();
+      await Promise.all([this.#warm?.close(), this.#prices.close()]);
       const message = error instanceof Error ? error.message : String(error);
       throw new StartFailedError(
         { code: "ERR_START_FAILED", message: this.#redact(message) },
@@ -462,7 +469,12 @@ export class System<Name extends string = string> {
     this.#state = "stopping";
     const observers = [...this.#observers].map((o) => o.close());
     this.#observers.clear();
-    this.#stopping = Promise.all([this.#root.stop(), this.#warm?.close(), ...observers]).then(() => {
+    this.#stopping = Promise.all([
+      this.#root.stop(),
+      this.#warm?.close(),
+      this.#prices.close(),
+      ...observers,
+    ]).then(() => {
       for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });

@@ -39,6 +39,7 @@
  * | `stopMarginMs` | 1,000 | extra wait after `shutdownTimeoutMs` for the worker's own "stopped" |
  * | `adminTimeoutMs` | 10,000 | an admin operation unanswered by then rejects |
  * | `bodyHighWaterMarkBytes` | 64 KiB | undici's body buffer before it pauses the socket (streams) |
+ * | `priceCatalogIdleMs` | 10,000 | the price catalog's thread ends after this long without a lookup |
  */
 import type { ProviderName, Redelivery, RestartType, Strategy } from "./types.js";
 
@@ -101,5 +102,6 @@ export const DEFAULTS = {
     stopMarginMs: 1_000,
     adminTimeoutMs: 10_000,
     bodyHighWaterMarkBytes: 65_536,
+    priceCatalogIdleMs: 10_000,
   },
 } as const;

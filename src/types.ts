@@ -305,6 +305,10 @@ export interface StreamChunk {
   reasoningDetails?: ReasoningDetail[];
   /** On the last chunk: token log probabilities, when asked for. */
   logprobs?: TokenLogprob[];
+  /** On the last chunk: US dollars, when the model's price is known (0 when replayed from the cache). */
+  cost?: number;
+  /** On the last chunk: the name of the client that answered (a router's member, or the client itself). */
+  client?: string;
   /** True when the chunk is replayed from the cache. */
   cached: boolean;
 }

@@ -8,7 +8,7 @@
 import { DEFAULTS } from "../defaults.js";
 import type { DspexError } from "../errors.js";
 import { ReplyStream } from "../ReplyStream.js";
-import type { WireMessage } from "../types.js";
+import type { StreamChunk, WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
 import type { RoutePlan, Router } from "./Router.js";
 
@@ -74,9 +74,15 @@ export function openRoutedStream(
       router.streamStarted(plan, member);
       if (first.done) return finish(stream);
       credit--;
-      outer.push([first.value as Parameters<ReplyStream["push"]>[0][number]]);
+      forward(first.value as StreamChunk);
       return relay();
     }
+  }
+
+  /** Relays a member's chunk; the last one's cost counts against the router's budget, as a reply's does. */
+  function forward(chunk: StreamChunk): void {
+    if (chunk.cost !== undefined) router.spent(chunk.cost);
+    outer.push([chunk]);
   }
 
   function finish(stream: ReplyStream): void {
@@ -93,7 +99,7 @@ export function openRoutedStream(
         const next = await stream.next();
         if (next.done) return finish(stream);
         credit--;
-        outer.push([next.value]);
+        forward(next.value);
       }
     } catch (error) {
       fail(error as DspexError);

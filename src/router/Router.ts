@@ -183,6 +183,11 @@ export class Router implements RouteMember {
     return reply;
   }
 
+  /** A member's answer cost `usd` (a stream's last chunk): it counts against the router's budget. */
+  spent(usd: number): void {
+    this.#budget?.record(usd);
+  }
+
   /** A member's stream sent its first chunk (or ended at once): the call is that member's now. */
   streamStarted(plan: RoutePlan, member: RouteMember): void {
     this.#record(plan, member, undefined, undefined);

@@ -20,6 +20,12 @@ import { Budget } from "./Budget.js";
 import { costOf, countTokens, type DetailedUsage, noTokens } from "./cost.js";
 import type { PriceBook } from "./PriceBook.js";
 
+/** What `onReply` reads and writes: the fields a reply and a stream's last chunk share. */
+export type AnswerFields = Pick<Reply, "cached" | "client" | "cost"> & {
+  model?: string | undefined;
+  usage?: Reply["usage"] | undefined;
+};
+
 /** Weight of the newest sample in the latency moving average. */
 const LATENCY_ALPHA = 0.2;
 
@@ -45,14 +51,18 @@ export class ClientTraffic {
     this.#budget = spec.budget === undefined ? undefined : new Budget(spec.budget);
   }
 
-  /** A reply arrived from the worker: name the client, count its tokens, price it. */
-  onReply(reply: Reply): DetailedUsage | undefined {
+  /**
+   * A reply, or a stream's last chunk, arrived from the worker: name the client, count its tokens,
+   * price it. A stream whose upstream reported no usage is named, not counted or priced.
+   */
+  onReply(reply: AnswerFields): DetailedUsage | undefined {
     reply.client = this.name;
     const price = this.priceOf(reply.model);
     if (reply.cached) {
       if (price !== undefined) reply.cost = 0;
       return undefined;
     }
+    if (reply.usage === undefined) return undefined;
     const usage = reply.usage as DetailedUsage;
     countTokens(this.tokens, usage);
     this.#outputAverage += LATENCY_ALPHA * (usage.completionTokens - this.#outputAverage);

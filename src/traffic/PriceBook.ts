@@ -1,66 +1,42 @@
 /**
  * Model prices from a catalog, not a hand-kept table: `@pydantic/genai-prices` (see docs/decisions.md,
- * "Prices"). The catalog is loaded once per system on the main thread (workers never load it), and
- * each (provider, model) is looked up once: the catalog's own `calcPrice` costs ~200 µs a call, a
- * cached price and four multiplications well under a microsecond.
+ * "Prices"), read in a thread of its own ({@link CatalogThread}) so the catalog never sits on the
+ * application's main thread. The prices of every client's model are asked for when the system starts
+ * (`ready`); a model first seen in an answer (a dated variant, say) is asked for then, and its answers
+ * are priced once the catalog has said (until then the client prices at its spec model's price, see
+ * `ClientTraffic`). Pricing an answer is then a map lookup and four multiplications.
  *
  * A client's `pricing` overrides the catalog. Prices are US dollars per million tokens.
  */
 import type { ModelPricing, ProviderName } from "../types.js";
+import type { PriceSource } from "./CatalogThread.js";
+import type { CatalogPrice, PriceEntry, PriceQuery } from "./catalogMessages.js";
 
-/** The catalog module's shape, as far as it is used here. */
-interface Catalog {
-  calcPrice(
-    usage: Record<string, number>,
-    modelId: string,
-    options?: { providerId?: string },
-  ): null | { model_price: Record<string, unknown> };
-}
-
-const CATALOG_PROVIDER: Record<string, string> = {
-  openai: "openai",
-  anthropic: "anthropic",
-  azure: "azure",
-  gemini: "google",
-};
-
-/** Per-million prices of one model, as the catalog gives them (a tiered price picks its tier by prompt size). */
-type CatalogPrice = number | { base: number; tiers: { start: number; price: number }[] } | undefined;
-
-interface Entry {
-  input: CatalogPrice;
-  output: CatalogPrice;
-  cacheRead: CatalogPrice;
-  cacheWrite: CatalogPrice;
-}
+/** Models remembered at most: a vendor that names a new model per answer must not grow this without end. */
+const MAX_MODELS = 1_024;
 
 /** See the module comment. */
 export class PriceBook {
-  #catalog: Catalog | undefined;
-  readonly #cache = new Map<string, Entry | null>();
-  /** Settles once the catalog is loaded (or failed to: every price is then unknown unless overridden). */
+  readonly #known = new Map<string, PriceEntry | null>();
+  readonly #asking = new Set<string>();
+  readonly #source: PriceSource | undefined;
+  /** Settles once the preloaded models are priced (or known to be unknown). Never rejects. */
   readonly ready: Promise<void>;
 
-  /** Starts loading the catalog (`load: false`: a book with overrides only, for tests). */
-  constructor(load = true) {
-    this.ready = load
-      ? import("@pydantic/genai-prices").then(
-          (catalog) => {
-            this.#catalog = catalog as unknown as Catalog;
-          },
-          () => undefined,
-        )
-      : Promise.resolve();
+  /** `source` undefined: a book with overrides only (for tests). */
+  constructor(source: PriceSource | undefined, preload: readonly PriceQuery[] = []) {
+    this.#source = source;
+    this.ready = this.#ask(preload);
   }
 
-  /** The price of `model` at `provider`, or `undefined` when the catalog does not know it. */
+  /** The price of `model` at `provider`, or `undefined` when it is not known (yet). */
   priceOf(provider: ProviderName, model: string, promptTokens = 0): ModelPricing | undefined {
+    if (this.#source === undefined) return undefined;
     const key = `${provider}\u0000${model}`;
-    let entry = this.#cache.get(key);
+    const entry = this.#known.get(key);
     if (entry === undefined) {
-      if (this.#catalog === undefined) return undefined; // not loaded (yet): ask again later
-      entry = this.#lookup(provider, model);
-      this.#cache.set(key, entry);
+      void this.#ask([{ provider, model }]);
+      return undefined;
     }
     if (entry === null) return undefined;
     const input = tier(entry.input, promptTokens);
@@ -74,23 +50,28 @@ export class PriceBook {
     return pricing;
   }
 
-  #lookup(provider: ProviderName, model: string): Entry | null {
-    if (this.#catalog === undefined) return null;
-    try {
-      const found = this.#catalog.calcPrice({ input_tokens: 1, output_tokens: 1 }, model, {
-        providerId: CATALOG_PROVIDER[provider] ?? provider,
-      });
-      if (found === null) return null;
-      const p = found.model_price;
-      return {
-        input: p.input_mtok as CatalogPrice,
-        output: p.output_mtok as CatalogPrice,
-        cacheRead: p.cache_read_mtok as CatalogPrice,
-        cacheWrite: p.cache_write_mtok as CatalogPrice,
-      };
-    } catch {
-      return null;
+  /** Ends the catalog thread, if one runs. */
+  close(): Promise<void> {
+    return this.#source?.close() ?? Promise.resolve();
+  }
+
+  async #ask(queries: readonly PriceQuery[]): Promise<void> {
+    const source = this.#source;
+    if (source === undefined) return;
+    const fresh: PriceQuery[] = [];
+    for (const query of queries) {
+      const key = `${query.provider}\u0000${query.model}`;
+      if (this.#known.has(key) || this.#asking.has(key) || this.#known.size >= MAX_MODELS) continue;
+      this.#asking.add(key);
+      fresh.push(query);
     }
+    if (fresh.length === 0) return;
+    const entries = await source.lookup(fresh);
+    fresh.forEach((query, i) => {
+      const key = `${query.provider}\u0000${query.model}`;
+      this.#asking.delete(key);
+      this.#known.set(key, entries[i] ?? null);
+    });
   }
 }
 

@@ -229,6 +229,8 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     upstream.release();
     const summary = upstream.reader.summary();
+    // The real usage teaches the token estimate, as a call's reply does (when upstream reported it).
+    if (summary.usage.totalTokens > 0) this.#deps.estimator?.learn(this.#request, summary.usage);
     const last = window.last ?? this.#queue({ text: "", cached: false });
     finishChunk(last, summary);
     await window.drain();
@@ -242,6 +244,7 @@ export class StreamSession {
     }
     if (this.#phase !== "open") return;
     this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
+    this.#noteLimiter();
     this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
     this.#phase = "ended";
   }
@@ -273,11 +276,18 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     this.#phase = "cut";
     const data = scrubError(error, this.#deps.client.apiKey);
+    this.#noteLimiter();
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
   }
 
-  #stop(): void {
+  /** The client's limiter as the main side mirrors it (`inspect()`, routers), when it knows limits. */
+  #noteLimiter(): void {
+    const gate = this.#deps.gate;
+    if (gate?.limited === true) this.#meta.limiter = gate.snapshot();
+  }
+
+    #stop(): void {
     this.#disarm();
     this.#window.close();
     this.#upstream?.destroy(STOPPED);
