@@ -287,7 +287,7 @@ export class StreamSession {
     if (gate?.limited === true) this.#meta.limiter = gate.snapshot();
   }
 
-    #stop(): void {
+  #stop(): void {
     this.#disarm();
     this.#window.close();
     this.#upstream?.destroy(STOPPED);
