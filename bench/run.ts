@@ -11,13 +11,16 @@ import { type BenchOptions, parseOptions, type ScenarioName, usage } from "./lib
 import { machine, writeChart, writeDocsTable, writeJson } from "./lib/output.js";
 import { heading, note } from "./lib/progress.js";
 import { type Row, row, textTable } from "./lib/report.js";
-import type { Scenario, ScenarioResult } from "./lib/scenario.js";
+import type { ChartFile, Scenario, ScenarioResult } from "./lib/scenario.js";
 import { cacheHits } from "./scenarios/cacheHits.js";
 import { cacheMisses } from "./scenarios/cacheMisses.js";
+import { eventLoop } from "./scenarios/eventLoop.js";
 import { fallback } from "./scenarios/fallback.js";
+import { largeAnswers } from "./scenarios/largeAnswers.js";
 import { latencyBound } from "./scenarios/latencyBound.js";
 import { manyClients } from "./scenarios/manyClients.js";
 import { memory } from "./scenarios/memory.js";
+import { oneCall } from "./scenarios/oneCall.js";
 import { openBreaker } from "./scenarios/openBreaker.js";
 import { rateLimit } from "./scenarios/rateLimit.js";
 import { restart } from "./scenarios/restart.js";
@@ -28,7 +31,10 @@ import { telemetry } from "./scenarios/telemetry.js";
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   "cache-hits": cacheHits,
   "cache-misses": cacheMisses,
+  "one-call": oneCall,
+  "large-answers": largeAnswers,
   latency: latencyBound,
+  "event-loop": eventLoop,
   clients: manyClients,
   restart,
   breaker: openBreaker,
@@ -58,6 +64,7 @@ async function main(): Promise<number> {
   const results: Partial<Record<ScenarioName, ScenarioResult | { error: string }>> = {};
   const rows: Row[] = [];
   const panels: Panel[] = [];
+  const charts: ChartFile[] = [];
   let failed = 0;
   for (const name of options.scenarios) {
     const t0 = Date.now();
@@ -66,6 +73,7 @@ async function main(): Promise<number> {
       results[name] = result;
       rows.push(...result.rows);
       if (result.panel) panels.push(result.panel);
+      charts.push(...(result.charts ?? []));
       note(`(${((Date.now() - t0) / 1_000).toFixed(1)} s)`);
     } catch (error) {
       failed++;
@@ -91,7 +99,9 @@ async function main(): Promise<number> {
   note(`JSON: ${files.join(", ")}`);
   if (options.writeDocs && failed === 0) {
     const caption = `dspex bench, ${started.toISOString().slice(0, 16)}Z, ${m.cores} cores, Node ${m.node}: ${command}`;
-    note(`chart: ${await writeChart(throughputChart(panels, caption))}`);
+    // A run of scenarios without a sweep (event-loop alone, say) leaves the throughput chart as it was.
+    if (panels.length > 0) note(`chart: ${await writeChart(throughputChart(panels, caption))}`);
+    for (const chart of charts) note(`chart: ${await writeChart(chart.render(caption), chart.file)}`);
     const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC`;
     note(`table: ${await writeDocsTable(rows, command, when)}`);
   }

@@ -92,6 +92,9 @@ async function main(): Promise<void> {
         model: "mock-metered",
         baseURL: server.baseURL,
         apiKey: "sk-metered",
+        // No rate to configure: it is learned from the vendor's headers. This only asks the first call
+        // to go alone, so the burst of the scene is paced from the first answer on, not sent blind.
+        limits: { firstContactMs: 2_000 },
       },
       // One name over two clients of different providers: flaky first, claude when flaky cannot answer.
       { type: "router", name: "chat", strategy: "fallback", members: ["flaky", "claude"] },
@@ -218,7 +221,7 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   say(dim(`   attempts ${JSON.stringify(routed.attempts)} (flaky's breaker is open: skipped without a try)`));
   server.clearFaults();
 
-  scene(9, "Rate limits learned from the vendor's headers, with no configuration");
+  scene(9, "Rate limits learned from the vendor's headers: no rate configured");
   // The mock enforces 30 requests per second for this key, like a vendor (x-ratelimit-* headers, 429s).
   server.setLimits({ rpm: 30, windowMs: 1_000 });
   const refusedBefore = server.stats.byStatus[429] ?? 0;
@@ -231,7 +234,11 @@ async function tour(system: System, server: Awaited<ReturnType<typeof startMockS
   say(
     `90 calls against 30 per second: ${answered} answered in ${ms(t)}, ${(server.stats.byStatus[429] ?? 0) - refusedBefore} requests answered 429 upstream`,
   );
-  say(dim(`   metered's limiter (learned): ${JSON.stringify(limiter)}`));
+  if (limiter?.rpm !== undefined)
+    say(
+      `metered learned its limit from the headers: ${limiter.requestsCapacity} requests, paced at ${(limiter.rpm / 60).toFixed(1)} per second`,
+    );
+  say(dim(`   metered's limiter: ${JSON.stringify(limiter)}`));
   server.setLimits({});
 
   scene(10, "Streaming: tokens as they arrive, then the same answer replayed from the cache");

@@ -59,6 +59,8 @@ interface Arrival {
   /** The body was present but not JSON. */
   unparseable: boolean;
   stream: boolean;
+  /** The API key the limits charged this request to, as it arrived (`undefined`: not charged). */
+  limitKey: string | undefined;
 }
 
 function nonNegative(value: number | undefined, fallback: number): number {
@@ -257,10 +259,37 @@ export class MockLlmServer implements MockServer {
     if (fault !== undefined) stats.faulted++;
     this.#board.changed();
     if (fault?.kind === "stall") return; // never answer; the client's close is counted by #onClose
-    const arrival: Arrival = { wire, body, unparseable, stream };
+    const arrival: Arrival = { wire, body, unparseable, stream, limitKey: undefined };
+    if (fault === undefined && this.#limits.active && !this.#chargeArrival(exchange, arrival)) return;
     const delay = this.#latencyMs + (fault?.kind === "delay" ? nonNegative(fault.ms, 0) : 0);
     if (delay > 0) exchange.timer = setTimeout(() => this.#respondSafely(exchange, arrival, fault), delay);
     else this.#respondSafely(exchange, arrival, fault);
+  }
+
+  /**
+   * Vendors charge a request against the key's limits when it arrives, and refuse it at once when it
+   * does not fit: one request and its prompt tokens now, its completion tokens when it is answered.
+   * Requests the wire format will refuse anyway (unknown path, wrong method or key, bad body) are not
+   * charged. Returns false when the request was refused (429 sent).
+   */
+  #chargeArrival(exchange: Exchange, arrival: Arrival): boolean {
+    const { req } = exchange;
+    const wire = arrival.wire;
+    if (wire === undefined || req.method !== "POST" || arrival.unparseable) return true;
+    if (this.#apiKey !== undefined && !wire.authorized(req.headers, this.#apiKey)) return true;
+    if (wire.headerProblem(req.headers) !== undefined) return true;
+    const parsed = wire.parse(arrival.body, exchange.path);
+    if ("problem" in parsed) return true;
+    let promptTokens = 0;
+    for (const message of parsed.messages) promptTokens += countWords(message.text);
+    const key = requestKey(req.headers);
+    const verdict = this.#limits.check(key, promptTokens, limitFormat(wire.provider), Date.now());
+    if (!verdict.allowed) {
+      this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
+      return false;
+    }
+    arrival.limitKey = key;
+    return true;
   }
 
   /**
@@ -391,16 +420,11 @@ export class MockLlmServer implements MockServer {
       completionTokens: countWords(text),
     };
     if (turn !== undefined) answer.turn = turn;
-    let limitHeaders: Record<string, string> | undefined;
-    if (this.#limits.active) {
-      const tokens = answer.promptTokens + answer.completionTokens;
-      const verdict = this.#limits.check(requestKey(req.headers), tokens, limitFormat(wire.provider), now);
-      if (!verdict.allowed) {
-        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
-        return;
-      }
-      limitHeaders = verdict.headers;
-    }
+    // Charged on arrival (#chargeArrival): the completion's tokens now, with the headers as they stand.
+    const limitHeaders =
+      arrival.limitKey === undefined || !this.#limits.active
+        ? undefined
+        : this.#limits.charge(arrival.limitKey, answer.completionTokens, limitFormat(wire.provider), now);
     if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault, limitHeaders);
     else
       this.#send(

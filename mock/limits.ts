@@ -4,10 +4,13 @@
  * OpenAI's do), the current state sent on every answer in the vendor's own headers, and a 429 with
  * `retry-after` (seconds, rounded up) and `retry-after-ms` when a request does not fit.
  *
- * A request is charged when it is answered: one request and its total tokens (prompt + completion, the
- * answer's usage), so a client that corrects its estimate from `usage` lands on the server's figure. A
- * refused request is not charged. `windowMs` (default one minute) lets a benchmark run a "600 rpm" limit
- * in a tenth of the time: every figure scales with it.
+ * A request is charged when it arrives, as the vendors charge it: one request and its prompt tokens
+ * ({@link KeyLimiter.check}, before the server's latency); its completion tokens are charged when the
+ * answer is written ({@link KeyLimiter.charge}, which may take the bucket below zero: a debt the refill
+ * pays). So a request's total is the answer's usage, and a client that corrects its estimate from `usage`
+ * lands on the server's figure; the headers of an answer count every request that arrived before it was
+ * written. A refused request is not charged and is refused at once. `windowMs` (default one minute) lets
+ * a benchmark run a "600 rpm" limit in a tenth of the time: every figure scales with it.
  */
 import type { MockLimits } from "./types.js";
 
@@ -86,7 +89,7 @@ export class KeyLimiter {
     this.#keys.clear();
   }
 
-  /** Checks (and on success charges) one request of `tokens` tokens for `key`. */
+  /** Checks (and on success charges) one request of `tokens` tokens for `key`, as it arrives. */
   check(key: string, tokens: number, provider: "openai" | "anthropic", now: number): LimitVerdict {
     const state = this.#state(key, now);
     const wait = Math.max(state.requests?.waitFor(1, now) ?? 0, state.tokens?.waitFor(tokens, now) ?? 0);
@@ -100,6 +103,16 @@ export class KeyLimiter {
     state.requests?.take(1, now);
     state.tokens?.take(tokens, now);
     return { allowed: true, headers: this.#headers(state, provider, now) };
+  }
+
+  /**
+   * Charges `tokens` more to a request `check` let through (its completion, as the answer is written),
+   * fitting or not; returns the headers to send with the answer.
+   */
+  charge(key: string, tokens: number, provider: "openai" | "anthropic", now: number): Record<string, string> {
+    const state = this.#state(key, now);
+    state.tokens?.take(tokens, now);
+    return this.#headers(state, provider, now);
   }
 
   #state(key: string, now: number): KeyState {

@@ -91,6 +91,12 @@ export const DEFAULTS = {
   },
   retry: { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 },
   stream: { firstChunkTimeoutMs: 30_000, idleTimeoutMs: 30_000, highWaterMark: 64 },
+  /**
+   * The rate gate (workers/traffic/RateGate.ts): with `limits.firstContactMs` set, while a client knows
+   * nothing of its limits its first request goes alone and the others wait for its answer's headers,
+   * at most that long. Off by default: a client's calls run concurrently from the first one.
+   */
+  limits: { firstContactMs: 0 },
   /** Options of `createSystem` that are not part of the tree. */
   system: { warmSpare: false as boolean },
   /** Constants no spec sets: the library's own timers and bounds. */

@@ -2,6 +2,7 @@
  * The throughput chart, written by hand as SVG (no charting dependency): one panel per workload,
  * calls in flight on a log x axis, calls per second on a linear y axis, one line per contender.
  */
+import { compact, escapeXml, niceStep } from "./svg.js";
 
 /** One contender's line in a panel. */
 export interface Series {
@@ -87,20 +88,4 @@ function panel(p: Panel, x0: number): string {
     out.push(`<text x="${lx + 24}" y="${ly}">${escapeXml(s.label)}</text>`);
   });
   return out.join("\n");
-}
-
-/** A round tick size (1, 2, 2.5 or 5 times a power of ten) giving at most 5 ticks up to `v`. */
-function niceStep(v: number): { size: number; ticks: number; max: number } {
-  const p = 10 ** Math.floor(Math.log10(v / 5));
-  const size = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => v / s <= 5) ?? 10 * p;
-  const ticks = Math.max(1, Math.ceil(v / size));
-  return { size, ticks, max: size * ticks };
-}
-
-function compact(v: number): string {
-  return v >= 1_000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10);
-}
-
-function escapeXml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }

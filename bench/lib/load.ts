@@ -6,6 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { type CpuReading, cpuShare, mainThreadCpu } from "./cpu.js";
+import { EventLoopProbe, type EventLoopSummary } from "./eventLoop.js";
 import { LatencyHistogram, type LatencySummary, round } from "./histogram.js";
 
 /** One call of the system under test; `seq` numbers the calls from 0. */
@@ -28,6 +29,8 @@ export interface LoadOptions {
   warmupCalls?: number;
   /** Longest wait for the last calls to settle after the window, in ms (default 30,000). */
   drainTimeoutMs?: number;
+  /** Also watch the event loop (timer delay, utilization) during the window. */
+  eventLoop?: boolean;
 }
 
 /** What one load run measured. */
@@ -59,6 +62,8 @@ export interface LoadResult {
   cpuSource: CpuReading["source"];
   /** Calls still unsettled when the drain time-out ran out (should be 0). */
   stuck: number;
+  /** How free the event loop stayed during the window, when `eventLoop` asked for it. */
+  eventLoop?: EventLoopSummary;
 }
 
 /** Runs `call` under a closed-loop load of `inFlight` lanes and measures it. */
@@ -120,6 +125,8 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
     await Promise.race([enough, delay(drainTimeoutMs)]);
     warmedUp = undefined;
   }
+  const probe = options.eventLoop === true ? new EventLoopProbe() : undefined;
+  probe?.start();
   const cpuBefore = mainThreadCpu();
   const processBefore = process.cpuUsage();
   const t0 = performance.now();
@@ -127,16 +134,19 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
   let windowMs: number;
   let cpuAfter: CpuReading;
   let processAfter: NodeJS.CpuUsage;
+  let eventLoop: EventLoopSummary | undefined;
   if (options.count !== undefined) {
     await settleAll(lanes, drainTimeoutMs + (options.durationMs ?? 600_000));
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
     processAfter = process.cpuUsage(processBefore);
+    eventLoop = probe?.stop();
   } else {
     await delay(options.durationMs ?? 2_000);
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
     processAfter = process.cpuUsage(processBefore);
+    eventLoop = probe?.stop();
     measuring = false;
   }
   stopping = true;
@@ -144,7 +154,7 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
   const stuck = settled ? 0 : pending;
   const settledCalls = ok + failed;
   const cpuMs = (cpuAfter.micros - cpuBefore.micros) / 1_000;
-  return {
+  const result: LoadResult = {
     inFlight,
     ok,
     errors,
@@ -161,6 +171,8 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
     cpuSource: cpuAfter.source,
     stuck,
   };
+  if (eventLoop !== undefined) result.eventLoop = eventLoop;
+  return result;
 }
 
 /** The stable code of an error (`ERR_...`), or its name. */

@@ -41,9 +41,19 @@ export interface MockProcess {
   close(): Promise<void>;
 }
 
+/** How the server process answers, beyond its latency. */
+export interface MockProcessOptions {
+  /** Every answer's text is this many characters (default: the mock's own one-line answer). */
+  answerChars?: number;
+}
+
 /** Forks the server process and resolves once it listens. */
-export async function startMockProcess(latencyMs = 0): Promise<MockProcess> {
-  const child: ChildProcess = fork(benchFile("servers/mockServer.js"), [String(latencyMs)], {
+export async function startMockProcess(
+  latencyMs = 0,
+  options: MockProcessOptions = {},
+): Promise<MockProcess> {
+  const args = [String(latencyMs), String(options.answerChars ?? 0)];
+  const child: ChildProcess = fork(benchFile("servers/mockServer.js"), args, {
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -9,7 +9,10 @@ import { parseArgs } from "node:util";
 export const SCENARIOS = [
   "cache-hits",
   "cache-misses",
+  "one-call",
+  "large-answers",
   "latency",
+  "event-loop",
   "clients",
   "restart",
   "breaker",
@@ -38,8 +41,16 @@ export interface BenchOptions {
   rounds: number;
   hitsInFlight: number[];
   missesInFlight: number[];
+  /** Large answers: answer sizes, in KB of text (1,000 characters). */
+  answerKb: number[];
+  /** Large answers: calls in flight. */
+  answerInFlight: number;
   latencyMs: number;
   latencyInFlight: number;
+  /** Event loop: calls in flight. */
+  loopInFlight: number;
+  /** Event loop: the server's latency, ms. */
+  loopLatencyMs: number;
   clients: number[];
   /** Total calls in flight shared by the clients of the many-clients scenario. */
   clientsInFlight: number;
@@ -74,11 +85,27 @@ const FLAGS = {
     env: "BENCH_MISSES_INFLIGHT",
     help: "cache misses: calls in flight, comma list",
   },
+  "answer-kb": {
+    type: "string",
+    env: "BENCH_ANSWER_KB",
+    help: "large answers: answer sizes in KB, comma list",
+  },
+  "answer-inflight": {
+    type: "string",
+    env: "BENCH_ANSWER_INFLIGHT",
+    help: "large answers: calls in flight",
+  },
   "latency-ms": { type: "string", env: "BENCH_LATENCY_MS", help: "latency-bound: server latency, ms" },
   "latency-inflight": {
     type: "string",
     env: "BENCH_LATENCY_INFLIGHT",
     help: "latency-bound: calls in flight",
+  },
+  "loop-inflight": { type: "string", env: "BENCH_LOOP_INFLIGHT", help: "event loop: calls in flight" },
+  "loop-latency-ms": {
+    type: "string",
+    env: "BENCH_LOOP_LATENCY_MS",
+    help: "event loop: server latency, ms",
   },
   clients: { type: "string", env: "BENCH_CLIENTS", help: "many clients: client counts, comma list" },
   "clients-inflight": {
@@ -156,8 +183,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     rounds: one("rounds", 3, 1),
     hitsInFlight: list("hits-inflight", [1, 16, 256], [1, 16]),
     missesInFlight: list("misses-inflight", [64, 256], [16]),
+    answerKb: list("answer-kb", [20, 100], [20, 100]),
+    answerInFlight: one("answer-inflight", 64, 16),
     latencyMs: one("latency-ms", 200, 50),
     latencyInFlight: one("latency-inflight", 2_000, 100),
+    loopInFlight: one("loop-inflight", 500, 100),
+    loopLatencyMs: one("loop-latency-ms", 50, 50),
     clients: list("clients", [1, 2, 4, 8], [1, 2]),
     clientsInFlight: one("clients-inflight", 256, 32),
     kills: one("kills", 50, 3),

@@ -48,9 +48,9 @@ export async function writeJson(
   return files;
 }
 
-/** Writes the chart into docs/. */
-export async function writeChart(svg: string): Promise<string> {
-  const file = `${ROOT}${CHART_FILE}`;
+/** Writes a chart (by default the throughput chart) at its path in the repository. */
+export async function writeChart(svg: string, path: string = CHART_FILE): Promise<string> {
+  const file = `${ROOT}${path}`;
   await mkdir(`${ROOT}docs`, { recursive: true });
   await writeFile(file, svg);
   return file;

@@ -12,14 +12,19 @@ export const MODEL = "gpt-4o-mini";
 /** A placeholder key: the mock server accepts any, and it is not a secret. */
 export const BENCH_API_KEY = "sk-bench-placeholder";
 
+/** The system prompt of every chat request. */
+export const SYSTEM_PROMPT = "You are a terse assistant. Answer in one word.";
+
+/** The user's text of call `seq`; `unique` puts the number in it so no cache can answer it. */
+export function userText(seq: number, unique: boolean): string {
+  return unique ? `What is the capital of France? (request ${seq})` : "What is the capital of France?";
+}
+
 /** The chat request of call `seq`; `unique` puts the number in the text so no cache can answer it. */
 export function messagesFor(seq: number, unique: boolean): ChatMessage[] {
   return [
-    { role: "system", content: "You are a terse assistant. Answer in one word." },
-    {
-      role: "user",
-      content: unique ? `What is the capital of France? (request ${seq})` : "What is the capital of France?",
-    },
+    { role: "system", content: SYSTEM_PROMPT },
+    { role: "user", content: userText(seq, unique) },
   ];
 }
 

@@ -7,8 +7,8 @@ import { round } from "./histogram.js";
 
 /** A target on a row's ratio (or on its value when the row has no baseline). */
 export interface Target {
-  /** `>=`: at least; `<`: below; `==`: exactly. */
-  op: ">=" | "<" | "==";
+  /** `>=`: at least; `<=`: at most; `<`: below; `==`: exactly. */
+  op: ">=" | "<=" | "<" | "==";
   value: number;
   /** What the target reads: the ratio (default) or the value itself. */
   on?: "ratio" | "value";
@@ -54,9 +54,11 @@ export function row(
     r.met =
       target.op === ">="
         ? subject >= target.value
-        : target.op === "<"
-          ? subject < target.value
-          : subject === target.value;
+        : target.op === "<="
+          ? subject <= target.value
+          : target.op === "<"
+            ? subject < target.value
+            : subject === target.value;
   }
   return r;
 }
@@ -80,7 +82,7 @@ function cells(r: Row): string[] {
     r.figure,
     `${formatNumber(r.value)} ${r.unit}`,
     r.baseline ? `${r.baseline.label}: ${formatNumber(r.baseline.value)}` : "",
-    r.ratio === undefined ? "" : r.ratio.toFixed(2),
+    r.ratio === undefined ? "" : r.ratio.toFixed(Math.abs(r.ratio) < 0.1 ? 3 : 2),
     targetText(r),
     r.detail ?? "",
   ];

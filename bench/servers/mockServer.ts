@@ -4,13 +4,20 @@
  * the other core rather than steal time from the caller's event loop. Exits when the bench goes away.
  */
 import { startMockServer } from "../../mock/index.js";
+import { sizedAnswer } from "../lib/answerSize.js";
 import type { MockControl, MockControlReply } from "../lib/mockProcess.js";
 
 const send = (message: MockControlReply): void => {
   process.send?.(message);
 };
 const latencyMs = Number(process.argv[2] ?? "0");
-const server = await startMockServer({ latencyMs, logLimit: 0 });
+// 0: the mock's own short answer; otherwise every answer's text is this many characters.
+const answerChars = Number(process.argv[3] ?? "0");
+const server = await startMockServer({
+  latencyMs,
+  logLimit: 0,
+  ...(answerChars > 0 ? { answer: sizedAnswer(answerChars) } : {}),
+});
 process.on("disconnect", () => {
   void server.close().finally(() => process.exit(0));
 });

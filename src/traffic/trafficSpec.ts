@@ -6,7 +6,7 @@ import { type Fields, int, num, objectOr, rejectUnknownKeys } from "../../superv
 import { invalidArgument } from "../errors.js";
 import type { BudgetSettings, ClientLimits, ModelPricing } from "../types.js";
 
-const LIMIT_FIELDS = ["rpm", "tpm"];
+const LIMIT_FIELDS = ["rpm", "tpm", "firstContactMs"];
 const PRICING_FIELDS = ["inputPerMTok", "outputPerMTok", "cachedInputPerMTok", "cacheWritePerMTok"];
 const BUDGET_FIELDS = ["usd", "perMs"];
 
@@ -16,13 +16,15 @@ function group(value: unknown, known: readonly string[], path: string): Fields {
   return fields;
 }
 
-/** `limits: { rpm?, tpm? }`; `undefined` when absent (limits are then learned from the vendor's headers). */
+/** `limits: { rpm?, tpm?, firstContactMs? }`; `undefined` when absent (limits are then learned from the vendor's headers). */
 export function resolveRateLimits(value: unknown, path: string): ClientLimits | undefined {
   if (value === undefined) return undefined;
   const l = group(value, LIMIT_FIELDS, path);
   const out: ClientLimits = {};
   if (l.rpm !== undefined) out.rpm = num(l.rpm, 0, `${path}.rpm`, 0.001, 1e9);
   if (l.tpm !== undefined) out.tpm = num(l.tpm, 0, `${path}.tpm`, 1, 1e12);
+  if (l.firstContactMs !== undefined)
+    out.firstContactMs = int(l.firstContactMs, 0, `${path}.firstContactMs`, 0, 600_000);
   return out;
 }
 

@@ -48,7 +48,11 @@ export function countsAgainstUpstream(failure: AttemptFailure): boolean {
       return true;
     case "status": {
       const status = failure.data.status ?? 0;
-      return status === 429 || status >= 500;
+      // A 429 with a retry hint is the vendor's rate limit, not ill health: the rate gate cools the
+      // whole client down until then (workers/traffic/RateGate.ts), so the breaker leaves it alone (a
+      // burst's 429s would otherwise open it and turn a short wait into fast failures).
+      if (status === 429) return failure.data.retryAfterMs === undefined;
+      return status >= 500;
     }
     default:
       return false;

@@ -5,8 +5,9 @@
  * counts three failures, so a dead upstream opens the breaker within one or two calls and the retry
  * loop stops as soon as it opens (it checks {@link Breaker.isOpen} before each backoff).
  *
- * Only failures that mean upstream is unwell count (connection errors, attempt time-outs, 429, 5xx);
- * a 4xx, a bad body, the caller's cancel or the call's own deadline do not. While half-open, cockatiel
+ * Only failures that mean upstream is unwell count (connection errors, attempt time-outs, 5xx, a 429
+ * without a retry hint); a 4xx, a 429 with a retry hint (the rate gate's cooldown waits it out), a bad
+ * body, the caller's cancel or the call's own deadline do not. While half-open, cockatiel
  * closes the breaker on any outcome it was told not to count; a probe cut short by its caller proves
  * nothing, so during half-open a cancelled or out-of-time probe counts as a failure and reopens it.
  *

@@ -4,20 +4,36 @@
  * - Buckets: requests and tokens, each a continuously refilling {@link TokenBucket}. Configured ones
  *   (`limits: { rpm, tpm }`) exist from the start; otherwise a bucket appears the first time a vendor's
  *   headers describe it (`x-ratelimit-*`, `anthropic-ratelimit-*`), so a client learns its limits with
- *   no configuration. Each answer's headers reset the level to what the vendor says is left, minus the
- *   other requests still in flight (the vendor may not have counted them yet); the refill rate is
- *   `(limit - remaining) / reset`, read from the same headers. Configured limits stay a ceiling: the
- *   headers can only lower the level.
+ *   no configuration. The gate counts for itself (every admission taken, refilled at the learned
+ *   rate), and each answer's headers bound that count: the vendor's level now lies between
+ *   `remaining` minus the other requests in flight (which it may not have counted yet) and `remaining`
+ *   plus what refilled since the answered request was sent. A count inside is kept (for a key the
+ *   client has to itself it is exact; resetting to the low bound would count the requests the vendor
+ *   already charged on arrival twice, and leave that much of the limit unused); one outside moves to
+ *   the nearer bound (another user of the key, a rate learned wrong). The refill rate is
+ *   `(limit - remaining) / reset`, read from the same headers. `remaining` is rounded down, so an
+ *   answer that shows few requests spent says little about the rate: one spent says nothing (the rate
+ *   stays a guess of `limit` per minute, and nobody is refused on a guess), two to seven give the
+ *   rate's low end, and a rate learned from a wider span is kept until another at least as wide (or
+ *   wide enough, {@link PRECISE_SPAN}) replaces it. Configured limits stay a ceiling: the headers can
+ *   only lower the level.
  * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
  *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
  *   rejects at once with `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent).
  * - Cooldown: a 429 with a retry hint closes the gate until then; when it reopens, exactly one attempt
  *   (the probe) goes, and the others wait for its answer: no thundering herd. A probe that answers
  *   opens the gate; one that gets another 429 starts a new cooldown.
+ * - First contact (with `limits.firstContactMs`, and no rpm/tpm): the first attempt is a scout: it
+ *   goes alone and the others wait for its answer (at most `firstContactMs`), so a burst at start is
+ *   paced by what the vendor's headers say rather than sent blind into a 429. An answer with no
+ *   rate-limit headers (or a failure, or the wait running out) opens the gate for good.
  *
- * With no limits configured and no headers seen, `admit` returns at once: the gate costs nothing.
+ * With no limits configured and no headers seen (and no scout out), `admit` returns at once: the gate
+ * costs nothing.
  * Pure logic with an injected clock; the timer is the only side effect.
  */
+
+import { DEFAULTS } from "../../src/defaults.js";
 import type { ErrorData } from "../../src/errors.js";
 import type { ClientLimits, LimiterSnapshot, RateLimitHeaders, RateLimitWindow } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
@@ -27,19 +43,41 @@ import { TokenBucket } from "./TokenBucket.js";
 const MINUTE_MS = 60_000;
 /** Pace a learned rate this much below what the headers say: clocks and rounding differ a little. */
 const SAFETY = 0.98;
+/**
+ * A rate read from headers that show at least this many units spent (`limit - remaining`) is precise
+ * enough to replace any other (the floor of `remaining` is then at most 1/16 of the span).
+ */
+export const PRECISE_SPAN = 8;
+/** Admission times remembered, by ticket: enough for every request in flight. */
+const SENT_RING = 1_024;
 
-/** The gate's state: open, closed until a time after a 429, or letting one probe through. */
-export type GateState = { kind: "open" } | { kind: "cooling"; until: number } | { kind: "probing" };
+/**
+ * The gate's state: nothing known yet (the next attempt is the scout), the scout out (the others wait
+ * until its answer or `until`), open, closed until a time after a 429, or letting one probe through.
+ */
+export type GateState =
+  | { kind: "unknown" }
+  | { kind: "scouting"; until: number }
+  | { kind: "open" }
+  | { kind: "cooling"; until: number }
+  | { kind: "probing" };
 
 const OPEN: GateState = Object.freeze({ kind: "open" }) as GateState;
 
 interface Waiter {
   tokens: number;
   deadline: number;
-  resolve: (probe: boolean) => void;
+  resolve: (ticket: number) => void;
   reject: (failure: AttemptFailure) => void;
   signal: CancelSignal | undefined;
   onAbort: (() => void) | undefined;
+}
+
+/** A bucket of a configured per-minute limit: full, its rate known. */
+function configured(perMinute: number, now: number): TokenBucket {
+  const bucket = new TokenBucket(perMinute, perMinute / MINUTE_MS, now);
+  bucket.rateSpan = Number.POSITIVE_INFINITY;
+  return bucket;
 }
 
 /** A refusal: the wait would pass the deadline. */
@@ -67,6 +105,15 @@ export class RateGate {
   #inFlight = 0;
   #inFlightTokens = 0;
   #learned = false;
+  readonly #firstContactMs: number;
+  /** Attempts admitted so far: an attempt's ticket is its number, which tells which went after it. */
+  #admitted = 0;
+  /** When the latest {@link SENT_RING} tickets were admitted (by ticket, modulo the ring). */
+  readonly #sentAt = new Float64Array(SENT_RING);
+  /** Set by `#window` when it moved a level to what the headers say (not the gate's own count). */
+  #headersSetLevel = false;
+  /** The ticket of the probe or scout out now (0: none). */
+  #probeTicket = 0;
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
   onCooldown: ((until: number) => void) | undefined = undefined;
 
@@ -83,11 +130,15 @@ export class RateGate {
     this.#limits = limits ?? {};
     this.#clock = clock;
     const now = clock();
-    if (limits?.rpm !== undefined) this.#requests = new TokenBucket(limits.rpm, limits.rpm / MINUTE_MS, now);
-    if (limits?.tpm !== undefined) this.#tokens = new TokenBucket(limits.tpm, limits.tpm / MINUTE_MS, now);
+    if (limits?.rpm !== undefined) this.#requests = configured(limits.rpm, now);
+    if (limits?.tpm !== undefined) this.#tokens = configured(limits.tpm, now);
+    this.#firstContactMs = limits?.firstContactMs ?? DEFAULTS.limits.firstContactMs;
+    // Configured limits pace from the first call: no scout.
+    if (this.#requests === undefined && this.#tokens === undefined && this.#firstContactMs > 0)
+      this.#state = { kind: "unknown" };
   }
 
-  /** False while nothing is known and the gate is open: every attempt goes at once. */
+  /** False once the scout found no limits and the gate is open: every attempt goes at once. */
   get limited(): boolean {
     return this.#requests !== undefined || this.#tokens !== undefined || this.#state !== OPEN;
   }
@@ -113,40 +164,53 @@ export class RateGate {
   expectedWaitMs(ahead: number, tokens: number): number {
     if (!this.limited) return 0;
     const now = this.#clock();
+    // While the scout is out nothing is known: its answer, not a bucket, decides the wait.
     let wait = this.#state.kind === "cooling" ? this.#state.until - now : 0;
     const before = this.#queue.size + ahead;
-    if (this.#requests !== undefined) wait = Math.max(wait, this.#requests.waitMs(before + 1, now));
-    if (this.#tokens !== undefined)
-      wait = Math.max(wait, this.#tokens.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
+    // A bucket whose rate is still a guess (its answers showed nothing spent yet) makes no promise:
+    // the next answer tells its rate, so nobody is refused on the guess.
+    const requests = this.#requests;
+    if (requests !== undefined && requests.rateSpan > 0)
+      wait = Math.max(wait, requests.waitMs(before + 1, now));
+    const tokenBucket = this.#tokens;
+    if (tokenBucket !== undefined && tokenBucket.rateSpan > 0)
+      wait = Math.max(wait, tokenBucket.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
     return Math.max(0, wait);
   }
 
   /**
-   * Lets an attempt of `tokens` through: `false` when it may go now (no allocation), or a promise that
-   * resolves when it may (`true`: it is the probe after a cooldown). Rejects (or throws) with an
-   * {@link AttemptFailure} of kind `gated` when the wait would pass `deadline`, or with the signal's
-   * reason when it aborts while waiting. Every admitted attempt must be followed by {@link done}.
+   * Lets an attempt of `tokens` through: its ticket (a number: the attempt may go now, no allocation),
+   * or a promise of its ticket when it must wait. The ticket goes back with {@link learn} and
+   * {@link done}; {@link isProbe} tells whether it is the probe after a cooldown (or the scout of the
+   * first contact). Rejects (or throws) with an {@link AttemptFailure} of kind `gated` when the wait
+   * would pass `deadline`, or with the signal's reason when it aborts while waiting. Every admitted
+   * attempt must be followed by {@link done}.
    */
-  admit(tokens: number, deadline: number, signal?: CancelSignal): false | Promise<boolean> {
+  admit(tokens: number, deadline: number, signal?: CancelSignal): number | Promise<number> {
     if (!this.limited) {
       this.#inFlight++;
-      return false;
+      return ++this.#admitted;
     }
     const now = this.#clock();
     if (this.#queue.size === 0 && this.#state === OPEN && this.#fits(tokens, now)) {
-      this.#take(tokens, now);
-      return false;
+      return this.#take(tokens, now);
+    }
+    if (this.#state.kind === "unknown") {
+      // First contact: this attempt goes alone; its answer's headers tell the others how fast to go.
+      this.#state = { kind: "scouting", until: now + this.#firstContactMs };
+      this.#probeTicket = this.#take(tokens, now);
+      return this.#probeTicket;
     }
     if (this.#state.kind === "cooling" && this.#state.until <= now && this.#queue.size === 0) {
       if (this.#fits(tokens, now)) {
         this.#state = { kind: "probing" };
-        this.#take(tokens, now);
-        return Promise.resolve(true);
+        this.#probeTicket = this.#take(tokens, now);
+        return this.#probeTicket;
       }
     }
     const wait = this.expectedWaitMs(0, tokens);
     if (now + wait > deadline) throw gateRefusal(wait);
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = { tokens, deadline, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         waiter.onAbort = () => {
@@ -159,20 +223,30 @@ export class RateGate {
       }
       this.#queue.add(waiter);
       this.#queuedTokens += tokens;
-      this.#schedule(wait);
+      const state = this.#state;
+      this.#schedule(state.kind === "scouting" ? state.until - now : wait);
     });
   }
 
+  /** True when `ticket` is the probe after a cooldown, or the scout of the first contact, out now. */
+  isProbe(ticket: number): boolean {
+    return ticket === this.#probeTicket;
+  }
+
   /**
-   * An admitted attempt is over. `estimated` is what it was admitted with; `used` the tokens it really
-   * used (the answer's `totalTokens`), `undefined` when it failed (nothing charged). `probe`: it was the
-   * probe after a cooldown.
+   * The attempt of `ticket` is over. `estimated` is what it was admitted with; `used` the tokens it
+   * really used (the answer's `totalTokens`), `undefined` when it failed (nothing charged). The probe's
+   * (or the scout's) end opens the gate, unless its 429 started a cooldown.
    */
-  done(probe: boolean, estimated: number, used: number | undefined): void {
+  done(ticket: number, estimated: number, used: number | undefined): void {
     this.#inFlight--;
     this.#inFlightTokens -= estimated;
     if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
-    if (probe && this.#state.kind === "probing") this.#state = OPEN;
+    if (ticket === this.#probeTicket) {
+      this.#probeTicket = 0;
+      const kind = this.#state.kind;
+      if (kind === "probing" || kind === "scouting") this.#state = OPEN;
+    }
     this.#pump();
   }
 
@@ -201,21 +275,35 @@ export class RateGate {
   }
 
   /**
-   * What an answer's headers said about the limits. Returns true when they reset the token bucket's
-   * level (the vendor's figure already holds this answer's tokens: no correction is due in `done`).
+   * What an answer's headers said about the limits. `ticket`: the answered attempt's; without it,
+   * every other request in flight counts as not yet seen by the vendor. Returns true when they reset
+   * the token bucket's level (the vendor's figure already holds this answer's tokens: no correction is
+   * due in `done`).
    */
-  learn(info: RateLimitHeaders): boolean {
+  learn(info: RateLimitHeaders, ticket?: number): boolean {
     const now = this.#clock();
+    // Every other request in flight may be unseen by the vendor (a request admitted earlier may still
+    // wait for its connection): the low bound is cautious, the gate's own count does the fine work.
     const others = Math.max(0, this.#inFlight - 1);
-    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, now);
+    const sinceSent = ticket === undefined ? 0 : this.#sinceSent(ticket, now);
+    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, sinceSent, now);
     const tokenWindow = info.tokens ?? info.inputTokens;
     const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
-    const tokens = this.#window(this.#tokens, tokenWindow, this.#limits.tpm, others * perRequest, now);
+    this.#headersSetLevel = false;
+    const tokens = this.#window(
+      this.#tokens,
+      tokenWindow,
+      this.#limits.tpm,
+      others * perRequest,
+      sinceSent,
+      now,
+    );
+    const tokensFromHeaders = this.#headersSetLevel;
     if (requests !== this.#requests || tokens !== this.#tokens) this.#learned = true;
     this.#requests = requests;
     this.#tokens = tokens;
     this.#pump();
-    return tokenWindow?.remaining !== undefined && tokens !== undefined && this.#limits.tpm === undefined;
+    return tokensFromHeaders;
   }
 
   /** The gate as `inspect()` shows it. */
@@ -251,27 +339,59 @@ export class RateGate {
     this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * A bucket after an answer's `window`. The vendor's `remaining` was its level when it wrote the
+   * answer: since then it has refilled (at most `rate * sinceSent`) and counted some of the `unseen`
+   * requests still in flight. So the level now lies between `remaining - unseen` and
+   * `remaining + rate * sinceSent`; the gate's own count is kept when it lies there and moved to the
+   * nearer bound when it does not (see the module comment).
+   */
   #window(
     bucket: TokenBucket | undefined,
     window: RateLimitWindow | undefined,
     configured: number | undefined,
-    inFlight: number,
+    unseen: number,
+    sinceSent: number,
     now: number,
   ): TokenBucket | undefined {
     if (window?.limit === undefined || window.remaining === undefined || window.limit <= 0) return bucket;
     const { limit, remaining } = window;
-    const left = remaining - inFlight;
+    const low = remaining - unseen;
     if (configured !== undefined && bucket !== undefined) {
       // Configured limits are the ceiling; the vendor's figure can only say less is left.
-      if (left < bucket.level(now)) bucket.take(bucket.level(now) - left, now);
+      if (low < bucket.level(now)) bucket.take(bucket.level(now) - low, now);
       return bucket;
     }
     const reset = window.resetMs;
+    const spent = limit - remaining;
     let rate = bucket?.ratePerMs ?? limit / MINUTE_MS;
-    if (reset !== undefined && reset > 0 && remaining < limit) rate = ((limit - remaining) / reset) * SAFETY;
-    if (bucket === undefined) return new TokenBucket(limit, rate, now, left);
-    bucket.reset(limit, rate, left, now);
+    let span = bucket?.rateSpan ?? 0;
+    if (reset !== undefined && reset > 0 && spent >= 2 && (spent >= PRECISE_SPAN || spent >= span)) {
+      // `remaining` is rounded down: the vendor spent between `spent - 1` and `spent`. A wide span
+      // takes the middle; a narrow one the low end (a rate too high sends into a 429, one too low only
+      // waits for the next answer to correct it). One spent says nothing: the rate stays a guess.
+      rate = ((spent >= PRECISE_SPAN ? spent - 0.5 : spent - 1) / reset) * SAFETY;
+      span = spent;
+    }
+    if (bucket === undefined) {
+      this.#headersSetLevel = true;
+      const learned = new TokenBucket(limit, rate, now, low);
+      learned.rateSpan = span;
+      return learned;
+    }
+    const own = bucket.level(now);
+    const high = remaining + rate * sinceSent;
+    const level = Math.min(Math.max(own, low), high);
+    if (level !== own) this.#headersSetLevel = true;
+    bucket.reset(limit, rate, level, now);
+    bucket.rateSpan = span;
     return bucket;
+  }
+
+  /** Milliseconds since the attempt of `ticket` was admitted (0 when it is too old to be remembered). */
+  #sinceSent(ticket: number, now: number): number {
+    if (this.#admitted - ticket >= SENT_RING) return 0;
+    return Math.max(0, now - (this.#sentAt[ticket % SENT_RING] as number));
   }
 
   #fits(tokens: number, now: number): boolean {
@@ -281,11 +401,15 @@ export class RateGate {
     );
   }
 
-  #take(tokens: number, now: number): void {
+  /** Charges an admitted attempt; returns its ticket. */
+  #take(tokens: number, now: number): number {
     this.#requests?.take(1, now);
     this.#tokens?.take(tokens, now);
     this.#inFlight++;
     this.#inFlightTokens += tokens;
+    const ticket = ++this.#admitted;
+    this.#sentAt[ticket % SENT_RING] = now;
+    return ticket;
   }
 
   #remove(waiter: Waiter): boolean {
@@ -318,8 +442,16 @@ export class RateGate {
   #pump(): void {
     if (this.#queue.size === 0) return;
     const now = this.#clock();
-    const state = this.#state;
+    let state = this.#state;
     if (state.kind === "probing") return; // the probe's answer pumps again
+    if (state.kind === "scouting") {
+      if (state.until > now) {
+        this.#schedule(state.until - now);
+        return;
+      }
+      // The scout is slow to answer: stop waiting for it, go as if nothing were known.
+      state = this.#state = OPEN;
+    }
     if (state.kind === "cooling") {
       if (state.until > now) {
         this.#schedule(state.until - now);
@@ -332,8 +464,8 @@ export class RateGate {
       }
       this.#state = { kind: "probing" };
       this.#remove(head);
-      this.#take(head.tokens, now);
-      head.resolve(true);
+      this.#probeTicket = this.#take(head.tokens, now);
+      head.resolve(this.#probeTicket);
       return;
     }
     for (const waiter of this.#queue) {
@@ -342,8 +474,7 @@ export class RateGate {
         return;
       }
       this.#remove(waiter);
-      this.#take(waiter.tokens, now);
-      waiter.resolve(false);
+      waiter.resolve(this.#take(waiter.tokens, now));
     }
   }
 

@@ -9,6 +9,12 @@
 export class TokenBucket {
   #level: number;
   #at: number;
+  /**
+   * How far `ratePerMs` can be trusted: for a rate learned from a vendor's headers, how many units the
+   * answer that set it showed spent (a wider span, a more precise rate; see RateGate); 0 while the
+   * rate is only a guess (no answer showed anything spent yet); Infinity for a configured rate.
+   */
+  rateSpan = 0;
 
   constructor(
     public capacity: number,
@@ -41,9 +47,9 @@ export class TokenBucket {
     return this.ratePerMs > 0 ? Math.ceil(missing / this.ratePerMs) : Number.POSITIVE_INFINITY;
   }
 
-  /** Takes `amount` (negative gives back). */
+  /** Takes `amount` (negative gives back, never past capacity). */
   take(amount: number, now: number): void {
-    this.#level = this.level(now) - amount;
+    this.#level = Math.min(this.capacity, this.level(now) - amount);
   }
 
   /** New shape and level, as a vendor's headers describe them. */

@@ -14,7 +14,8 @@ const CANCELLED = (): AttemptFailure =>
 
 /**
  * Runs `attempt` once the gate lets it through. `settle` reads the tokens a success really used
- * (`undefined`: keep the estimate).
+ * (`undefined`: keep the estimate); `ticket` is the attempt's at the gate, for
+ * {@link RateGate.learn}.
  */
 export async function passGate<T>(
   gate: RateGate,
@@ -22,13 +23,14 @@ export async function passGate<T>(
   deadline: number,
   signal: CancelSignal | undefined,
   attempt: () => Promise<T>,
-  settle: (value: T) => number | undefined,
+  settle: (value: T, ticket: number) => number | undefined,
 ): Promise<T> {
   const admitted = gate.admit(tokens, deadline, signal);
-  let probe = false;
-  if (admitted !== false) {
+  let ticket: number;
+  if (typeof admitted === "number") ticket = admitted;
+  else {
     try {
-      probe = await admitted;
+      ticket = await admitted;
     } catch (error) {
       throw error instanceof AttemptFailure ? error : CANCELLED();
     }
@@ -36,7 +38,7 @@ export async function passGate<T>(
   let used: number | undefined;
   try {
     const value = await attempt();
-    used = settle(value) ?? tokens;
+    used = settle(value, ticket) ?? tokens;
     return value;
   } catch (error) {
     // A quota 429 is about money, not load: waiting does not help, so no cooldown.
@@ -48,13 +50,16 @@ export async function passGate<T>(
       gate.rateLimited(error.data.retryAfterMs);
     throw error;
   } finally {
-    gate.done(probe, tokens, used);
+    gate.done(ticket, tokens, used);
   }
 }
 
-/** `settle` for a call's reply: learn from its headers; the tokens it used (its estimate when the headers already counted them). */
-export function settleReply(gate: RateGate, reply: Reply, estimated: number): number {
-  if (reply.rateLimit !== undefined && gate.learn(reply.rateLimit)) return estimated;
+/**
+ * `settle` for a call's reply (its attempt's `ticket` at the gate): learn from its headers; the tokens
+ * it used (its estimate when the headers already counted them).
+ */
+export function settleReply(gate: RateGate, reply: Reply, estimated: number, ticket: number): number {
+  if (reply.rateLimit !== undefined && gate.learn(reply.rateLimit, ticket)) return estimated;
   return reply.usage.totalTokens;
 }
 
@@ -62,8 +67,12 @@ export function settleReply(gate: RateGate, reply: Reply, estimated: number): nu
  * `settle` for a stream (its usage comes at its end, after the gate is done with the attempt): learn
  * from the headers of its answer; the estimate stands for the tokens.
  */
-export function settleStream(gate: RateGate, rateLimit: RateLimitHeaders | undefined): undefined {
-  if (rateLimit !== undefined) gate.learn(rateLimit);
+export function settleStream(
+  gate: RateGate,
+  rateLimit: RateLimitHeaders | undefined,
+  ticket?: number,
+): undefined {
+  if (rateLimit !== undefined) gate.learn(rateLimit, ticket);
   return undefined;
 }
 

@@ -51,6 +51,36 @@ describe("per-key limits", () => {
     );
   });
 
+  it("charges a request when it arrives and refuses the one that does not fit at once, before the latency", async () => {
+    server.setLimits({ rpm: 2, windowMs: 60_000 });
+    server.setLatency(300);
+    try {
+      const order: string[] = [];
+      const send = (name: string) =>
+        post(server, COMPLETIONS, chat(name), { authorization: "Bearer arrival" }).then((response) => {
+          order.push(`${name} ${response.status}`);
+          return response;
+        });
+      const first = send("first");
+      await server.waitFor((s) => s.requests === 1);
+      const second = send("second");
+      await server.waitFor((s) => s.requests === 2);
+      const third = await send("third");
+      // The third arrived while the other two were still being answered: both were counted already.
+      expect(order).toEqual(["third 429"]);
+      expect(third.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+      await json(third);
+      const answered = await first;
+      // The first's answer counts the second, which arrived before it was written.
+      expect(answered.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+      await json(answered);
+      await json(await second);
+      expect(order).toEqual(["third 429", "first 200", "second 200"]);
+    } finally {
+      server.setLatency(0);
+    }
+  });
+
   it("puts the headers on a stream's answer too", async () => {
     server.setLimits({ rpm: 5 });
     const response = await post(server, COMPLETIONS, chat("s", { stream: true }));

@@ -40,6 +40,42 @@ describe("rate limits", () => {
     expect(replies[0]?.client).toBe("gpt");
   });
 
+  it("first contact: a burst at start waits for the first answer's headers, so it meets no 429 (the demo's scene)", async () => {
+    // 30 requests per second, 20 ms of latency, the default 64 calls upstream at once: without the
+    // scout, the first 64 would go blind and 34 of them meet a 429.
+    const { system, server } = await env(
+      { limits: { firstContactMs: 3_000 } },
+      { latencyMs: 20, limits: { rpm: 30, windowMs: 1_000 } },
+    );
+    const breakers = record(system, "breaker");
+    const started = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 90 }, (_, i) => system.call("gpt", ask(`first contact ${i}`))),
+    );
+    const elapsed = Date.now() - started;
+    expect(replies).toHaveLength(90);
+    expect(server.stats.byStatus[429] ?? 0).toBeLessThanOrEqual(1);
+    expect(server.stats.requests).toBeLessThanOrEqual(91);
+    // 30 at once, then 60 at 30 per second: about two seconds, not much more.
+    expect(elapsed).toBeGreaterThan(1_700);
+    expect(nodeOf(system, "gpt").limiter).toMatchObject({ source: "learned", requestsCapacity: 30 });
+    expect(breakers).toEqual([]);
+  });
+
+  it("a burst of 429s with retry hints cools the client down and leaves the breaker closed", async () => {
+    const { system, server } = await env({ breaker: { failures: 3 }, maxConcurrency: 8 }, { latencyMs: 30 });
+    await system.call("gpt", ask("first contact")); // no limit headers: the gate opens
+    server.fault({ kind: "rate_limit", retryAfterMs: 200 }, { times: 6 });
+    const breakers = record(system, "breaker");
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => system.call("gpt", ask(`cooled ${i}`))),
+    );
+    expect(replies).toHaveLength(8);
+    expect(server.stats.byStatus[429]).toBe(6);
+    expect(nodeOf(system, "gpt").breaker).toBe("closed");
+    expect(breakers).toEqual([]);
+  });
+
   it("configured limits hold calls back; a call that could not go before its deadline rejects at once", async () => {
     const { system, server } = await env({ limits: { rpm: 6 } });
     for (let i = 0; i < 6; i++) await system.call("gpt", ask(`paced ${i}`));

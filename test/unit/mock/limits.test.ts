@@ -16,6 +16,15 @@ describe("KeyLimiter", () => {
     expect(limiter.check("k", 10, "openai", 500).allowed).toBe(true);
   });
 
+  it("charges a let-through request's completion when it is answered, into debt if need be", () => {
+    const limiter = new KeyLimiter({ tpm: 100, windowMs: 1_000 });
+    expect(limiter.check("k", 60, "openai", 0).allowed).toBe(true); // the prompt, on arrival
+    const headers = limiter.charge("k", 70, "openai", 0); // the completion, on answer
+    expect(headers["x-ratelimit-remaining-tokens"]).toBe("0");
+    // 30 tokens of debt: a 10-token request waits for 40 tokens of refill.
+    expect(limiter.check("k", 10, "openai", 0)).toMatchObject({ allowed: false, retryAfterMs: 400 });
+  });
+
   it("limits tokens apart from requests, per key", () => {
     const limiter = new KeyLimiter({ tpm: 100, windowMs: 1_000 });
     expect(limiter.check("a", 90, "openai", 0).allowed).toBe(true);

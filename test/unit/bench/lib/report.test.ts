@@ -41,6 +41,18 @@ describe("bench rows", () => {
     );
   });
 
+  it("judges an at-most target, and shows a small ratio with three decimals", () => {
+    const sdk = { label: "openai SDK", value: 537 };
+    const within = row("event loop", "main-thread CPU per call", 16, "µs", sdk, { op: "<=", value: 0.03 });
+    expect(within.met).toBe(true);
+    expect(markdownTable([within])).toContain("| 0.030 |");
+    const over = row("event loop", "main-thread CPU per call", 17, "µs", sdk, { op: "<=", value: 0.03 });
+    expect(over.met).toBe(false);
+    expect(
+      row("one call", "over undici", 100, "µs", undefined, { op: "<=", value: 100, on: "value" }).met,
+    ).toBe(true);
+  });
+
   it("renders the same rows as a text and a Markdown table", () => {
     const rows = [
       row("s", "a | b", 1_234.5, "calls/s", { label: "peer", value: 617.25 }, { op: ">=", value: 4 }),
@@ -68,6 +80,19 @@ describe("bench options", () => {
     expect(o?.durationMs).toBe(50);
     expect(o?.missesInFlight).toEqual([16]);
     expect(o?.writeDocs).toBe(false);
+  });
+
+  it("sizes the one-call, large-answer and event-loop scenarios", () => {
+    const full = parseOptions([], {});
+    expect(full?.scenarios).toEqual(expect.arrayContaining(["one-call", "large-answers", "event-loop"]));
+    expect([full?.answerKb, full?.answerInFlight, full?.loopInFlight, full?.loopLatencyMs]).toEqual([
+      [20, 100],
+      64,
+      500,
+      50,
+    ]);
+    const quick = parseOptions(["--quick", "--answer-kb", "5"], { BENCH_LOOP_INFLIGHT: "40" });
+    expect([quick?.answerKb, quick?.answerInFlight, quick?.loopInFlight]).toEqual([[5], 16, 40]);
   });
 
   it("rejects an unknown scenario and a bad size", () => {

@@ -59,12 +59,19 @@ describe("Breaker", () => {
     expect(events[0]?.snapshot).toEqual(breaker.toJSON());
   });
 
-  it("does not count 4xx, bad bodies, cancels or the caller's deadline; a success resets the count", async () => {
+  it("does not count 4xx, a 429 with a retry hint, bad bodies, cancels or the caller's deadline; a success resets the count", async () => {
     const breaker = new Breaker(settings);
     const notCounted = [
       ...[400, 401, 403, 404, 422].map(
         (s) => new AttemptFailure("status", { code: "ERR_HTTP", message: String(s), status: s }),
       ),
+      // The vendor's rate limit with a retry hint: the rate gate cools the client down for it.
+      new AttemptFailure("status", {
+        code: "ERR_RATE_LIMITED",
+        message: "429",
+        status: 429,
+        retryAfterMs: 200,
+      }),
       new AttemptFailure("bad_response", { code: "ERR_BAD_RESPONSE", message: "x" }),
       new AttemptFailure("aborted", { code: "ERR_ABORTED", message: "x" }),
       new AttemptFailure("deadline", { code: "ERR_TIMEOUT", message: "x" }),
