@@ -214,9 +214,13 @@ export class ClientProxy {
     if (usage !== undefined) this.onUsage?.(usage, last.cost);
   }
 
-  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>): void {
+  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>, pending: Pending): void {
     if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
     if (message.type !== "reply") return;
+    // Every answered call's latency, routed or not, feeds the `lowest_latency` figure (a cache hit
+    // says nothing about upstream).
+    if (!message.reply.cached && pending instanceof PendingCall)
+      this.traffic.onLatency(performance.now() - pending.startedAt);
     const usage = this.traffic.onReply(message.reply);
     if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
   }
@@ -233,7 +237,7 @@ export class ClientProxy {
         pending.trace?.observe(message);
         if (message.type !== "chunk") {
           this.#mirror.account(message);
-          this.#traffic(message);
+          this.#traffic(message, pending);
         } else this.#lastChunk(message.chunks);
         if (pending.receive(message)) this.#table.answered(pending);
         return;

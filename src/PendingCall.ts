@@ -26,6 +26,8 @@ export interface CallOwner {
 
 /** A `call` in flight; see the module comment. */
 export class PendingCall implements Pending {
+  /** When the call was made (`performance.now()`): its latency feeds the client's live figures. */
+  readonly startedAt = performance.now();
   deliveries = 0;
   trace: CallTrace | undefined = undefined;
   crashes = 0;

@@ -17,7 +17,7 @@ export interface RouteMember extends RankedMember {
   unavailable(now: number): ErrorCode | undefined;
   call(messages: WireMessage[], options: SplitOptions): Promise<Reply>;
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream;
-  /** A routed call to it took `ms` (feeds `lowest_latency`). */
+  /** A routed call to it took `ms` (feeds a nested router's `lowest_latency`; a client measures its own). */
   onLatency(ms: number): void;
   /** Estimated cost of a call (for a router's budget). */
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number;
@@ -61,9 +61,8 @@ export class ClientMember implements RouteMember {
     return openStream(this.proxy, messages, options);
   }
 
-  onLatency(ms: number): void {
-    this.proxy.traffic.onLatency(ms);
-  }
+  /** Nothing to do: the proxy measures every answered call of its client, routed or not. */
+  onLatency(_ms: number): void {}
 
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     return this.proxy.traffic.estimateCost(messages, params);

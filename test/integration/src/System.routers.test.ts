@@ -167,6 +167,17 @@ describe("strategies", () => {
     expect(picks.slice(2)).toEqual(["c", "c"]);
   });
 
+  it("lowest_latency reads every call of its members, not only the routed ones", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "fast", strategy: "lowest_latency", members: ["a", "c"] },
+    ]);
+    server.fault({ kind: "delay", ms: 300 }, { model: "model-a" });
+    // Direct calls only: the router has routed nothing yet, and still knows that c is faster.
+    await system.call("a", ask("direct a"));
+    await system.call("c", ask("direct c"));
+    expect((await system.call("fast", ask("routed"))).client).toBe("c");
+  });
+
   it("most_headroom picks the member with the most rate-limit budget left (learned from headers)", async () => {
     const { system, server } = await env([
       { type: "router", name: "room", strategy: "most_headroom", members: ["a", "c"] },
