@@ -26,6 +26,7 @@ import { openBreaker } from "./scenarios/openBreaker.js";
 import { rateLimit } from "./scenarios/rateLimit.js";
 import { restart } from "./scenarios/restart.js";
 import { routerOverhead } from "./scenarios/routerOverhead.js";
+import { startup } from "./scenarios/startup.js";
 import { telemetry } from "./scenarios/telemetry.js";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -39,6 +40,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   restart,
   breaker: openBreaker,
   memory,
+  startup,
   telemetry,
   "rate-limit": rateLimit,
   fallback,

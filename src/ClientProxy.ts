@@ -258,7 +258,10 @@ export class ClientProxy {
     if (usage !== undefined) this.onUsage?.(usage, last.cost);
   }
 
-  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>): void {
+  #traffic(
+    message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>,
+    pending: Pending,
+  ): void {
     if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
     if (message.type === "embedded") {
       const usage = this.traffic.onEmbedded(message.reply);
@@ -266,6 +269,10 @@ export class ClientProxy {
       return;
     }
     if (message.type !== "reply") return;
+    // Every answered call's latency, routed or not, feeds the `lowest_latency` figure (a cache hit
+    // says nothing about upstream).
+    if (!message.reply.cached && pending instanceof PendingCall)
+      this.traffic.onLatency(performance.now() - pending.startedAt);
     const usage = this.traffic.onReply(message.reply);
     if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
   }
@@ -283,7 +290,7 @@ export class ClientProxy {
         pending.trace?.observe(message);
         if (message.type !== "chunk") {
           this.#mirror.account(message);
-          this.#traffic(message);
+          this.#traffic(message, pending);
         } else this.#lastChunk(message.chunks);
         if (pending.receive(message)) this.#table.answered(pending);
         return;

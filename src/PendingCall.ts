@@ -33,6 +33,8 @@ export interface CallOwner {
  * `call` message (answered by `reply`), an {@link EmbedReply} for an `embed` (answered by `embedded`).
  */
 export class PendingCall<R extends PendingReply = Reply> implements Pending {
+  /** When the call was made (`performance.now()`): its latency feeds the client's live figures. */
+  readonly startedAt = performance.now();
   deliveries = 0;
   trace: CallTrace | undefined = undefined;
   crashes = 0;

@@ -65,6 +65,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
   #model: string | undefined;
   #toolCalls: ToolCall[] | undefined;
   #cached = false;
+  #parsed: unknown;
   #meta: CallMeta | undefined;
   #deliveries = 0;
   readonly #onAbort: (() => void) | undefined;
@@ -167,6 +168,11 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     return this.#toolCalls;
   }
 
+  /** With `schema`: the validated answer, once the last chunk arrived (as on that chunk). */
+  get parsed(): unknown {
+    return this.#parsed;
+  }
+
   /** True when the answer was replayed from the client's cache. */
   get cached(): boolean {
     return this.#cached;
@@ -219,6 +225,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
       if (chunk.usage !== undefined) this.#usage = chunk.usage;
       if (chunk.model !== undefined) this.#model = chunk.model;
       if (chunk.toolCalls !== undefined) this.#toolCalls = chunk.toolCalls;
+      if (chunk.parsed !== undefined) this.#parsed = chunk.parsed;
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
         this.#owed++; // handed over at once: its credit is due now

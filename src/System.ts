@@ -32,6 +32,7 @@ import { Router } from "./router/Router.js";
 import { RouterChild } from "./router/RouterChild.js";
 import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
 import { structuredOutput } from "./StructuredOutput.js";
+import { openStructuredStream } from "./StructuredStream.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
 import { CatalogThread } from "./traffic/CatalogThread.js";
@@ -322,7 +323,14 @@ export class System<Name extends string = string> {
    * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
    * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
-  stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream {
+  stream(
+    name: Name,
+    messages: readonly ChatMessage[],
+    options?: StreamOptions & Partial<SchemaOptions>,
+  ): ReplyStream {
+    if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
+      return this.#streamWithSchema(name, messages, options);
+    }
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
       const admitted = this.#admit(name, messages, options, true);
@@ -368,6 +376,41 @@ export class System<Name extends string = string> {
     const reply = target.embed(taken, split, stack, trace);
     reply.then(trace.succeedEmbed, trace.fail);
     return reply;
+  }
+
+  /**
+   * `stream` with structured output: the schema's JSON Schema goes out, and the streamed text is
+   * validated here when it ends; the last chunk carries `parsed` (src/StructuredStream.ts).
+   */
+  #streamWithSchema(
+    name: Name,
+    messages: unknown,
+    options: StreamOptions & Partial<SchemaOptions>,
+  ): ReplyStream {
+    const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
+    const { schema, jsonSchema, ...rest } = options;
+    let taken: readonly ChatMessage[];
+    try {
+      if (schema === undefined) throw invalidArgument("options.jsonSchema", "is only read with `schema`");
+      if (rest.responseFormat !== undefined) {
+        throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
+      }
+      // Taken now, as `stream` promises: the schema's conversion may wait.
+      taken = takeMessages(messages) as readonly ChatMessage[];
+    } catch (error) {
+      return ReplyStream.failed(this.#admissionError(error, stack));
+    }
+    const output = structuredOutput(schema, jsonSchema);
+    output.catch(() => undefined); // surfaces on the first pull
+    const proxy = typeof name === "string" ? this.#proxies.get(name) : undefined;
+    return openStructuredStream({
+      name: String(name),
+      output,
+      open: (responseFormat) => this.stream(name, taken, { ...rest, responseFormat }),
+      highWaterMark: proxy?.spec.stream.highWaterMark ?? DEFAULTS.stream.highWaterMark,
+      signal: rest.signal,
+      stack,
+    });
   }
 
   /**

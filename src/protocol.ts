@@ -38,9 +38,14 @@ export interface WorkerInit {
   adminPort?: MessagePort;
 }
 
-/** The `workerData` of a warm spare: a worker that loads everything, then waits for its client. */
+/**
+ * The `workerData` of a standby worker: it loads the worker's front (`startWorker.ts`), then waits for
+ * its client. `preload` (the warm spare's) also loads the client's parts (`buildClient.ts`) meanwhile,
+ * so a restart that takes it builds its client without loading them.
+ */
 export interface StandbyData {
   standby: true;
+  preload?: boolean;
 }
 
 /** The one message a warm spare waits for: the client it becomes (with `adminPort` transferred). */

@@ -108,10 +108,11 @@ export type Redelivery = "unanswered" | "never";
 export interface CallOptions extends GenerationParams, CallControls {}
 
 /**
- * Structured output (`call` only): the answer must be JSON valid against `schema`, any Standard Schema
+ * Structured output (`call` and `stream`): the answer must be JSON valid against `schema`, any Standard Schema
  * (zod 4, valibot, arktype, ...). The schema is turned into JSON Schema on the caller's thread and sent
  * as the response format (so `responseFormat` cannot be set too); the answer is validated there and
- * returned as `reply.parsed`, or the call rejects with `ERR_BAD_OUTPUT`. See docs/client.md.
+ * returned as `reply.parsed` (a stream's last chunk: `chunk.parsed`), or the call rejects (the stream
+ * ends) with `ERR_BAD_OUTPUT`. See docs/client.md and docs/streaming.md.
  */
 export interface SchemaOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
   schema: S;
@@ -309,6 +310,8 @@ export interface StreamChunk {
   cost?: number;
   /** On the last chunk: the name of the client that answered (a router's member, or the client itself). */
   client?: string;
+  /** On the last chunk of a stream with `schema`: the validated answer (the schema's output value). */
+  parsed?: unknown;
   /** True when the chunk is replayed from the cache. */
   cached: boolean;
 }

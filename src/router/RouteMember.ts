@@ -22,7 +22,7 @@ export interface RouteMember extends RankedMember {
   embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply>;
   /** Whether it can embed at all (a client whose vendor has an embeddings API, or a router with one). */
   embeds(): boolean;
-  /** A routed call to it took `ms` (feeds `lowest_latency`). */
+  /** A routed call to it took `ms` (feeds a nested router's `lowest_latency`; a client measures its own). */
   onLatency(ms: number): void;
   /** Estimated cost of a call (for a router's budget). */
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number;
@@ -76,9 +76,8 @@ export class ClientMember implements RouteMember {
     return this.proxy.spec.provider !== "anthropic";
   }
 
-  onLatency(ms: number): void {
-    this.proxy.traffic.onLatency(ms);
-  }
+  /** Nothing to do: the proxy measures every answered call of its client, routed or not. */
+  onLatency(_ms: number): void {}
 
   estimateEmbedCost(inputs: readonly string[]): number {
     return this.proxy.traffic.estimateEmbedCost(inputs);

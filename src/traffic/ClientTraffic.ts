@@ -136,7 +136,7 @@ export class ClientTraffic {
     this.limiter.cooldownUntil = until;
   }
 
-  /** A routed call to this client took `ms`. */
+  /** An answered call to this client (routed or not, not from the cache) took `ms`. */
   onLatency(ms: number): void {
     this.latencyMs =
       this.latencyMs === undefined ? ms : this.latencyMs + LATENCY_ALPHA * (ms - this.latencyMs);

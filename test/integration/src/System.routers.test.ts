@@ -96,6 +96,9 @@ describe("fallback", () => {
     const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "c"] }], {
       attemptTimeoutMs: 400,
     });
+    // The members' parts load on their first use (workers/startWorker.ts): admin reads build them
+    // first, so the one deadline covers the attempts only, however loaded the machine.
+    await Promise.all([system.admin("a").mailbox(), system.admin("c").mailbox()]);
     server.fault({ kind: "stall" }, { model: "model-a" });
     server.fault({ kind: "stall" }, { model: "model-c" });
     const started = Date.now();
@@ -162,6 +165,17 @@ describe("strategies", () => {
     for (let i = 0; i < 4; i++) picks.push((await system.call("fast", ask(`l ${i}`))).client);
     expect(picks.slice(0, 2).sort()).toEqual(["a", "c"]); // each unmeasured member is tried once
     expect(picks.slice(2)).toEqual(["c", "c"]);
+  });
+
+  it("lowest_latency reads every call of its members, not only the routed ones", async () => {
+    const { system, server } = await env([
+      { type: "router", name: "fast", strategy: "lowest_latency", members: ["a", "c"] },
+    ]);
+    server.fault({ kind: "delay", ms: 300 }, { model: "model-a" });
+    // Direct calls only: the router has routed nothing yet, and still knows that c is faster.
+    await system.call("a", ask("direct a"));
+    await system.call("c", ask("direct c"));
+    expect((await system.call("fast", ask("routed"))).client).toBe("c");
   });
 
   it("most_headroom picks the member with the most rate-limit budget left (learned from headers)", async () => {
