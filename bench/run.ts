@@ -14,6 +14,7 @@ import { type Row, row, textTable } from "./lib/report.js";
 import type { ChartFile, Scenario, ScenarioResult } from "./lib/scenario.js";
 import { cacheHits } from "./scenarios/cacheHits.js";
 import { cacheMisses } from "./scenarios/cacheMisses.js";
+import { embeddings } from "./scenarios/embeddings.js";
 import { eventLoop } from "./scenarios/eventLoop.js";
 import { fallback } from "./scenarios/fallback.js";
 import { largeAnswers } from "./scenarios/largeAnswers.js";
@@ -25,6 +26,7 @@ import { openBreaker } from "./scenarios/openBreaker.js";
 import { rateLimit } from "./scenarios/rateLimit.js";
 import { restart } from "./scenarios/restart.js";
 import { routerOverhead } from "./scenarios/routerOverhead.js";
+import { startup } from "./scenarios/startup.js";
 import { telemetry } from "./scenarios/telemetry.js";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -38,10 +40,12 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   restart,
   breaker: openBreaker,
   memory,
+  startup,
   telemetry,
   "rate-limit": rateLimit,
   fallback,
   router: routerOverhead,
+  embeddings,
 };
 
 async function main(): Promise<number> {

@@ -2,7 +2,7 @@
  * The mock LLM server: one `node:http` server on 127.0.0.1 that speaks OpenAI chat completions
  * (`POST .../chat/completions`), Azure OpenAI (`.../openai/deployments/{d}/chat/completions`),
  * Anthropic messages (`POST .../messages`) and the Gemini API (`.../models/{m}:generateContent`,
- * `:streamGenerateContent`), answers deterministic
+ * `:streamGenerateContent`) and their embeddings (`embeddingsWire.ts`), answers deterministic
  * text, and misbehaves on demand (scripted faults). Built for speed: keep-alive, no schema validation,
  * one timer per waiting request, bounded request log.
  */
@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
 import { AzureWire } from "./azureWire.js";
+import { answerEmbeddings, type EmbeddingRoute, embeddingRoute } from "./embeddingsWire.js";
 import { writeEndlessBody } from "./endlessBody.js";
 import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
 import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
@@ -59,6 +60,8 @@ interface Arrival {
   /** The body was present but not JSON. */
   unparseable: boolean;
   stream: boolean;
+  /** Set for an embeddings endpoint. */
+  embed?: EmbeddingRoute | undefined;
   /** The API key the limits charged this request to, as it arrived (`undefined`: not charged). */
   limitKey: string | undefined;
 }
@@ -225,20 +228,32 @@ export class MockLlmServer implements MockServer {
 
   #onBody(exchange: Exchange, text: string): void {
     const { req, path } = exchange;
-    const wire = path.endsWith("/chat/completions")
-      ? path.includes("/openai/")
-        ? this.#azure
-        : this.#openai
-      : path.endsWith("/messages")
-        ? this.#anthropic
-        : isGeminiPath(path)
-          ? this.#gemini
-          : undefined;
+    const embed = embeddingRoute(path);
+    const wire =
+      embed !== undefined
+        ? this.#wireOf(embed.provider)
+        : path.endsWith("/chat/completions")
+          ? path.includes("/openai/")
+            ? this.#azure
+            : this.#openai
+          : path.endsWith("/messages")
+            ? this.#anthropic
+            : isGeminiPath(path)
+              ? this.#gemini
+              : undefined;
     const read = readBody(text);
     const { body, unparseable } = read;
-    // Gemini names the model and the streaming in the path, not the body.
-    const model = wire === this.#gemini ? geminiPathModel(path) : read.model;
-    const stream = wire === this.#gemini ? path.endsWith(":streamGenerateContent") : read.stream;
+    // Gemini names the model and the streaming in the path, not the body (Azure its deployment).
+    const model =
+      embed?.kind === "gemini"
+        ? embed.model
+        : embed?.deployment !== undefined
+          ? embed.deployment
+          : wire === this.#gemini
+            ? geminiPathModel(path)
+            : read.model;
+    const stream =
+      embed === undefined && (wire === this.#gemini ? path.endsWith(":streamGenerateContent") : read.stream);
     const stats = this.#board.stats;
     if (stream) stats.streams++;
     if (this.#log.enabled) {
@@ -259,7 +274,7 @@ export class MockLlmServer implements MockServer {
     if (fault !== undefined) stats.faulted++;
     this.#board.changed();
     if (fault?.kind === "stall") return; // never answer; the client's close is counted by #onClose
-    const arrival: Arrival = { wire, body, unparseable, stream, limitKey: undefined };
+    const arrival: Arrival = { wire, body, unparseable, stream, embed, limitKey: undefined };
     if (fault === undefined && this.#limits.active && !this.#chargeArrival(exchange, arrival)) return;
     const delay = this.#latencyMs + (fault?.kind === "delay" ? nonNegative(fault.ms, 0) : 0);
     if (delay > 0) exchange.timer = setTimeout(() => this.#respondSafely(exchange, arrival, fault), delay);
@@ -276,6 +291,8 @@ export class MockLlmServer implements MockServer {
     const { req } = exchange;
     const wire = arrival.wire;
     if (wire === undefined || req.method !== "POST" || arrival.unparseable) return true;
+    // Embeddings are charged once, when answered (#answerEmbeddings): they have no completion.
+    if (arrival.embed !== undefined) return true;
     if (this.#apiKey !== undefined && !wire.authorized(req.headers, this.#apiKey)) return true;
     if (wire.headerProblem(req.headers) !== undefined) return true;
     const parsed = wire.parse(arrival.body, exchange.path);
@@ -386,6 +403,10 @@ export class MockLlmServer implements MockServer {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, message));
       return;
     }
+    if (arrival.embed !== undefined) {
+      this.#answerEmbeddings(exchange, wire, arrival.embed, arrival.body);
+      return;
+    }
     const parsed = wire.parse(arrival.body, exchange.path);
     if ("problem" in parsed) {
       this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
@@ -434,6 +455,50 @@ export class MockLlmServer implements MockServer {
         wire.completion(answer),
         wire,
       );
+  }
+
+  /** An embeddings request (see embeddingsWire.ts), under the same outages and limits as chat. */
+  #answerEmbeddings(exchange: Exchange, wire: WireFormat, route: EmbeddingRoute, body: unknown): void {
+    const url = exchange.req.url ?? "";
+    const query = url.includes("?") ? url.slice(url.indexOf("?") + 1) : "";
+    const answer = answerEmbeddings(route, body, query);
+    if (!("body" in answer)) {
+      this.#sendJson(
+        exchange,
+        wire,
+        answer.status,
+        wire.errorBody(answer.status, answer.problem, undefined, answer.param),
+      );
+      return;
+    }
+    const now = Date.now();
+    const model =
+      route.kind === "gemini" ? route.model : ((body as { model?: string }).model ?? route.deployment);
+    const down = this.#outages.match(exchange.path, model, now);
+    if (down !== undefined) {
+      const status = outageStatus(down);
+      this.#sendJson(exchange, wire, status, wire.errorBody(status));
+      return;
+    }
+    let limitHeaders: Record<string, string> | undefined;
+    if (this.#limits.active) {
+      const verdict = this.#limits.check(
+        requestKey(exchange.req.headers),
+        answer.promptTokens,
+        "openai",
+        now,
+      );
+      if (!verdict.allowed) {
+        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
+        return;
+      }
+      limitHeaders = verdict.headers;
+    }
+    this.#sendJson(exchange, wire, 200, answer.body, limitHeaders);
+  }
+
+  #wireOf(provider: "openai" | "azure" | "gemini"): WireFormat {
+    return provider === "azure" ? this.#azure : provider === "gemini" ? this.#gemini : this.#openai;
   }
 
   #requestId(): string {

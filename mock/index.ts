@@ -1,5 +1,5 @@
 /**
- * `dspex/mock`: an embedded mock LLM server (OpenAI chat completions and Anthropic messages) with
+ * `dspex/mock`: an embedded mock LLM server (chat and embeddings of OpenAI, Azure, Anthropic, Gemini) with
  * scriptable faults and live counters, for demos, tests and benchmarks. See docs/mock-server.md.
  */
 export { defaultAnswer } from "./answer.js";
@@ -19,3 +19,4 @@ export type {
   MockServerOptions,
   MockStats,
 } from "./types.js";
+export { DEFAULT_DIMENSIONS, mockVector, vectorBase64 } from "./vectors.js";

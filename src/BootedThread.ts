@@ -68,6 +68,9 @@ export class BootedThread {
 
 /** What boots threads ahead of their clients (the system's {@link WarmSpawner}). */
 export interface ThreadBooter {
-  /** Starts (or hands over) a standby thread for `client`. */
-  boot(client: ResolvedClientSpec): BootedThread;
+  /**
+   * Starts (or hands over) a standby thread for `client`; `preload`: it loads the client's parts
+   * meanwhile (calls are waiting for it), instead of on its first call.
+   */
+  boot(client: ResolvedClientSpec, preload: boolean): BootedThread;
 }

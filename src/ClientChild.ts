@@ -110,7 +110,8 @@ export class ClientChild implements Child {
   /** Starts this client's next thread now, to be woken by `start()` (when the system boots threads). */
   boot(): void {
     if (this.#booter === undefined || this.#booted !== undefined || this.#life === "destroyed") return;
-    this.#booted = this.#booter.boot(this.#spec);
+    // Calls held for this client (a restart's redeliveries) will need its parts at once: load them now.
+    this.#booted = this.#booter.boot(this.#spec, this.proxy.size > 0);
   }
 
   /** Terminates a booted thread that no start used. */

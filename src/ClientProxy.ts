@@ -16,6 +16,8 @@
 import type { CallerStack } from "./CallerStack.js";
 import { CallTable, type CancelReason, type Pending, type WorkerLink } from "./CallTable.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
+import type { EmbedSplit } from "./embedAdmission.js";
+import type { EmbedReply } from "./embedTypes.js";
 import type { DspexError, ErrorData } from "./errors.js";
 import { PendingCall } from "./PendingCall.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
@@ -35,7 +37,7 @@ import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
 import type { BreakerState, ClientStats, Reply, StreamChunk, Usage, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
-import { wireRequest } from "./wireRequest.js";
+import { wireEmbedRequest, wireRequest } from "./wireRequest.js";
 
 export type { Pending, WorkerLink } from "./CallTable.js";
 export type { ExitCause } from "./proxyFailures.js";
@@ -115,7 +117,7 @@ export class ClientProxy {
       const id = this.#nextId++;
       const request = this.wireRequest(messages, options);
       if (trace !== undefined) trace.mark(request);
-      const call = new PendingCall(
+      const call = new PendingCall<Reply>(
         this,
         id,
         { type: "call", id, request },
@@ -132,6 +134,48 @@ export class ClientProxy {
       call.trace = trace;
       this.admit(call);
     });
+  }
+
+  /**
+   * Sends an `embed`; resolves with its vectors. It lives like a call (one deadline here, the caller's
+   * signal, redelivery after a crash, retirement) and is answered by `embedded` instead of `reply`.
+   */
+  embed(inputs: string[], options: EmbedSplit, stack?: CallerStack, trace?: CallTrace): Promise<EmbedReply> {
+    return new Promise<EmbedReply>((resolve, reject) => {
+      const refused = this.#refusal() ?? this.#overEmbedBudget(inputs);
+      if (refused !== undefined) {
+        stack?.applyTo(refused);
+        reject(refused);
+        return;
+      }
+      const id = this.#nextId++;
+      const request = wireEmbedRequest(this.#spec, inputs, options);
+      if (trace !== undefined) trace.mark(request);
+      const call = new PendingCall<EmbedReply>(
+        this,
+        id,
+        { type: "embed", id, request },
+        options.controls.redeliver ?? this.#spec.redeliver,
+        resolve,
+        reject,
+        options.controls.signal,
+        stack,
+      );
+      if (call.settled) {
+        this.#mirror.countError("ERR_ABORTED");
+        return;
+      }
+      call.trace = trace;
+      this.admit(call);
+    });
+  }
+
+  /** A budget refusal of an `embed` (counted), or `undefined`. */
+  #overEmbedBudget(inputs: readonly string[]): DspexError | undefined {
+    if (this.#spec.budget === undefined) return undefined;
+    const refused = this.traffic.embedBudgetRefusal(inputs);
+    if (refused !== undefined) this.#mirror.countError("ERR_BUDGET_EXCEEDED");
+    return refused;
   }
 
   /** A budget refusal (counted), or `undefined` (no budget, or the call fits). */
@@ -216,8 +260,16 @@ export class ClientProxy {
     if (usage !== undefined) this.onUsage?.(usage, last.cost);
   }
 
-  #traffic(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>, pending: Pending): void {
+  #traffic(
+    message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>,
+    pending: Pending,
+  ): void {
     if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
+    if (message.type === "embedded") {
+      const usage = this.traffic.onEmbedded(message.reply);
+      if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
+      return;
+    }
     if (message.type !== "reply") return;
     // Every answered call's latency, routed or not, feeds the `lowest_latency` figure (a cache hit
     // says nothing about upstream).
@@ -231,6 +283,7 @@ export class ClientProxy {
   receive(message: FromWorker): void {
     switch (message.type) {
       case "reply":
+      case "embedded":
       case "error":
       case "chunk":
       case "end": {

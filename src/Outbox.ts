@@ -12,11 +12,15 @@
  * sent again one message at a time, and each one that still fails goes to `onUndeliverable`, whose
  * owner settles that one call with a typed error. The outbox stays open (`postMessage` to a thread that
  * has exited does not throw; only `close()` closes it).
+ *
+ * A message may name buffers to move rather than copy (`post(message, transfer)`: an `embed` reply's
+ * vectors). They join the flush's transfer list; a message sent again alone keeps its own.
  */
+import type { TransferListItem } from "node:worker_threads";
 
 /** Something with a `postMessage`: a `Worker` or a `MessagePort`. */
 export interface MessageTarget {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: readonly TransferListItem[]): void;
 }
 
 /** When to flush: `microtask` (main thread) or `immediate` (worker). */
@@ -25,6 +29,8 @@ export type FlushTiming = "microtask" | "immediate";
 /** A batching poster: see the module comment. */
 export class Outbox<M> {
   #buffer: M[] = [];
+  /** The transfer lists of the buffered messages that have one (rare: no array per flush otherwise). */
+  #transfers: Map<M, readonly TransferListItem[]> | undefined = undefined;
   #scheduled = false;
   #closed = false;
   readonly #target: MessageTarget;
@@ -41,10 +47,14 @@ export class Outbox<M> {
     this.#onUndeliverable = onUndeliverable;
   }
 
-  /** Queues `message` for the next flush. */
-  post(message: M): void {
+  /** Queues `message` for the next flush; `transfer` lists buffers moved with it (see the module comment). */
+  post(message: M, transfer?: readonly TransferListItem[]): void {
     if (this.#closed) return;
     this.#buffer.push(message);
+    if (transfer !== undefined && transfer.length > 0) {
+      this.#transfers ??= new Map();
+      this.#transfers.set(message, transfer);
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     if (this.#timing === "microtask") queueMicrotask(this.flush);
@@ -57,17 +67,22 @@ export class Outbox<M> {
     const buffer = this.#buffer;
     if (buffer.length === 0 || this.#closed) return;
     this.#buffer = [];
+    const transfers = this.#transfers;
+    this.#transfers = undefined;
     try {
-      this.#target.postMessage(buffer.length === 1 ? buffer[0] : { type: "batch", messages: buffer });
+      const message = buffer.length === 1 ? buffer[0] : { type: "batch", messages: buffer };
+      if (transfers === undefined) this.#target.postMessage(message);
+      else this.#target.postMessage(message, [...transfers.values()].flat());
     } catch (error) {
       if (buffer.length === 1) this.#onUndeliverable(buffer[0] as M, error);
-      else for (const message of buffer) this.#postAlone(message);
+      else for (const message of buffer) this.#postAlone(message, transfers?.get(message));
     }
   };
 
-  #postAlone(message: M): void {
+  #postAlone(message: M, transfer: readonly TransferListItem[] | undefined): void {
     try {
-      this.#target.postMessage(message);
+      if (transfer === undefined) this.#target.postMessage(message);
+      else this.#target.postMessage(message, transfer);
     } catch (error) {
       this.#onUndeliverable(message, error);
     }
@@ -77,6 +92,7 @@ export class Outbox<M> {
   close(): void {
     this.#closed = true;
     this.#buffer = [];
+    this.#transfers = undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * A `call` in flight, as the proxy's {@link CallTable} tracks it: settles its promise once, and owns
- * the call's deadline on this side of the boundary.
+ * A `call` (or an `embed`: the same life, another answer) in flight, as the proxy's {@link CallTable}
+ * tracks it: settles its promise once, and owns the call's deadline on this side of the boundary.
  *
  * One deadline owner per call: this timer. When it fires the call rejects with `ERR_TIMEOUT` and the
  * worker that has it is told to `cancel` (reason `timeout`), which tears its upstream request down;
@@ -10,10 +10,14 @@
 import { abortError } from "./abortError.js";
 import type { CallerStack } from "./CallerStack.js";
 import type { CancelReason, Pending, Redelivery, WorkerLink } from "./CallTable.js";
+import type { EmbedReply } from "./embedTypes.js";
 import { type DspexError, dspexError, type ErrorData } from "./errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { Reply } from "./types.js";
+
+/** What a pending call resolves with: a `call`'s reply or an `embed`'s. */
+export type PendingReply = Reply | EmbedReply;
 
 /** What a pending call needs from its proxy. */
 export interface CallOwner {
@@ -21,11 +25,14 @@ export interface CallOwner {
   /** Takes `pending` out of the table (counting the failure), telling its worker to cancel it. */
   release(pending: Pending, cancel: CancelReason, code: "ERR_TIMEOUT" | "ERR_ABORTED"): void;
   /** Rebuilds a worker's error for `pending` (class, client, redaction, deliveries, caller's stack). */
-  rebuild(data: ErrorData, pending: PendingCall): DspexError;
+  rebuild(data: ErrorData, pending: Pending & { readonly stack?: CallerStack | undefined }): DspexError;
 }
 
-/** A `call` in flight; see the module comment. */
-export class PendingCall implements Pending {
+/**
+ * A `call` in flight; see the module comment. `R` is what it resolves with: a {@link Reply} for a
+ * `call` message (answered by `reply`), an {@link EmbedReply} for an `embed` (answered by `embedded`).
+ */
+export class PendingCall<R extends PendingReply = Reply> implements Pending {
   /** When the call was made (`performance.now()`): its latency feeds the client's live figures. */
   readonly startedAt = performance.now();
   deliveries = 0;
@@ -34,7 +41,7 @@ export class PendingCall implements Pending {
   link: WorkerLink | undefined = undefined;
   settled = false;
   readonly #owner: CallOwner;
-  readonly #resolve: (reply: Reply) => void;
+  readonly #resolve: (reply: R) => void;
   readonly #reject: (error: DspexError) => void;
   readonly #signal: AbortSignal | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
@@ -43,9 +50,9 @@ export class PendingCall implements Pending {
   constructor(
     owner: CallOwner,
     readonly id: number,
-    readonly message: Extract<ToWorker, { type: "call" }>,
+    readonly message: Extract<ToWorker, { type: "call" | "embed" }>,
     readonly redeliver: Redelivery,
-    resolve: (reply: Reply) => void,
+    resolve: (reply: R) => void,
     reject: (error: DspexError) => void,
     signal: AbortSignal | undefined,
     readonly stack: CallerStack | undefined,
@@ -73,11 +80,11 @@ export class PendingCall implements Pending {
   }
 
   receive(message: FromWorker): boolean {
-    if (message.type === "reply") {
+    if (message.type === "reply" || message.type === "embedded") {
       this.#finish();
       const reply = message.reply;
       reply.deliveries = this.deliveries;
-      this.#resolve(reply);
+      this.#resolve(reply as R);
       return true;
     }
     if (message.type === "error") {

@@ -41,7 +41,7 @@ export class StatsMirror {
   }
 
   /** A worker's final answer for a call or stream: outcome, cache hit or miss, upstream failures. */
-  account(message: Extract<FromWorker, { type: "reply" | "error" | "end" }>): void {
+  account(message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>): void {
     const stats = this.stats;
     const meta: CallMeta = message.meta;
     if (message.type === "error") {
@@ -49,7 +49,13 @@ export class StatsMirror {
     } else {
       stats.ok++;
       // A stream's `end` carries no reply: a replayed (cached) stream is one that made no attempt.
-      const hit = message.type === "reply" ? message.reply.cached : message.meta.attempts === 0;
+      // An `embed` is a hit when every one of its inputs was.
+      const hit =
+        message.type === "reply"
+          ? message.reply.cached
+          : message.type === "embedded"
+            ? message.reply.cachedInputs === message.reply.vectors.length
+            : message.meta.attempts === 0;
       if (hit) stats.cacheHits++;
       else stats.cacheMisses++;
     }

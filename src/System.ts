@@ -16,6 +16,8 @@ import { ClientChild } from "./ClientChild.js";
 import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DEFAULTS } from "./defaults.js";
+import { type EmbedSplit, splitEmbedOptions, takeInputs } from "./embedAdmission.js";
+import type { EmbedOptions, EmbedReply } from "./embedTypes.js";
 import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import type { ClientNames } from "./names.js";
@@ -338,6 +340,41 @@ export class System<Name extends string = string> {
     } catch (error) {
       return ReplyStream.failed(this.#admissionError(error, stack));
     }
+  }
+
+  /**
+   * Embeds `inputs` (a non-empty array of non-empty strings) with client `name` (or a router) and
+   * resolves with one `Float32Array` per input, in order. Each input is cached and coalesced on its
+   * own, the inputs sent are split into the provider's batches and sent concurrently, and the vectors
+   * cross from the worker by transfer, not by copy (see docs/client.md, "Embeddings"). Rejects with a
+   * {@link DspexError}; never throws, never hangs.
+   */
+  embed(name: Name, inputs: readonly string[], options?: EmbedOptions): Promise<EmbedReply> {
+    const stack = this.#stacks ? new CallerStack(System.prototype.embed) : undefined;
+    let target: ClientProxy | Router;
+    let taken: string[];
+    let split: EmbedSplit;
+    try {
+      if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
+      const found = this.#proxies.get(name) ?? this.#routers.get(name);
+      if (found === undefined) throw this.#unknown(name);
+      if (this.#state !== "running") throw this.#notRunning(name);
+      if (found instanceof ClientProxy && found.spec.provider === "anthropic")
+        throw invalidArgument("name", `client "${name}" speaks anthropic, which has no embeddings API`);
+      target = found;
+      taken = takeInputs(inputs);
+      split = splitEmbedOptions(options);
+    } catch (error) {
+      return Promise.reject(this.#admissionError(error, stack));
+    }
+    if (target instanceof Router) return target.embed(taken, split);
+    const trace = this.#telemetry?.begin("embed", target.spec, undefined, {});
+    if (trace === undefined) return target.embed(taken, split, stack);
+    trace.open();
+    trace.embedding(taken.length, split.params.dimensions);
+    const reply = target.embed(taken, split, stack, trace);
+    reply.then(trace.succeedEmbed, trace.fail);
+    return reply;
   }
 
   /**

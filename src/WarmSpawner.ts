@@ -59,14 +59,14 @@ export class WarmSpawner implements ThreadBooter {
     return spare.wake(init);
   };
 
-  /** A standby thread for `client`: the spare when it fits, a new one otherwise. */
-  boot(client: ResolvedClientSpec): BootedThread {
+  /** A standby thread for `client`: the spare when it fits, a new one otherwise (see {@link ThreadBooter}). */
+  boot(client: ResolvedClientSpec, preload: boolean): BootedThread {
     const spare = this.#takeSpare(client);
     if (spare !== undefined) {
       this.#refill();
       return spare;
     }
-    return this.#standby(client.resourceLimits);
+    return this.#standby(client.resourceLimits, preload);
   }
 
   /** The current spare's thread, if any (diagnostics and tests). */
@@ -99,11 +99,12 @@ export class WarmSpawner implements ThreadBooter {
 
   #refill(): void {
     if (!this.#keepSpare || this.#closed || this.#spare !== undefined) return;
-    this.#spare = this.#standby(undefined);
+    this.#spare = this.#standby(undefined, true);
   }
 
-  #standby(resourceLimits: ResolvedClientSpec["resourceLimits"]): BootedThread {
-    const data: StandbyData = { standby: true };
+  /** A standby thread; `preload`: it loads the client's parts too (the spare, see workers/entry.ts). */
+  #standby(resourceLimits: ResolvedClientSpec["resourceLimits"], preload = false): BootedThread {
+    const data: StandbyData = preload ? { standby: true, preload } : { standby: true };
     const options: ConstructorParameters<typeof Worker>[1] = {
       ...workerHostOptions(this.#execArgv),
       workerData: data,

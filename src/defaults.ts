@@ -26,7 +26,7 @@
  * | `retry.*` | 2 retries, 500 ms doubling to 8 s | see docs/client.md |
  * | `stream.firstChunkTimeoutMs` / `idleTimeoutMs` | 30,000 / 30,000 | stall timers of a stream |
  * | `stream.highWaterMark` | 64 | chunks the worker may send ahead of the consumer |
- * | `system.warmSpare` | `true` | `createSystem` option: keep one standby thread for restarts (docs/decisions.md) |
+ * | `system.warmSpare` | `false` | `createSystem` option: keep one standby thread for restarts (docs/decisions.md) |
  *
  * `internal` holds what no spec sets:
  *
@@ -98,7 +98,7 @@ export const DEFAULTS = {
    */
   limits: { firstContactMs: 0 },
   /** Options of `createSystem` that are not part of the tree. */
-  system: { warmSpare: true as boolean },
+  system: { warmSpare: false as boolean },
   /** Constants no spec sets: the library's own timers and bounds. */
   internal: {
     restartBackoffBaseMs: 10,

@@ -9,6 +9,7 @@
 
 import type { MessagePort } from "node:worker_threads";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
+import type { EmbedParams, EmbedReply } from "./embedTypes.js";
 import type { ErrorCode, ErrorData } from "./errors.js";
 import type {
   BreakerState,
@@ -37,9 +38,14 @@ export interface WorkerInit {
   adminPort?: MessagePort;
 }
 
-/** The `workerData` of a warm spare: a worker that loads everything, then waits for its client. */
+/**
+ * The `workerData` of a standby worker: it loads the worker's front (`startWorker.ts`), then waits for
+ * its client. `preload` (the warm spare's) also loads the client's parts (`buildClient.ts`) meanwhile,
+ * so a restart that takes it builds its client without loading them.
+ */
 export interface StandbyData {
   standby: true;
+  preload?: boolean;
 }
 
 /** The one message a warm spare waits for: the client it becomes (with `adminPort` transferred). */
@@ -76,9 +82,38 @@ export interface WireStreamRequest extends WireRequest {
   idleTimeoutMs: number;
 }
 
+/**
+ * One `embed` as the worker receives it: the inputs (non-empty strings, checked at admission) and the
+ * same controls as a call. Each input is cached, coalesced and batched on its own (workers/embed/).
+ */
+export interface WireEmbedRequest {
+  inputs: string[];
+  params: EmbedParams;
+  /** Absolute deadline, epoch milliseconds. */
+  deadline: number;
+  attemptTimeoutMs: number;
+  maxRetries: number;
+  cache: CacheMode;
+  /** Most inputs per upstream request (the provider's limit when absent). */
+  batchSize?: number;
+  /** As {@link WireRequest.timing}. */
+  timing?: true;
+  /** As {@link WireRequest.traceparent}. */
+  traceparent?: string;
+  /** As {@link WireRequest.headers}. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * An `embed` reply as it crosses: the public {@link EmbedReply}. Its vectors are views over one
+ * `ArrayBuffer`, posted in the message's transfer list (moved, not copied: workers/embed/embedReply.ts).
+ */
+export type WireEmbedReply = EmbedReply;
+
 /** Main thread -> worker. */
 export type ToWorker =
   | { type: "call"; id: number; request: WireRequest }
+  | { type: "embed"; id: number; request: WireEmbedRequest }
   | { type: "stream"; id: number; request: WireStreamRequest; credit: number }
   /** The consumer took `n` chunks: the worker may send `n` more. */
   | { type: "credit"; id: number; n: number }
@@ -150,6 +185,8 @@ export type WorkerEvent =
 export type FromWorker =
   | { type: "ready"; threadId: number }
   | { type: "reply"; id: number; reply: WireReply; meta: CallMeta }
+  /** The answer to an `embed` (its vectors' buffer transferred with the message). */
+  | { type: "embedded"; id: number; reply: WireEmbedReply; meta: CallMeta }
   | { type: "error"; id: number; error: ErrorData; meta: CallMeta }
   /** Stream pieces, in order; each one costs the worker one credit. */
   | { type: "chunk"; id: number; chunks: StreamChunk[] }

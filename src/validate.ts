@@ -203,7 +203,7 @@ function takeOption(
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get;
 
 /** A real `AbortSignal` (Node's brand check), not an object that only claims its prototype. */
-function isAbortSignal(value: unknown): value is AbortSignal {
+export function isAbortSignal(value: unknown): value is AbortSignal {
   if (!(value instanceof AbortSignal) || abortedGetter === undefined) return false;
   try {
     abortedGetter.call(value);
@@ -220,7 +220,8 @@ function number(value: unknown, field: string, min: number, max: number): number
   return value;
 }
 
-function integer(value: unknown, field: string, min: number, max: number): number {
+/** `value` as an integer in `[min, max]`, else `ERR_INVALID_ARGUMENT` naming `field`. */
+export function integer(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw invalidArgument(field, `must be an integer from ${min} to ${max}`);
   }

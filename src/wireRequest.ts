@@ -5,7 +5,8 @@
  */
 
 import type { ResolvedClientSpec } from "./ClientSpec.js";
-import type { WireRequest } from "./protocol.js";
+import type { EmbedSplit } from "./embedAdmission.js";
+import type { WireEmbedRequest, WireRequest } from "./protocol.js";
 import type { WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
 
@@ -24,5 +25,24 @@ export function wireRequest(
     cache: controls.cache ?? "use",
   };
   if (controls.headers !== undefined) request.headers = controls.headers;
+  return request;
+}
+
+/** Builds the wire request of an `embed` to the client `spec`, with the same defaults as a call's. */
+export function wireEmbedRequest(
+  spec: ResolvedClientSpec,
+  inputs: string[],
+  { params, controls }: EmbedSplit,
+): WireEmbedRequest {
+  const request: WireEmbedRequest = {
+    inputs,
+    params,
+    deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
+    attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
+    maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
+    cache: controls.cache ?? "use",
+  };
+  if (controls.headers !== undefined) request.headers = controls.headers;
+  if (controls.batchSize !== undefined) request.batchSize = controls.batchSize;
   return request;
 }

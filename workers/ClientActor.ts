@@ -29,6 +29,7 @@ import { RequestKeys } from "./cache/RequestKeys.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { Flights } from "./calls/Flights.js";
 import { OpenCalls } from "./calls/OpenCalls.js";
+import type { EmbedHandler } from "./embed/Embeddings.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
 import { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
@@ -63,6 +64,8 @@ export interface ClientActorDeps {
   /** Default: `new Mailbox(client.maxConcurrency, client.maxQueue)`. */
   mailbox?: Mailbox;
   streams?: StreamHandler | undefined;
+  /** Embeddings (workers/embed/); absent when the provider has none (Anthropic). */
+  embeddings?: EmbedHandler | undefined;
   /** Epoch milliseconds (deadlines are epoch ms). Default `Date.now`. */
   clock?: () => number;
   /** Backoff delay. Default: a `setTimeout` that ends early on abort. */
@@ -81,6 +84,10 @@ const STOPPED: ErrorData = Object.freeze({
   code: "ERR_SYSTEM_STOPPED",
   message: "the client is stopping and takes no new calls",
 }) as ErrorData;
+const NO_EMBEDDINGS: ErrorData = Object.freeze({
+  code: "ERR_INVALID_ARGUMENT",
+  message: "this client's provider has no embeddings API",
+}) as ErrorData;
 const NO_STREAMING: ErrorData = Object.freeze({
   code: "ERR_INVALID_ARGUMENT",
   message: "streaming not available",
@@ -95,6 +102,7 @@ export class ClientActor {
   readonly #keys: RequestKeys | undefined;
   readonly #mailbox: Mailbox;
   readonly #streams: StreamHandler | undefined;
+  readonly #embeddings: EmbedHandler | undefined;
   readonly #gate: RateGate;
   /** Calls not yet answered: `null` while only a cache lookup is pending (nothing to abort). */
   readonly #calls = new OpenCalls();
@@ -119,6 +127,7 @@ export class ClientActor {
     this.#keys = deps.keys ?? (deps.keyer === undefined ? undefined : new RequestKeys(client, deps.keyer));
     this.#mailbox = deps.mailbox ?? new Mailbox(client.maxConcurrency, client.maxQueue);
     this.#streams = deps.streams;
+    this.#embeddings = deps.embeddings;
     const gate = deps.gate ?? new RateGate(client.limits, clock, client.retry.maxRetryAfterMs);
     this.#gate = gate;
     gate.onCooldown = (until) => this.#post({ type: "event", event: { kind: "cooldown", until } });
@@ -175,6 +184,12 @@ export class ClientActor {
         return;
       case "credit":
         this.#streams?.credit(message);
+        return;
+      case "embed":
+        if (this.#stopping) this.#post({ type: "error", id: message.id, error: STOPPED, meta: NO_ATTEMPTS });
+        else if (this.#embeddings === undefined)
+          this.#post({ type: "error", id: message.id, error: NO_EMBEDDINGS, meta: NO_ATTEMPTS });
+        else this.#embeddings.start(message);
         return;
       case "stop":
         void this.stop(message.graceMs);
@@ -248,7 +263,7 @@ export class ClientActor {
   #cancel(id: number): void {
     const call = this.#calls.get(id);
     if (call === undefined) {
-      if (!this.#calls.has(id)) this.#streams?.cancel(id);
+      if (!this.#calls.has(id) && this.#streams?.cancel(id) !== true) this.#embeddings?.cancel(id);
       return;
     }
     this.#calls.finish(id, call);
@@ -264,9 +279,11 @@ export class ClientActor {
     if (this.#stopping) return;
     this.#stopping = true;
     const streamsStopped = this.#streams?.stop?.(graceMs) ?? Promise.resolve(0);
+    const embedsStopped = this.#embeddings?.stop(graceMs) ?? Promise.resolve(0);
     await this.#calls.drain(graceMs);
     let abandoned = this.#calls.abandonAll((call) => this.#flights.leave(call));
     abandoned += await streamsStopped.catch(() => 0);
+    abandoned += await embedsStopped.catch(() => 0);
     this.#gate.close();
     await this.#transport.dispatcher.destroy().catch(() => undefined);
     await this.#cache?.close().catch(() => undefined);

@@ -1,8 +1,14 @@
 /**
- * Boots a client inside its worker thread: builds the real parts (undici pool, cache, xxhash keyer,
- * coalescer, breaker restored from the previous incarnation), wires the port to a {@link ClientActor},
- * and posts `ready` only once all of that succeeded. A failure rejects before `ready`: the thread
- * dies with the error and the main side reports a start failure.
+ * Boots a client inside its worker thread: wires the port, serves the admin port, and posts `ready`
+ * as soon as the thread can take messages. The client's parts (undici pool, provider, cache, breaker,
+ * actor: `buildClient.ts`) are built when the client is first needed: its first call, stream or admin
+ * operation. Messages that arrive meanwhile wait, in order, and are handled once it is built. An idle
+ * client thus costs a thread and little more, and a tree's threads are ready in about the time of
+ * bare threads (figures in docs/benchmarks.md, "startup"; the choice in docs/decisions.md).
+ *
+ * A client whose set-up can fail by its settings (an external cache store, which may not load) is
+ * built before `ready`, so a bad setting still fails the start. A build that fails later escapes as
+ * this thread's uncaught error: the worker dies and its supervisor restarts it.
  *
  * Kept apart from `entry.ts` (which only calls it) so a test fixture can wrap the real worker: import
  * this from `dist/workers/startWorker.js`, add its own fault listener, then start.
@@ -10,34 +16,26 @@
 
 import { type MessagePort, parentPort, threadId } from "node:worker_threads";
 import { Outbox, unbatch } from "../src/Outbox.js";
-import type { FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
+import type { AdminApi, FromWorker, ToWorker, WorkerInit } from "../src/protocol.js";
 import { createAdminApi, serveAdmin } from "./AdminApi.js";
-import { ClientActor } from "./ClientActor.js";
-import { createCacheKeyer } from "./cache/CacheKey.js";
-import { RequestKeys } from "./cache/RequestKeys.js";
-import { ResponseCache } from "./cache/ResponseCache.js";
-import { createPool } from "./http/Transport.js";
-import { LazyStreams } from "./LazyStreams.js";
-import { Mailbox } from "./Mailbox.js";
-import { providerFor } from "./providers/index.js";
-import { Breaker } from "./resilience/Breaker.js";
-import { RateGate } from "./traffic/RateGate.js";
-import { TokenEstimator } from "./traffic/TokenEstimate.js";
+import type { BuiltClient, Post } from "./buildClient.js";
 
 /**
- * Starts the client described by `init` on `port` (default: this thread's `parentPort`) and resolves
- * with its actor once `ready` has been posted.
+ * Starts the client described by `init` on `port` (default: this thread's `parentPort`); resolves once
+ * `ready` has been posted.
  */
-export async function startWorker(
-  init: WorkerInit,
-  port: MessagePort | null = parentPort,
-): Promise<ClientActor> {
+export async function startWorker(init: WorkerInit, port: MessagePort | null = parentPort): Promise<void> {
   if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
-  const client = init.client;
   // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
   // An answer that cannot be cloned fails its one call instead of the batch (see src/Outbox.ts).
   const outbox = new Outbox<FromWorker>(port, "immediate", (message, error) => {
-    if (message.type !== "reply" && message.type !== "chunk" && message.type !== "end") return;
+    if (
+      message.type !== "reply" &&
+      message.type !== "chunk" &&
+      message.type !== "end" &&
+      message.type !== "embedded"
+    )
+      return;
     const why = error instanceof Error ? error.message : String(error);
     outbox.post({
       type: "error",
@@ -46,61 +44,80 @@ export async function startWorker(
       meta: { attempts: 0 },
     });
   });
-  const post = (message: FromWorker) => outbox.post(message);
-  const [keyer, cache] = await Promise.all([
-    createCacheKeyer(),
-    client.cache === false
-      ? undefined
-      : ResponseCache.create(client.cache, {
-          onWrites: (writes) => post({ type: "event", event: { kind: "cache", writes } }),
-        }),
-  ]);
-  const breaker = new Breaker(client.breaker, {
-    initialState: init.breakerState,
-    onChange: (event) => post({ type: "event", event }),
-    onCount: (snapshot) => post({ type: "event", event: { kind: "breaker_count", snapshot } }),
-  });
-  const dispatcher = createPool(client.baseURL, client.maxConcurrency);
-  const provider = providerFor(client.provider);
-  const mailbox = new Mailbox(client.maxConcurrency, client.maxQueue);
-  // The rate gate and token estimator are shared by calls and streams (workers/traffic/).
-  const gate = new RateGate(client.limits, Date.now, client.retry.maxRetryAfterMs);
-  const estimator = new TokenEstimator();
-  const keys = new RequestKeys(client, keyer);
-  // Streams share the pool, mailbox, breaker, cache and cache key with calls (see StreamSession.ts);
-  // their code loads on the first stream (see LazyStreams.ts).
-  const streams = new LazyStreams({
-    client,
-    provider,
-    dispatcher,
-    mailbox,
-    breaker,
-    gate,
-    estimator,
-    cache,
-    cacheKey: (request) => keys.keyOf(request),
-    post,
-  });
-  const actor = new ClientActor({
-    client,
-    post,
-    dispatcher,
-    provider,
-    breaker,
-    cache,
-    keys,
-    mailbox,
-    streams,
-    gate,
-    estimator,
-  });
-  const handle = (message: ToWorker) => actor.handle(message);
-  port.on("message", (message: ToWorker) => unbatch(message, handle));
+  // `transfer`: buffers moved with the message (an `embed` reply's vectors, see workers/embed/embedReply.ts).
+  const post: Post = (message, transfer) => outbox.post(message, transfer);
+  const client = new LazyClient(init, post);
+  if (init.client.cache !== false && init.client.cache.store !== undefined) await client.built();
+  port.on("message", (message: ToWorker) => unbatch(message, client.handle));
   // The admin port (comlink, slow path; see AdminApi.ts): served before "ready", so the main side can
-  // use it as soon as it sees the worker ready.
-  if (init.adminPort !== undefined) {
-    serveAdmin(init.adminPort, createAdminApi({ client, cache, breaker, mailbox }));
-  }
+  // use it as soon as it sees the worker ready; an operation builds the client first.
+  if (init.adminPort !== undefined) serveAdmin(init.adminPort, client.adminApi());
   post({ type: "ready", threadId });
-  return actor;
+}
+
+/** The client of one worker, built on first need; see the module comment. */
+class LazyClient {
+  readonly #init: WorkerInit;
+  readonly #post: Post;
+  #built: BuiltClient | undefined;
+  #building: Promise<BuiltClient> | undefined;
+  /** Messages that arrived while the client was being built, oldest first. */
+  readonly #waiting: ToWorker[] = [];
+
+  constructor(init: WorkerInit, post: Post) {
+    this.#init = init;
+    this.#post = post;
+  }
+
+  /** Handles one message from the main thread (as the actor would, once there is one). */
+  readonly handle = (message: ToWorker): void => {
+    const built = this.#built;
+    if (built !== undefined) {
+      built.actor.handle(message);
+      return;
+    }
+    // A client never used is stopped without being built: it has nothing in flight.
+    if (message.type === "stop" && this.#building === undefined) {
+      this.#post({ type: "stopped", abandoned: 0 });
+      return;
+    }
+    this.#waiting.push(message);
+    this.built().catch(die);
+  };
+
+  /** The built client, building it on the first call. */
+  built(): Promise<BuiltClient> {
+    this.#building ??= import("./buildClient.js")
+      .then(({ buildClient }) => buildClient(this.#init, this.#post))
+      .then((built) => {
+        this.#built = built;
+        for (const message of this.#waiting.splice(0)) built.actor.handle(message);
+        return built;
+      });
+    return this.#building;
+  }
+
+  /** The admin API, each operation on the built client. */
+  adminApi(): AdminApi {
+    const api = async () => {
+      const built = await this.built().catch((error: unknown) => {
+        die(error);
+        throw error;
+      });
+      return createAdminApi(built.admin);
+    };
+    return {
+      clearCache: async () => (await api()).clearCache(),
+      cacheInfo: async () => (await api()).cacheInfo(),
+      breaker: async () => (await api()).breaker(),
+      mailbox: async () => (await api()).mailbox(),
+    };
+  }
+}
+
+/** A client that cannot be built ends its thread, as an uncaught error does. */
+function die(error: unknown): void {
+  setImmediate(() => {
+    throw error;
+  });
 }

@@ -17,10 +17,12 @@ export const SCENARIOS = [
   "restart",
   "breaker",
   "memory",
+  "startup",
   "telemetry",
   "rate-limit",
   "fallback",
   "router",
+  "embeddings",
 ] as const;
 
 /** One scenario's name. */
@@ -55,6 +57,12 @@ export interface BenchOptions {
   clientsInFlight: number;
   kills: number;
   memoryClients: number[];
+  /** Inputs of one `embed` request in the embeddings scenario. */
+  embedInputs: number;
+  /** Client counts of the startup scenario (each beside as many bare workers). */
+  startClients: number[];
+  /** Fresh-process rounds per point of the startup scenario (median kept). */
+  startRounds: number;
   /** Write docs/benchmarks.md's table and the chart (default: on for a full run of every scenario). */
   writeDocs: boolean;
 }
@@ -113,6 +121,21 @@ const FLAGS = {
     type: "string",
     env: "BENCH_MEMORY_CLIENTS",
     help: "memory: client counts, comma list",
+  },
+  "embed-inputs": {
+    type: "string",
+    env: "BENCH_EMBED_INPUTS",
+    help: "embeddings: inputs per request",
+  },
+  "start-clients": {
+    type: "string",
+    env: "BENCH_START_CLIENTS",
+    help: "startup: client counts, comma list",
+  },
+  "start-rounds": {
+    type: "string",
+    env: "BENCH_START_ROUNDS",
+    help: "startup: rounds per point (median kept)",
   },
   "write-docs": { type: "boolean", env: "BENCH_WRITE_DOCS", help: "update docs/benchmarks.md and the chart" },
   "no-docs": { type: "boolean", env: "BENCH_NO_DOCS", help: "never touch docs/" },
@@ -178,6 +201,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     clientsInFlight: one("clients-inflight", 256, 32),
     kills: one("kills", 50, 3),
     memoryClients: list("memory-clients", [1, 10, 50], [1, 3]),
+    embedInputs: one("embed-inputs", 1_000, 100),
+    startClients: list("start-clients", [10, 50], [3]),
+    startRounds: one("start-rounds", 5, 1),
     writeDocs: value("no-docs") === true ? false : value("write-docs") === true || (!quick && everything),
   };
 }

@@ -4,6 +4,8 @@
  */
 import type { ClientChild } from "../ClientChild.js";
 import type { ClientProxy } from "../ClientProxy.js";
+import type { EmbedSplit } from "../embedAdmission.js";
+import type { EmbedReply } from "../embedTypes.js";
 import type { ErrorCode } from "../errors.js";
 import { openStream } from "../PendingStream.js";
 import type { ReplyStream } from "../ReplyStream.js";
@@ -17,10 +19,15 @@ export interface RouteMember extends RankedMember {
   unavailable(now: number): ErrorCode | undefined;
   call(messages: WireMessage[], options: SplitOptions): Promise<Reply>;
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream;
+  embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply>;
+  /** Whether it can embed at all (a client whose vendor has an embeddings API, or a router with one). */
+  embeds(): boolean;
   /** A routed call to it took `ms` (feeds a nested router's `lowest_latency`; a client measures its own). */
   onLatency(ms: number): void;
   /** Estimated cost of a call (for a router's budget). */
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number;
+  /** Estimated cost of an `embed` (for a router's budget). */
+  estimateEmbedCost(inputs: readonly string[]): number;
 }
 
 /** A client as a member. */
@@ -61,8 +68,20 @@ export class ClientMember implements RouteMember {
     return openStream(this.proxy, messages, options);
   }
 
+  embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
+    return this.proxy.embed(inputs, options);
+  }
+
+  embeds(): boolean {
+    return this.proxy.spec.provider !== "anthropic";
+  }
+
   /** Nothing to do: the proxy measures every answered call of its client, routed or not. */
   onLatency(_ms: number): void {}
+
+  estimateEmbedCost(inputs: readonly string[]): number {
+    return this.proxy.traffic.estimateEmbedCost(inputs);
+  }
 
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
     return this.proxy.traffic.estimateCost(messages, params);

@@ -1,6 +1,6 @@
 /**
- * A router: one name over several members (clients or routers), addressed by `call` and `stream`
- * like a client. It lives on the main thread, decides from the members' live figures (breaker state,
+ * A router: one name over several members (clients or routers), addressed by `call`, `stream` and
+ * `embed` like a client. It lives on the main thread, decides from the members' live figures (breaker state,
  * cooldown, status, calls in flight, latency, rate-limit headroom), and holds no thread of its own.
  *
  * A call: the strategy orders the members; those that cannot take it now (breaker open, cooling down
@@ -12,6 +12,8 @@
  * the members do, the call settles with a reply or the last member's error.
  */
 import { DEFAULTS } from "../defaults.js";
+import type { EmbedSplit } from "../embedAdmission.js";
+import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { FallbackEvent } from "../events.js";
 import type { ReplyStream } from "../ReplyStream.js";
@@ -82,6 +84,10 @@ export class Router implements RouteMember {
     return code;
   }
 
+  embeds(): boolean {
+    return this.spec.members.some((name) => this.deps.member(name).embeds());
+  }
+
   inFlight(): number {
     let n = 0;
     for (const name of this.spec.members) n += this.deps.member(name).inFlight();
@@ -107,6 +113,11 @@ export class Router implements RouteMember {
     return first === undefined ? 0 : this.deps.member(first).estimateCost(messages, params);
   }
 
+  estimateEmbedCost(inputs: readonly string[]): number {
+    const first = this.spec.members[0];
+    return first === undefined ? 0 : this.deps.member(first).estimateEmbedCost(inputs);
+  }
+
   // ---- routing ----
 
   /** Routes a call; see the module comment. Rejects with the last member's error (with `attempts`). */
@@ -128,6 +139,36 @@ export class Router implements RouteMember {
     }
   }
 
+  /**
+   * Routes an `embed` as a call is routed (same order, skips, fallback verdicts, one deadline); the
+   * reply names the member that answered and every member tried.
+   */
+  async embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
+    const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls.timeoutMs);
+    // Members that cannot embed (Anthropic clients) are not tried: a chat router may mix them in.
+    plan.queue = plan.queue.filter((member) => member.embeds());
+    for (;;) {
+      const member = plan.queue.shift();
+      if (member === undefined) throw this.exhausted(plan);
+      const left = plan.deadline - Date.now();
+      if (left <= 0) throw this.timedOut(plan);
+      const started = Date.now();
+      try {
+        const reply = await member.embed(inputs, {
+          params: options.params,
+          controls: { ...options.controls, timeoutMs: left },
+        });
+        member.onLatency(Date.now() - started);
+        this.#record(plan, member, reply.attempts, undefined);
+        reply.attempts = plan.attempts;
+        this.#answeredBy(reply.client ?? member.name, reply.cost);
+        return reply;
+      } catch (error) {
+        this.failedOn(plan, member, error as DspexError);
+      }
+    }
+  }
+
   /** Streams through the router: falls back only before the first chunk (src/router/RoutedStream.ts). */
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream {
     return openRoutedStream(this, messages, options);
@@ -138,10 +179,15 @@ export class Router implements RouteMember {
    * members that cannot take a call now moved behind the others (each recorded as skipped).
    */
   plan(messages: WireMessage[], options: SplitOptions): RoutePlan {
+    return this.#plan(() => this.estimateCost(messages, options.params), options.controls.timeoutMs);
+  }
+
+  /** {@link plan} for any request: `estimate` prices it for the budget (read only when there is one). */
+  #plan(estimateCost: () => number, timeoutMs: number | undefined): RoutePlan {
     this.stats.calls++;
     const budget = this.#budget;
     if (budget !== undefined) {
-      const estimate = this.estimateCost(messages, options.params);
+      const estimate = estimateCost();
       if (!budget.allows(estimate)) {
         this.#count("ERR_BUDGET_EXCEEDED");
         throw budgetError(this.name, budget, estimate);
@@ -166,7 +212,7 @@ export class Router implements RouteMember {
         lastSkip = { member, code: why };
       }
     }
-    const deadline = now + (options.controls.timeoutMs ?? DEFAULTS.client.timeoutMs);
+    const deadline = now + (timeoutMs ?? DEFAULTS.client.timeoutMs);
     // Skipped members are still tried when no other is left: a restarting client takes the call when
     // it is back, an open breaker answers at once; the call gets a real answer or a real error.
     return { deadline, attempts, queue: [...ready, ...skipped], context: false };
@@ -176,11 +222,15 @@ export class Router implements RouteMember {
   answered(plan: RoutePlan, member: RouteMember, reply: Reply): Reply {
     this.#record(plan, member, reply.attempts, undefined);
     reply.attempts = plan.attempts;
-    this.stats.ok++;
-    const by = reply.client ?? member.name;
-    this.stats.answeredBy[by] = (this.stats.answeredBy[by] ?? 0) + 1;
-    if (reply.cost !== undefined) this.#budget?.record(reply.cost);
+    this.#answeredBy(reply.client ?? member.name, reply.cost);
     return reply;
+  }
+
+  /** Counts an answer by `by`, and its cost against the budget. */
+  #answeredBy(by: string, cost: number | undefined): void {
+    this.stats.ok++;
+    this.stats.answeredBy[by] = (this.stats.answeredBy[by] ?? 0) + 1;
+    if (cost !== undefined) this.#budget?.record(cost);
   }
 
   /** A member's answer cost `usd` (a stream's last chunk): it counts against the router's budget. */

@@ -8,6 +8,7 @@
  * owner of the call settles it once with {@link succeed} or {@link fail}.
  */
 import type { Context, Span, Tracer } from "@opentelemetry/api";
+import type { EmbedReply } from "../embedTypes.js";
 import type { DspexError } from "../errors.js";
 import type { AttemptTiming, CallMeta, FromWorker, WireRequest } from "../protocol.js";
 import type { WireMessage } from "../types.js";
@@ -83,7 +84,7 @@ export class CallTrace {
    * Marks the call's wire request: the worker times its attempts, and (with `propagateContext`) sends
    * this span's W3C `traceparent` upstream.
    */
-  mark(request: WireRequest): void {
+  mark(request: Pick<WireRequest, "timing" | "traceparent">): void {
     request.timing = true;
     if (this.host.propagateContext) {
       const traceparent = this.traceparent();
@@ -108,6 +109,10 @@ export class CallTrace {
       case "reply":
         this.#onMeta(message.meta, message.reply.cached, true);
         return;
+      case "embedded":
+        // An embedding request is a hit when every input was; partly cached ones count as misses.
+        this.#onMeta(message.meta, message.reply.cachedInputs === message.reply.vectors.length, true);
+        return;
       case "end":
         // A stream that made no attempt was replayed from the cache (streams are not coalesced).
         this.#onMeta(message.meta, message.meta.attempts === 0, false);
@@ -130,6 +135,36 @@ export class CallTrace {
   event(name: string, attributes: Attributes): void {
     this.#span?.addEvent(name, attributes);
   }
+
+  /**
+   * An embedding request: how many inputs it carries and the dimensions it asked for
+   * (`gen_ai.embeddings.dimension.count`, when set). Call it after {@link open}.
+   */
+  embedding(inputs: number, dimensions: number | undefined): void {
+    const span = this.#span;
+    if (span === undefined) return;
+    span.setAttribute("dspex.embed.inputs", inputs);
+    if (dimensions !== undefined) span.setAttribute("gen_ai.embeddings.dimension.count", dimensions);
+  }
+
+  /** An embedding request answered: its usage, model and cost, and how many inputs the cache served. */
+  readonly succeedEmbed = (reply: EmbedReply): void => {
+    if (this.#done) return;
+    const span = this.#span;
+    if (span !== undefined) {
+      span.setAttribute("dspex.embed.cached_inputs", reply.cachedInputs);
+      span.setAttribute("dspex.embed.requests", reply.requests);
+      const first = reply.vectors[0];
+      if (first !== undefined) span.setAttribute("gen_ai.embeddings.dimension.count", first.length);
+    }
+    const facts: ReplyFacts = {
+      model: reply.model,
+      usage: { promptTokens: reply.usage.promptTokens },
+      cost: reply.cost,
+      client: reply.client,
+    };
+    this.succeed(facts);
+  };
 
   /** The call answered. A stream passes nothing: its facts came with its last chunk. */
   readonly succeed = (reply?: ReplyFacts & { text?: string }): void => {

@@ -5,6 +5,7 @@
  * `inspect()` shows them.
  */
 import type { ResolvedClientSpec } from "../ClientSpec.js";
+import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { CallMeta } from "../protocol.js";
 import type {
@@ -73,6 +74,55 @@ export class ClientTraffic {
       this.#budget?.record(cost);
     }
     return usage;
+  }
+
+  /**
+   * An `embed` reply arrived: name the client, count its input tokens, price it at the model's input
+   * price (a client's `pricing.inputPerMTok`, else the catalog's). Returns the usage to report, or
+   * `undefined` when nothing was sent upstream for it.
+   */
+  onEmbedded(reply: EmbedReply): DetailedUsage | undefined {
+    reply.client = this.name;
+    const price = this.embedPriceOf(reply.model);
+    const tokens = reply.usage.promptTokens;
+    if (price !== undefined) reply.cost = (tokens * price) / 1_000_000;
+    if (reply.requests === 0) return undefined;
+    const usage: DetailedUsage = { promptTokens: tokens, completionTokens: 0, totalTokens: tokens };
+    countTokens(this.tokens, usage);
+    if (reply.cost !== undefined) {
+      this.cost += reply.cost;
+      this.#budget?.record(reply.cost);
+    }
+    return usage;
+  }
+
+  /** The input price per million tokens of an embedding model on this client, or `undefined`. */
+  embedPriceOf(model: string | undefined): number | undefined {
+    if (this.spec.pricing !== undefined) return this.spec.pricing.inputPerMTok;
+    const prices = this.prices;
+    if (prices === undefined) return undefined;
+    return (
+      (model !== undefined && model !== "" ? prices.inputPriceOf(this.spec.provider, model) : undefined) ??
+      prices.inputPriceOf(this.spec.provider, this.spec.model)
+    );
+  }
+
+  /** Estimated cost of an `embed`: its text at 4 characters a token, at the input price. */
+  estimateEmbedCost(inputs: readonly string[]): number {
+    const price = this.embedPriceOf(undefined);
+    if (price === undefined) return 0;
+    let chars = 0;
+    for (const input of inputs) chars += input.length;
+    return ((chars / CHARS_PER_TOKEN) * price) / 1_000_000;
+  }
+
+  /** The refusal of an `embed` that would take the client past its budget, or `undefined`. */
+  embedBudgetRefusal(inputs: readonly string[]): DspexError | undefined {
+    const budget = this.#budget;
+    if (budget === undefined) return undefined;
+    const estimate = this.estimateEmbedCost(inputs);
+    if (budget.allows(estimate)) return undefined;
+    return budgetError(this.name, budget, estimate);
   }
 
   /** What the worker said beside an answer. */

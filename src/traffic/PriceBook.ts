@@ -59,6 +59,21 @@ export class PriceBook {
     return pricing;
   }
 
+  /**
+   * The input price of an embedding model (dollars per million tokens), or `undefined` when not known
+   * (yet). The catalog gives embedding models an input price only, which {@link priceOf} (made for
+   * chat, which needs both) does not accept.
+   */
+  inputPriceOf(provider: ProviderName, model: string): number | undefined {
+    if (this.#source === undefined) return undefined;
+    const entry = this.#known.get(`${provider}\u0000${model}`);
+    if (entry === undefined) {
+      void this.#ask([{ provider, model }]);
+      return undefined;
+    }
+    return entry === null ? undefined : tier(entry.input, 0);
+  }
+
   /** Ends the catalog thread, if one runs. */
   close(): Promise<void> {
     return this.#source?.close() ?? Promise.resolve();

@@ -73,3 +73,18 @@ export function canonicalKeyText(input: CacheKeyInput): string {
     headers: input.headers,
   }) as string;
 }
+
+/**
+ * Builds this thread's text hasher: `dspex:v1:` + XXH64 (hex) of a text. Embeddings key each input
+ * with it (`workers/embed/EmbedKeys.ts`): one hash of a short text per input, no JSON per input.
+ */
+export async function createTextHasher(): Promise<(text: string) => string> {
+  hasher ??= xxhash();
+  const { h64ToString } = await hasher;
+  return (text) => KEY_PREFIX + h64ToString(text);
+}
+
+/** The canonical JSON of a plain value (sorted keys at every depth), as keys use it. */
+export function canonicalText(value: object): string {
+  return canonicalJson(value) as string;
+}

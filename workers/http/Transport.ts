@@ -11,7 +11,7 @@
 import type { Dispatcher } from "undici";
 import { type ErrorData, isDspexError } from "../../src/errors.js";
 import { clipMessage, redact, scrubError } from "../../src/redact.js";
-import type { Reply } from "../../src/types.js";
+import type { RateLimitHeaders, Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { Provider, ResponseHeaders, UpstreamRequest } from "../providers/Provider.js";
 import { readHeaderObject, readRawHeaders, type UpstreamHeaderInfo } from "../traffic/rateLimitHeaders.js";
@@ -42,8 +42,29 @@ export function createPool(baseURL: string, connections: number): ConnectionPool
   });
 }
 
-/** Sends attempts for one client; see the module comment. */
-export class Transport {
+/**
+ * What turns an answer into a value: a chat {@link Provider} (a `Reply`), or an embeddings wire format
+ * (workers/providers/EmbedProvider.ts). The transport adds the request id and rate-limit headers to it.
+ */
+export interface AnswerParser<R> {
+  parseReply(body: unknown): R;
+  parseError(status: number, headers: ResponseHeaders, bodyText: string): ErrorData;
+}
+
+/** What every parsed answer may carry from its headers. */
+export interface AnswerMeta {
+  requestId?: string;
+  rateLimit?: RateLimitHeaders;
+}
+
+/** What a 2xx answer parses into with the parser `P`. */
+export type Parsed<P extends AnswerParser<AnswerMeta>> = ReturnType<P["parseReply"]>;
+
+/**
+ * Sends attempts for one client; see the module comment. `P`: what parses its answers (a chat
+ * {@link Provider} by default, whose replies are {@link Reply}s).
+ */
+export class Transport<P extends AnswerParser<AnswerMeta> = Provider> {
   /** Set by the actor when it keeps a rate gate. */
   observe: HeaderObserver | undefined = undefined;
   // Every request of a client goes to the same URL: parse it once.
@@ -53,7 +74,7 @@ export class Transport {
 
   constructor(
     readonly dispatcher: Dispatcher,
-    readonly provider: Provider,
+    readonly provider: P,
     private readonly secret: string | undefined,
     /** How much of an answer may be read (a stream's exchange takes them too). */
     readonly limits: BodyLimits,
@@ -69,7 +90,7 @@ export class Transport {
     request: UpstreamRequest,
     signal: CancelSignal | undefined,
     attemptTimeoutMs: number,
-  ): Promise<Reply> {
+  ): Promise<Parsed<P>> {
     if (signal?.aborted) throw this.#stopped("aborted", attemptTimeoutMs);
     const exchange = new Exchange(this.limits);
     const timer = setTimeout(stopExchange, attemptTimeoutMs, exchange, "attempt_timeout");
@@ -168,7 +189,7 @@ export class Transport {
     this.#url = url;
   }
 
-  #answer(status: number, headers: ResponseHeaders | undefined, text: string): Reply {
+  #answer(status: number, headers: ResponseHeaders | undefined, text: string): Parsed<P> {
     if (status < 200 || status > 299) {
       const data = this.provider.parseError(status, headers ?? {}, text);
       throw new AttemptFailure("status", scrubError(data, this.secret));
@@ -180,7 +201,7 @@ export class Transport {
       throw this.#badResponse(status, `upstream answered ${status} with a body that is not JSON`);
     }
     try {
-      return this.provider.parseReply(body);
+      return this.provider.parseReply(body) as Parsed<P>;
     } catch (error) {
       // A well-formed refusal (a prompt the vendor's filter blocked) keeps its own code.
       if (isDspexError(error) && error.code !== "ERR_BAD_RESPONSE") {

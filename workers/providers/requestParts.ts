@@ -30,7 +30,7 @@ export function requestUrl(
 /** The provider's `base` headers with the client's and then the call's merged over them. */
 export function requestHeaders(
   client: ResolvedClientSpec,
-  request: WireRequest,
+  request: Pick<WireRequest, "headers">,
   base: Record<string, string>,
 ): Record<string, string> {
   const fromClient = client.headers;

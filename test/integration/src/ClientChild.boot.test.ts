@@ -33,9 +33,9 @@ function tree(server: MockServer, names: string[]) {
   const warm = new WarmSpawner(STANDBY_WORKER, [], { spare: false });
   closers.push(() => warm.close());
   const booter = {
-    boot: (client: ResolvedClientSpec): BootedThread => {
+    boot: (client: ResolvedClientSpec, preload: boolean): BootedThread => {
       log.push(`boot:${client.name}`);
-      const booted = warm.boot(client);
+      const booted = warm.boot(client, preload);
       exits.set(client.name, new Promise((resolve) => booted.worker.once("exit", resolve)));
       return booted;
     },

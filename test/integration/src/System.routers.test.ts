@@ -96,6 +96,9 @@ describe("fallback", () => {
     const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "c"] }], {
       attemptTimeoutMs: 400,
     });
+    // The members' parts load on their first use (workers/startWorker.ts): admin reads build them
+    // first, so the one deadline covers the attempts only, however loaded the machine.
+    await Promise.all([system.admin("a").mailbox(), system.admin("c").mailbox()]);
     server.fault({ kind: "stall" }, { model: "model-a" });
     server.fault({ kind: "stall" }, { model: "model-c" });
     const started = Date.now();

@@ -62,13 +62,32 @@ describe("WarmSpare", () => {
     expect((await system.call("limited", HELLO)).text.length).toBeGreaterThan(0);
   });
 
-  it("is on by default, serves calls, and stop() terminates the spare too", async () => {
+  it("is off by default: no spare thread once the tree is up", async () => {
     const server = await serve();
-    const system = await createSystem({ children: [client(server, "a"), client(server, "b")] });
+    const system = await createSystem({ children: [client(server, "a")] });
+    closers.push(() => system.stop());
+    expect(system.warmSpawner?.spare).toBeUndefined();
+    const back = nextEvent(system, "restart");
+    await system.kill("a");
+    await back;
+    expect(system.warmSpawner?.spare).toBeUndefined();
+    expect(system.warmSpawner?.taken).toBe(0);
+  });
+
+  it("warmSpare: true keeps one once the tree is up; a restart takes it; stop() terminates it", async () => {
+    const server = await serve();
+    const system = await createSystem(
+      { children: [client(server, "a"), client(server, "b")] },
+      { warmSpare: true },
+    );
+    // Started once the tree was ready, not with it: no client took it.
+    expect(system.warmSpawner?.spare).toBeDefined();
+    expect(system.warmSpawner?.taken).toBe(0);
     expect((await system.call("b", HELLO)).text.length).toBeGreaterThan(0);
     const back = nextEvent(system, "restart");
     await system.kill("b");
     await back;
+    expect(system.warmSpawner?.taken).toBe(1);
     expect((await system.call("b", HELLO)).text.length).toBeGreaterThan(0);
     const spare = system.warmSpawner?.spare;
     expect(spare).toBeDefined();

@@ -3,7 +3,7 @@
  * (test/fixtures/faulty-worker.mjs), spoken to through the protocol the way the main side does.
  */
 import { once } from "node:events";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../../mock/index.js";
 import { unbatch } from "../../../src/Outbox.js";
@@ -39,7 +39,11 @@ function init(spec: Partial<ClientSpec> = {}): WorkerInit {
 
 /** A worker plus everything it posted. */
 function spawn(entry: URL, workerData: unknown) {
-  const worker = new Worker(entry, { workerData });
+  return watch(new Worker(entry, { workerData }));
+}
+
+/** Everything `worker` posts, with a way to wait for one message. */
+function watch(worker: Worker) {
   const posted: FromWorker[] = [];
   const waiters = new Set<{ predicate: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }>();
   // The worker batches what it posts in one turn (src/Outbox.ts): look at each message inside.
@@ -127,6 +131,48 @@ describe("dist/workers/entry.js", () => {
     expect(error.message).toContain("cache.store.module");
     await w.exited;
     expect(w.posted.some((m) => m.type === "ready")).toBe(false);
+  });
+});
+
+describe("lazy client parts (test/fixtures/load-probe-worker.mjs)", () => {
+  const PROBE = new URL("../../fixtures/load-probe-worker.mjs", import.meta.url);
+
+  /** A real worker with a probe port: `loaded()` says whether it has loaded its HTTP parts yet. */
+  function probed() {
+    const channel = new MessageChannel();
+    const data = { ...init(), __probe: channel.port2 };
+    const worker = new Worker(PROBE, { workerData: data, transferList: [channel.port2] });
+    const w = watch(worker);
+    const loaded = async (): Promise<boolean> => {
+      channel.port1.postMessage("?");
+      const [answer] = (await once(channel.port1, "message")) as [{ net: boolean }];
+      return answer.net;
+    };
+    return { ...w, loaded, close: () => channel.port1.close() };
+  }
+
+  it("is ready before it loads its HTTP parts, and loads them for its first call", async () => {
+    const w = probed();
+    await w.next((m) => m.type === "ready");
+    expect(await w.loaded()).toBe(false);
+    w.send(call(1, "lazy"));
+    w.send(call(2, "lazy, second"));
+    // Calls that arrive while the parts load wait for them, and are all answered.
+    expect(await w.next((m) => m.type === "reply" && m.id === 1)).toMatchObject({ reply: { cached: false } });
+    expect(await w.next((m) => m.type === "reply" && m.id === 2)).toMatchObject({ reply: { cached: false } });
+    expect(await w.loaded()).toBe(true);
+    w.close();
+    await w.worker.terminate();
+  });
+
+  it("a client never called is stopped without loading them", async () => {
+    const w = probed();
+    await w.next((m) => m.type === "ready");
+    w.send({ type: "stop", graceMs: 1_000 });
+    expect(await w.next((m) => m.type === "stopped")).toEqual({ type: "stopped", abandoned: 0 });
+    expect(await w.loaded()).toBe(false);
+    w.close();
+    await w.worker.terminate();
   });
 });
 

@@ -78,4 +78,48 @@ describe("Outbox", () => {
     unbatch({ type: "x", n: 3 }, (m) => seen.push(m.n));
     expect(seen).toEqual([1, 2, 3]);
   });
+
+  it("moves the buffers a message lists: the batch carries every transfer, the sender keeps none", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<unknown>((resolve) => port2.once("message", resolve));
+    const box = new Outbox<{ type: string; data?: Float32Array }>(port1, "microtask");
+    const a = new Float32Array([1, 2]);
+    const b = new Float32Array([3]);
+    box.post({ type: "x", data: a }, [a.buffer]);
+    box.post({ type: "plain" });
+    box.post({ type: "y", data: b }, [b.buffer]);
+    const message = (await received) as { messages: { data?: Float32Array }[] };
+    // Transferred, not copied: the sender's buffers are detached.
+    expect([a.buffer.byteLength, b.buffer.byteLength]).toEqual([0, 0]);
+    expect(message.messages.map((m) => (m.data === undefined ? [] : Array.from(m.data)))).toEqual([
+      [1, 2],
+      [],
+      [3],
+    ]);
+    port1.close();
+    port2.close();
+  });
+
+  it("sends a message alone with its own transfer list when its batch cannot be cloned", async () => {
+    const sent: { message: unknown; transfer: unknown }[] = [];
+    const failed: unknown[] = [];
+    const t = {
+      postMessage(message: unknown, transfer?: readonly unknown[]) {
+        if ((message as { type: string }).type === "batch") throw new Error("DataCloneError");
+        if ((message as { bad?: boolean }).bad === true) throw new Error("DataCloneError");
+        sent.push({ message, transfer });
+      },
+    };
+    const box = new Outbox<{ type: string; bad?: boolean }>(t, "microtask", (m) => failed.push(m));
+    const buffer = new ArrayBuffer(4);
+    box.post({ type: "vectors" }, [buffer]);
+    box.post({ type: "broken", bad: true });
+    box.post({ type: "plain" });
+    await Promise.resolve();
+    expect(sent).toEqual([
+      { message: { type: "vectors" }, transfer: [buffer] },
+      { message: { type: "plain" }, transfer: undefined },
+    ]);
+    expect(failed).toEqual([{ type: "broken", bad: true }]);
+  });
 });
