@@ -15,6 +15,7 @@ import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/proto
 import { scrubError } from "../src/redact.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { requireCommonJs } from "./loadCommonJs.js";
+import type { VectorCache } from "./embed/VectorCache.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Breaker } from "./resilience/Breaker.js";
 
@@ -29,18 +30,24 @@ const { expose } = requireCommonJs<typeof import("comlink")>("comlink");
 export interface AdminParts {
   client: ResolvedClientSpec;
   cache: Pick<ResponseCache, "clear" | "entries" | "errors"> | undefined;
+  /** The embeddings' per-input cache, when the client embeds and caches. */
+  vectors?: Pick<VectorCache, "clear" | "size"> | undefined;
   breaker: Pick<Breaker, "state">;
   mailbox: Pick<Mailbox, "active" | "queued" | "maxConcurrency" | "maxQueue">;
 }
 
 /** Builds the admin API over `parts`. Every method answers or throws {@link ErrorData}. */
 export function createAdminApi(parts: AdminParts): AdminApi {
-  const { client, cache, breaker, mailbox } = parts;
+  const { client, cache, vectors, breaker, mailbox } = parts;
   const settings = client.cache;
   return {
     clearCache: guarded(client, async () => {
-      if (cache === undefined) return 0;
-      const removed = cache.entries;
+      // The embeddings' vectors go too: "clear the cache" means every answer this client kept.
+      const vectorsRemoved = vectors?.size ?? 0;
+      vectors?.clear();
+      if (cache === undefined) return vectorsRemoved;
+      const entries = cache.entries;
+      const removed = entries === undefined ? undefined : entries + vectorsRemoved;
       try {
         await cache.clear();
       } catch (error) {

@@ -77,6 +77,10 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
   });
   // Embeddings run through the same pipeline parts (mailbox, breaker, rate gate) as calls (workers/embed/).
   const embedProvider = embedProviderFor(client.provider);
+  const vectors =
+    embedProvider === undefined || client.cache === false
+      ? undefined
+      : new VectorCache(client.cache.maxEntries, client.cache.ttlMs);
   const embeddings =
     embedProvider === undefined
       ? undefined
@@ -94,13 +98,7 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
           }),
           gate,
           estimator,
-          cache:
-            client.cache === false
-              ? undefined
-              : {
-                  vectors: new VectorCache(client.cache.maxEntries, client.cache.ttlMs),
-                  keys: new EmbedKeys(client, textHasher),
-                },
+          cache: vectors === undefined ? undefined : { vectors, keys: new EmbedKeys(client, textHasher) },
           post,
         });
   const actor = new ClientActor({
@@ -117,5 +115,5 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
     gate,
     estimator,
   });
-  return { actor, admin: { client, cache, breaker, mailbox } };
+  return { actor, admin: { client, cache, vectors, breaker, mailbox } };
 }

@@ -376,3 +376,18 @@ describe("embed: through a router", () => {
     expect(error.attempts).toEqual([{ client: "a", code: "ERR_HTTP" }]);
   });
 });
+
+describe("embed: admin", () => {
+  it("clearCache() clears the cached vectors too: the next embed goes upstream again", async () => {
+    const { system, server } = await env();
+    const inputs = texts(3, "clear me");
+    await system.embed("emb", inputs, { dimensions: DIMS });
+    expect((await system.embed("emb", inputs, { dimensions: DIMS })).cachedInputs).toBe(3);
+    expect(embedRequests(server)).toBe(1);
+    expect(await system.admin("emb").clearCache()).toBe(3);
+    const again = await system.embed("emb", inputs, { dimensions: DIMS });
+    expect(again.cachedInputs).toBe(0);
+    expectVectors(again.vectors, inputs);
+    expect(embedRequests(server)).toBe(2);
+  });
+});
