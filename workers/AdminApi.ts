@@ -14,8 +14,8 @@ import { portEndpoint } from "../src/portEndpoint.js";
 import type { AdminApi, BreakerInfo, CacheInfo, MailboxInfo } from "../src/protocol.js";
 import { scrubError } from "../src/redact.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
-import { requireCommonJs } from "./loadCommonJs.js";
 import type { VectorCache } from "./embed/VectorCache.js";
+import { requireCommonJs } from "./loadCommonJs.js";
 import type { Mailbox } from "./Mailbox.js";
 import type { Breaker } from "./resilience/Breaker.js";
 
