@@ -63,6 +63,8 @@ export class ClientProxy {
   onUsage: ((usage: Usage, cost: number | undefined) => void) | undefined = undefined;
   /** Told after an answer held back for its price was delivered (the child re-checks its thread's ref). */
   onLateAnswer: (() => void) | undefined = undefined;
+  /** Messages from the worker held while the first answers wait for their model's price (just after start). */
+  #heldForPrice: FromWorker[] | undefined = undefined;
 
   constructor(spec: ResolvedClientSpec, prices?: PriceBook) {
     this.name = spec.name;
@@ -281,6 +283,11 @@ export class ClientProxy {
 
   /** Routes one message from a worker (any incarnation: answers are matched by id). */
   receive(message: FromWorker): void {
+    // Messages after one held for its price wait behind it: a worker's messages are read in order.
+    if (this.#heldForPrice !== undefined) {
+      this.#heldForPrice.push(message);
+      return;
+    }
     switch (message.type) {
       case "reply":
       case "embedded":
@@ -291,13 +298,12 @@ export class ClientProxy {
         if (pending === undefined) return; // already settled here (timeout, abort)
         if (message.type !== "error") {
           // An answer that arrives before the catalog priced this client's model (just after start)
-          // waits for it, then goes through here again (the call may have settled meanwhile).
+          // waits for it with every message after it, then goes through here again (the call may have
+          // settled meanwhile).
           const wait = this.traffic.priceWait();
           if (wait !== undefined) {
-            void wait.then(() => {
-              this.receive(message);
-              this.onLateAnswer?.();
-            });
+            this.#heldForPrice = [message];
+            void wait.then(() => this.#releaseHeld());
             return;
           }
         }
@@ -324,6 +330,28 @@ export class ClientProxy {
         return;
     }
   }
+
+  /**
+   * The catalog answered: the held messages go through `receive` again, in the order they came, one
+   * per turn of the event loop as they arrived (what a caller awaits runs between them, as it would have).
+   */
+  readonly #releaseHeld = (): void => {
+    const held = this.#heldForPrice;
+    if (held === undefined) return;
+    const next = held.shift();
+    this.#heldForPrice = undefined;
+    if (next !== undefined) this.receive(next);
+    if (this.#heldForPrice !== undefined) {
+      // Held again (another wait): the rest stay behind it, and that wait releases them.
+      (this.#heldForPrice as FromWorker[]).push(...held);
+      return;
+    }
+    if (held.length > 0) {
+      this.#heldForPrice = held;
+      setImmediate(this.#releaseHeld);
+    }
+    this.onLateAnswer?.();
+  };
 
   /** Rebuilds a worker's error data for a call (class, client, key scrubbed, deliveries, stack). */
   rebuild(data: ErrorData, pending?: Pending & { stack?: CallerStack | undefined }): DspexError {
