@@ -76,7 +76,8 @@ export class IdMap<V> {
       this.#values[slot] = value;
       this.#inSlots++;
     } else {
-      (this.#overflow ??= new Map()).set(id, value);
+      this.#overflow ??= new Map();
+      this.#overflow.set(id, value);
     }
   }
 
