@@ -7,7 +7,6 @@
 import type { ResolvedClientSpec } from "../ClientSpec.js";
 import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
-import type { CallMeta } from "../protocol.js";
 import type {
   GenerationParams,
   LimiterSnapshot,
@@ -125,9 +124,9 @@ export class ClientTraffic {
     return budgetError(this.name, budget, estimate);
   }
 
-  /** What the worker said beside an answer. */
-  onMeta(meta: CallMeta): void {
-    if (meta.limiter !== undefined) this.limiter = meta.limiter;
+  /** The worker reported its rate limiter (see workers/traffic/limiterReport.ts). */
+  onLimiter(snapshot: LimiterSnapshot): void {
+    this.limiter = snapshot;
   }
 
   /** The worker's gate closed after a 429. */

@@ -272,8 +272,6 @@ export class Embeddings implements EmbedHandler {
   #answer(job: EmbedJob): void {
     this.#finish(job);
     const meta = job.meta();
-    const gate = this.#deps.gate;
-    if (job.attempts > 0 && gate.limited) meta.limiter = gate.snapshot();
     const { message, transfer } = embedReplyMessage(
       job.id,
       job.vectors as Float32Array[],
