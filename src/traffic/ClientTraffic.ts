@@ -42,6 +42,9 @@ export class ClientTraffic {
   latencyMs: number | undefined = undefined;
   readonly #budget: Budget | undefined;
   #outputAverage = 0;
+  /** The model of the last answer priced, and its price (see {@link priceOf}). */
+  #pricedModel: string | undefined = undefined;
+  #price: ModelPricing | undefined = undefined;
 
   constructor(
     readonly name: string,
@@ -164,10 +167,16 @@ export class ClientTraffic {
     if (this.spec.pricing !== undefined) return this.spec.pricing;
     const prices = this.prices;
     if (prices === undefined) return undefined;
-    return (
+    // Every answer of a client names the same model, almost always: the last price found is kept
+    // (a catalog lookup builds a key and a pricing object). Not kept while unknown: the catalog may
+    // still answer.
+    if (model === this.#pricedModel && this.#price !== undefined) return this.#price;
+    const price =
       (model !== undefined && model !== "" ? prices.priceOf(this.spec.provider, model) : undefined) ??
-      prices.priceOf(this.spec.provider, this.spec.model)
-    );
+      prices.priceOf(this.spec.provider, this.spec.model);
+    this.#pricedModel = model;
+    this.#price = price;
+    return price;
   }
 
   /**
