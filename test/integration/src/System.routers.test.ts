@@ -115,6 +115,51 @@ describe("fallback", () => {
     expect(took).toBeLessThan(3_000);
   });
 
+  it("a member skipped on the way is still tried when no other is left: the call gets a real error", async () => {
+    const { system, server } = await env([{ type: "router", name: "chat", members: ["a", "c"] }]);
+    server.fault({ kind: "status", status: 503 }, { model: "model-a" });
+    await failure(system.call("a", ask("open a's breaker")));
+    expect(nodeOf(system, "a").breaker).toBe("open");
+    server.fault({ kind: "status", status: 503 }, { model: "model-c" });
+    const sentToA = sentTo(server, "model-a");
+    const error = await failure(system.call("chat", ask("nobody can")));
+    // a skipped without a try, c failed, then a tried after all: its open breaker answers at once.
+    expect(error.code).toBe("ERR_CIRCUIT_OPEN");
+    expect(error.attempts).toEqual([
+      { client: "a", code: "ERR_CIRCUIT_OPEN", skipped: true },
+      { client: "c", code: "ERR_HTTP" },
+      { client: "a", code: "ERR_CIRCUIT_OPEN" },
+    ]);
+    expect(sentTo(server, "model-a")).toBe(sentToA);
+    expect(nodeOf(system, "chat").routing?.errors).toEqual({ ERR_CIRCUIT_OPEN: 1 });
+  });
+
+  it("a router's budget refuses a call that would exceed it before any member is asked", async () => {
+    // $1 per token in and out: each answer costs about $10; $30 a minute allows two or three.
+    const { system, server } = await env(
+      [{ type: "router", name: "chat", members: ["a", "c"], budget: { usd: 30, perMs: 60_000 } }],
+      { pricing: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 } },
+    );
+    let spent = 0;
+    let refused: Record<string, unknown> | undefined;
+    for (let i = 0; i < 10 && refused === undefined; i++) {
+      try {
+        spent += (await system.call("chat", ask(`spend ${i}`))).cost ?? 0;
+      } catch (error) {
+        refused = error as Record<string, unknown>;
+      }
+    }
+    expect(refused).toMatchObject({ code: "ERR_BUDGET_EXCEEDED", client: "chat" });
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(30);
+    const sent = server.stats.requests;
+    expect(await failure(system.call("chat", ask("again")))).toMatchObject({ code: "ERR_BUDGET_EXCEEDED" });
+    expect(server.stats.requests).toBe(sent);
+    const node = nodeOf(system, "chat");
+    expect(node.traffic?.budget?.spent).toBeCloseTo(spent, 9);
+    expect(node.routing?.errors).toEqual({ ERR_BUDGET_EXCEEDED: 2 });
+  });
+
   it("routers nest: the outer one tries the inner one's members, then its own", async () => {
     const { system, server } = await env([
       { type: "router", name: "inner", members: ["a", "b"] },
