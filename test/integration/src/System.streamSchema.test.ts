@@ -5,21 +5,18 @@
  * with `ERR_BAD_OUTPUT` after the chunks; leaving early still cancels upstream.
  */
 import * as v from "valibot";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { MockServerOptions } from "../../../mock/index.js";
 import { BadOutputError } from "../../../src/errors.js";
 import type { ReplyStream } from "../../../src/ReplyStream.js";
 import type { StreamChunk } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 async function env(serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv(
+  const e = await makeEnv(
     (s) => ({
       children: [
         client(s, "gpt"),
@@ -29,7 +26,6 @@ async function env(serverOptions: MockServerOptions = {}) {
     }),
     serverOptions,
   );
-  cleanups.push(e.close);
   return e;
 }
 
@@ -134,11 +130,10 @@ describe("stream with schema", () => {
 
   it("backpressure carries through: a slow consumer never holds more than highWaterMark chunks", async () => {
     const words = Array.from({ length: 300 }, (_, i) => `w${i}`);
-    const e = await pipelineEnv(
+    const e = await makeEnv(
       (srv) => ({ children: [client(srv, "small", { stream: { highWaterMark: 4 } })] }),
       { answer: () => JSON.stringify({ words }, null, 1) },
     );
-    cleanups.push(e.close);
     const stream = e.system.stream("small", ask("many words"), {
       schema: z.object({ words: z.array(z.string()) }),
     });
