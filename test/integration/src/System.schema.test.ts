@@ -9,24 +9,17 @@ import { toJsonSchema, toStandardJsonSchema } from "@valibot/to-json-schema";
 import { type } from "arktype";
 import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { z } from "zod";
+import type { z } from "zod";
 import type { MockServerOptions } from "../../../mock/index.js";
 import { BadOutputError, isDspexError } from "../../../src/errors.js";
 import { ask, client, closedAfterEach, failure } from "../pipelineEnv.js";
+import { Weather } from "../weatherSchema.js";
 
 const makeEnv = closedAfterEach();
 
 async function env(serverOptions: MockServerOptions = {}) {
-  const e = await makeEnv((s) => ({ children: [client(s, "gpt")] }), serverOptions);
-  return e;
+  return makeEnv((s) => ({ children: [client(s, "gpt")] }), serverOptions);
 }
-
-const Weather = z.object({
-  city: z.string().min(2),
-  temperature: z.number().int().min(-90).max(60),
-  units: z.enum(["c", "f"]),
-  tags: z.array(z.string()).optional(),
-});
 
 /** The response format the mock received with the last request. */
 function sentFormat(server: { requests: { body: unknown }[] }): unknown {

@@ -9,14 +9,15 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { MockServerOptions } from "../../../mock/index.js";
 import { BadOutputError } from "../../../src/errors.js";
-import type { ReplyStream } from "../../../src/ReplyStream.js";
 import type { StreamChunk } from "../../../src/types.js";
 import { ask, client, closedAfterEach, failure } from "../pipelineEnv.js";
+import { collect, collectError, joined } from "../streamReading.js";
+import { Weather } from "../weatherSchema.js";
 
 const makeEnv = closedAfterEach();
 
 async function env(serverOptions: MockServerOptions = {}) {
-  const e = await makeEnv(
+  return makeEnv(
     (s) => ({
       children: [
         client(s, "gpt"),
@@ -26,34 +27,7 @@ async function env(serverOptions: MockServerOptions = {}) {
     }),
     serverOptions,
   );
-  return e;
 }
-
-const Weather = z.object({
-  city: z.string().min(2),
-  temperature: z.number().int().min(-90).max(60),
-  units: z.enum(["c", "f"]),
-  tags: z.array(z.string()).optional(),
-});
-
-async function collect(stream: ReplyStream): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-/** Reads until the stream throws; the chunks before and the error. */
-async function collectError(stream: ReplyStream): Promise<{ chunks: StreamChunk[]; error: unknown }> {
-  const chunks: StreamChunk[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (error) {
-    return { chunks, error };
-  }
-  throw new Error(`the stream ended without an error after ${chunks.length} chunks`);
-}
-
-const joined = (chunks: StreamChunk[]) => chunks.map((c) => c.text).join("");
 
 describe("stream with schema", () => {
   it.each(["gpt", "claude", "chat"])(

@@ -5,18 +5,12 @@
  * exactly as from a call's, so a burst of streams meets (almost) no 429.
  */
 import { describe, expect, it } from "vitest";
-import type { ReplyStream } from "../../../src/ReplyStream.js";
 import type { StreamChunk } from "../../../src/types.js";
 import { ask, client, closedAfterEach, failure, nodeOf, oneClientEnv, record } from "../pipelineEnv.js";
+import { collect } from "../streamReading.js";
 
 const makeEnv = closedAfterEach();
 const env = oneClientEnv("gpt", makeEnv);
-
-async function collect(stream: ReplyStream): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 describe("stream usage and cost", () => {
   it("the last chunk carries cost and client; usage is counted in inspect() and in usage events", async () => {
