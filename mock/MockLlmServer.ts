@@ -12,14 +12,13 @@ import { countWords, defaultAnswer, limitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
 import { AzureWire } from "./azureWire.js";
 import { answerEmbeddings, type EmbeddingRoute, embeddingRoute } from "./embeddingsWire.js";
-import { writeEndlessBody } from "./endlessBody.js";
-import { FaultBook, retryHeaders } from "./faults.js";
+import { FaultBook } from "./faults.js";
 import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
 import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { KeyLimiter, requestKey } from "./limits.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { Outages, outageStatus } from "./outage.js";
-import { type Exchange, Replies, SSE_HEADERS } from "./Replies.js";
+import { type Exchange, Replies } from "./Replies.js";
 import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
@@ -325,44 +324,8 @@ export class MockLlmServer implements MockServer {
     exchange.timer = undefined;
     if (exchange.res.destroyed) return;
     const wire = arrival.wire ?? this.#openai;
-    switch (fault?.kind) {
-      case "status": {
-        const body = fault.body ?? wire.errorBody(fault.status, undefined, fault.errorCode);
-        this.#replies.sendJson(exchange, wire, fault.status, body, fault.headers);
-        return;
-      }
-      case "rate_limit": {
-        const body = wire.rateLimitBody(fault.insufficientQuota === true);
-        this.#replies.sendJson(exchange, wire, 429, body, retryHeaders(fault));
-        return;
-      }
-      case "drop":
-        this.#replies.drop(exchange);
-        return;
-      case "endless_body": {
-        const status = fault.status ?? 200;
-        this.#replies.count(status);
-        const type = arrival.stream && status === 200 ? "text/event-stream" : "application/json";
-        exchange.res.writeHead(status, { ...wire.headers(this.#replies.requestId()), "content-type": type });
-        writeEndlessBody(
-          exchange.res,
-          arrival.stream && status === 200 ? "data: " : '{"error":"',
-          fault.bytes,
-        );
-        return;
-      }
-      case "malformed":
-        this.#replies.send(
-          exchange,
-          200,
-          arrival.stream ? SSE_HEADERS : { "content-type": "application/json" },
-          wire.malformed(arrival.stream),
-          wire,
-        );
-        return;
-      default:
-        this.#answerRequest(exchange, arrival, fault);
-    }
+    if (!this.#replies.misbehave(exchange, wire, arrival.stream, fault))
+      this.#answerRequest(exchange, arrival, fault);
   }
 
   /** The well-behaved path: check the request like the vendor would, then answer it. */

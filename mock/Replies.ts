@@ -1,10 +1,12 @@
 /**
  * How the mock server writes its answers: a JSON or text body with the wire format's headers, a
- * stream of frames (cut short by a stream fault), a dropped connection; each counted in the stats.
+ * stream of frames (cut short by a stream fault), a dropped connection, the faults of an answer
+ * itself; each counted in the stats.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { splitWords } from "./answer.js";
-import { isStreamFault } from "./faults.js";
+import { writeEndlessBody } from "./endlessBody.js";
+import { isStreamFault, retryHeaders } from "./faults.js";
 import type { StatsBoard } from "./stats.js";
 import { cutPoint, writeFrames } from "./streamWriter.js";
 import type { Fault } from "./types.js";
@@ -123,5 +125,46 @@ export class Replies {
     const byStatus = this.#board.stats.byStatus;
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     this.#board.changed();
+  }
+
+  /**
+   * Answers as `fault` scripts it, when it is a fault of the answer itself (a status, a 429, a dropped
+   * connection, an endless or malformed body); false for any other (the request is then answered).
+   */
+  misbehave(exchange: Exchange, wire: WireFormat, stream: boolean, fault: Fault | undefined): boolean {
+    switch (fault?.kind) {
+      case "status": {
+        const body = fault.body ?? wire.errorBody(fault.status, undefined, fault.errorCode);
+        this.sendJson(exchange, wire, fault.status, body, fault.headers);
+        return true;
+      }
+      case "rate_limit": {
+        const body = wire.rateLimitBody(fault.insufficientQuota === true);
+        this.sendJson(exchange, wire, 429, body, retryHeaders(fault));
+        return true;
+      }
+      case "drop":
+        this.drop(exchange);
+        return true;
+      case "endless_body": {
+        const status = fault.status ?? 200;
+        this.count(status);
+        const type = stream && status === 200 ? "text/event-stream" : "application/json";
+        exchange.res.writeHead(status, { ...wire.headers(this.requestId()), "content-type": type });
+        writeEndlessBody(exchange.res, stream && status === 200 ? "data: " : '{"error":"', fault.bytes);
+        return true;
+      }
+      case "malformed":
+        this.send(
+          exchange,
+          200,
+          stream ? SSE_HEADERS : { "content-type": "application/json" },
+          wire.malformed(stream),
+          wire,
+        );
+        return true;
+      default:
+        return false;
+    }
   }
 }
