@@ -27,7 +27,7 @@ import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redactAll, scrubDeep } from "./redact.js";
-import { ClientMember, type RouteMember } from "./router/RouteMember.js";
+import { ClientMember, type ProxyCalls, type RouteMember } from "./router/RouteMember.js";
 import { Router } from "./router/Router.js";
 import { RouterChild } from "./router/RouterChild.js";
 import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
@@ -35,6 +35,7 @@ import { structuredOutput } from "./StructuredOutput.js";
 import { openStructuredStream } from "./StructuredStream.js";
 import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
+import { TracedRouter } from "./telemetry/TracedRouter.js";
 import { CatalogThread } from "./traffic/CatalogThread.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
@@ -289,14 +290,53 @@ export class System<Name extends string = string> {
     } catch (error) {
       return Promise.reject(this.#admissionError(error, stack));
     }
-    if ("router" in admitted) return admitted.router.call(admitted.messages, admitted.options);
-    const { proxy, messages: taken, options: split } = admitted;
-    const trace = this.#telemetry?.begin("call", proxy.spec, taken, split.params);
-    if (trace === undefined) return proxy.call(taken, split, stack);
-    trace.open();
-    const reply = proxy.call(taken, split, stack, trace);
-    reply.then(trace.succeed, trace.fail);
-    return reply;
+    if ("router" in admitted) return this.#routed(admitted.router).call(admitted.messages, admitted.options);
+    return this.#calls.call(admitted.proxy, admitted.messages, admitted.options, stack);
+  }
+
+  /**
+   * How a call, stream or embed reaches one client, the caller's or a router member's: traced when
+   * anything listens (a member's span under its router's, `controls.route`).
+   */
+  readonly #calls: ProxyCalls = {
+    call: (proxy, messages, options, stack) => {
+      const trace = this.#telemetry?.begin(
+        "call",
+        proxy.spec,
+        messages,
+        options.params,
+        options.controls.route,
+      );
+      if (trace === undefined) return proxy.call(messages, options, stack);
+      trace.open();
+      const reply = proxy.call(messages, options, stack, trace);
+      reply.then(trace.succeed, trace.fail);
+      return reply;
+    },
+    stream: (proxy, messages, options, stack) => {
+      const trace = this.#telemetry?.begin(
+        "stream",
+        proxy.spec,
+        messages,
+        options.params,
+        options.controls.route,
+      );
+      return openStream(proxy, messages, options, stack, trace);
+    },
+    embed: (proxy, inputs, options, stack) => {
+      const trace = this.#telemetry?.begin("embed", proxy.spec, undefined, {}, options.controls.route);
+      if (trace === undefined) return proxy.embed(inputs, options, stack);
+      trace.open();
+      trace.embedding(inputs.length, options.params.dimensions);
+      const reply = proxy.embed(inputs, options, stack, trace);
+      reply.then(trace.succeedEmbed, trace.fail);
+      return reply;
+    },
+  };
+
+  /** A router as its callers reach it: traced when the system has telemetry (src/telemetry/TracedRouter.ts). */
+  #routed(router: Router): RouteMember {
+    return this.#telemetry === undefined ? router : this.#member(router.name);
   }
 
   /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
@@ -333,10 +373,9 @@ export class System<Name extends string = string> {
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
       const admitted = this.#admit(name, messages, options, true);
-      if ("router" in admitted) return admitted.router.stream(admitted.messages, admitted.options);
-      const { proxy, messages: taken, options: split } = admitted;
-      const trace = this.#telemetry?.begin("stream", proxy.spec, taken, split.params);
-      return openStream(proxy, taken, split, stack, trace);
+      if ("router" in admitted)
+        return this.#routed(admitted.router).stream(admitted.messages, admitted.options);
+      return this.#calls.stream(admitted.proxy, admitted.messages, admitted.options, stack);
     } catch (error) {
       return ReplyStream.failed(this.#admissionError(error, stack));
     }
@@ -367,14 +406,8 @@ export class System<Name extends string = string> {
     } catch (error) {
       return Promise.reject(this.#admissionError(error, stack));
     }
-    if (target instanceof Router) return target.embed(taken, split);
-    const trace = this.#telemetry?.begin("embed", target.spec, undefined, {});
-    if (trace === undefined) return target.embed(taken, split, stack);
-    trace.open();
-    trace.embedding(taken.length, split.params.dimensions);
-    const reply = target.embed(taken, split, stack, trace);
-    reply.then(trace.succeedEmbed, trace.fail);
-    return reply;
+    if (target instanceof Router) return this.#routed(target).embed(taken, split);
+    return this.#calls.embed(target, taken, split, stack);
   }
 
   /**
@@ -436,8 +469,11 @@ export class System<Name extends string = string> {
       const router = this.#routers.get(name);
       const proxy = this.#proxies.get(name);
       const child = this.#clients.get(name);
-      if (router !== undefined) member = router;
-      else if (proxy !== undefined && child !== undefined) member = new ClientMember(proxy, child);
+      const telemetry = this.#telemetry;
+      if (router !== undefined)
+        member = telemetry === undefined ? router : new TracedRouter(router, telemetry);
+      else if (proxy !== undefined && child !== undefined)
+        member = new ClientMember(proxy, child, this.#calls);
       else throw this.#unknown(name);
       this.#members.set(name, member);
     }

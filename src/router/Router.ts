@@ -17,6 +17,7 @@ import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { FallbackEvent } from "../events.js";
 import type { ReplyStream } from "../ReplyStream.js";
+import type { RouteTrace } from "../telemetry/RouteTrace.js";
 import { Budget } from "../traffic/Budget.js";
 import { budgetError } from "../traffic/ClientTraffic.js";
 import type {
@@ -51,6 +52,8 @@ export interface RoutePlan {
   queue: RouteMember[];
   /** Switched to `contextFallbacks` already. */
   context: boolean;
+  /** The call's trace, when traced: told each fallback (src/telemetry/RouteTrace.ts). */
+  readonly route?: RouteTrace | undefined;
 }
 
 /** See the module comment. */
@@ -144,7 +147,7 @@ export class Router implements RouteMember {
    * reply names the member that answered and every member tried.
    */
   async embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
-    const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls.timeoutMs);
+    const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls);
     // Members that cannot embed (Anthropic clients) are not tried: a chat router may mix them in.
     plan.queue = plan.queue.filter((member) => member.embeds());
     for (;;) {
@@ -179,11 +182,14 @@ export class Router implements RouteMember {
    * members that cannot take a call now moved behind the others (each recorded as skipped).
    */
   plan(messages: WireMessage[], options: SplitOptions): RoutePlan {
-    return this.#plan(() => this.estimateCost(messages, options.params), options.controls.timeoutMs);
+    return this.#plan(() => this.estimateCost(messages, options.params), options.controls);
   }
 
   /** {@link plan} for any request: `estimate` prices it for the budget (read only when there is one). */
-  #plan(estimateCost: () => number, timeoutMs: number | undefined): RoutePlan {
+  #plan(
+    estimateCost: () => number,
+    { timeoutMs, route }: { timeoutMs?: number | undefined; route?: RouteTrace | undefined },
+  ): RoutePlan {
     this.stats.calls++;
     const budget = this.#budget;
     if (budget !== undefined) {
@@ -203,7 +209,7 @@ export class Router implements RouteMember {
     for (const member of ordered) {
       const why = member.unavailable(now);
       if (why === undefined) {
-        if (lastSkip !== undefined) this.#fallback(lastSkip.member.name, member.name, lastSkip.code);
+        if (lastSkip !== undefined) this.#fallback(lastSkip.member.name, member.name, lastSkip.code, route);
         lastSkip = undefined;
         ready.push(member);
       } else {
@@ -215,7 +221,7 @@ export class Router implements RouteMember {
     const deadline = now + (timeoutMs ?? DEFAULTS.client.timeoutMs);
     // Skipped members are still tried when no other is left: a restarting client takes the call when
     // it is back, an open breaker answers at once; the call gets a real answer or a real error.
-    return { deadline, attempts, queue: [...ready, ...skipped], context: false };
+    return { deadline, attempts, queue: [...ready, ...skipped], context: false, route };
   }
 
   /** A member answered. */
@@ -268,7 +274,7 @@ export class Router implements RouteMember {
     }
     const next = plan.queue[0];
     if (next === undefined) throw this.#failed(plan, error);
-    this.#fallback(member.name, next.name, error.code);
+    this.#fallback(member.name, next.name, error.code, plan.route);
   }
 
   /** The member's own controls: what is left of the router's deadline. `undefined`: nothing is left. */
@@ -298,8 +304,9 @@ export class Router implements RouteMember {
     plan.attempts.push(code === undefined ? { client: member.name } : { client: member.name, code });
   }
 
-  #fallback(from: string, to: string, code: DspexError["code"]): void {
+  #fallback(from: string, to: string, code: DspexError["code"], route: RouteTrace | undefined): void {
     this.stats.fallbacks++;
+    route?.fallback(from, to, code);
     this.deps.emit({ type: "fallback", router: this.name, from, to, code });
   }
 
