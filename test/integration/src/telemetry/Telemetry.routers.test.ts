@@ -157,7 +157,7 @@ describe("routed call spans", () => {
     expect(parentOf(inner)).toBe(id(outer));
     expect(inner?.attributes).toMatchObject({ "dspex.router.parent": "outer", "dspex.client.answered": "b" });
     expect(outer?.attributes).toMatchObject({ "dspex.client.answered": "b" });
-    expect(inner?.events.map((e) => e.attributes["dspex.fallback.to"])).toEqual(["b"]);
+    expect(inner?.events.map((e) => e.attributes?.["dspex.fallback.to"])).toEqual(["b"]);
     expect(outer?.events).toHaveLength(0);
     expect([...memberSpans(env, "a"), ...memberSpans(env, "b")].map(parentOf)).toEqual([
       id(inner),
