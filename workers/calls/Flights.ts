@@ -226,7 +226,7 @@ export class Flights {
       return passGate(gate, tokens, flight.deadline, signal, attempt, (reply, ticket) => {
         estimator.learn(request, reply.usage);
         return settleReply(gate, reply, tokens, ticket);
-      });
+      }, run.timings);
     };
     const retry = this.#client.retry;
     const plan =
