@@ -28,7 +28,13 @@ import {
   channels,
   type OperationKind,
 } from "./channels.js";
-import { type Attributes, type ReplyFacts, responseAttributes, type UsageFacts } from "./genai.js";
+import {
+  type Attributes,
+  type AttributeValue,
+  type ReplyFacts,
+  responseAttributes,
+  type UsageFacts,
+} from "./genai.js";
 import type { GenAiMetrics } from "./metrics.js";
 import type { ClientTags, TraceHost } from "./Telemetry.js";
 
@@ -76,24 +82,29 @@ export class CallTrace {
     const tracer = this.tracer;
     if (tracer !== undefined) {
       const tags = this.tags;
-      // The SDK copies what it is given: the client's fixed set goes as it is when the call adds nothing.
-      let attributes = tags.attributes;
-      const request = this.requestAttributes;
-      const capture = this.host.captureContent && this.messages !== undefined;
-      if (this.operation === "stream" || capture || !isEmpty(request)) {
-        attributes = { ...attributes, ...request };
-        if (this.operation === "stream") attributes["dspex.stream"] = true;
-        if (capture) attributes["gen_ai.input.messages"] = JSON.stringify(this.messages);
-      }
       // Timed on the clock the worker's timings use (epoch ms, sub-millisecond), so that they fit in it.
+      // The SDK copies the attributes it is given: the client's fixed set goes as it is, the call's own
+      // are set on the span (no merged copy per call).
       const span = tracer.startSpan(
         tags.spanName,
-        { kind: this.host.spanKindClient, attributes, startTime: performance.timeOrigin + this.#startTime },
+        {
+          kind: this.host.spanKindClient,
+          attributes: tags.attributes,
+          startTime: performance.timeOrigin + this.#startTime,
+        },
         this.parent,
       );
-      this.#span = span.isRecording() ? span : undefined;
-      if (this.#span !== undefined && this.host.captureContent && this.operation === "stream")
-        this.#texts = [];
+      if (span.isRecording()) {
+        this.#span = span;
+        const request = this.requestAttributes;
+        for (const key in request) span.setAttribute(key, request[key] as AttributeValue);
+        if (this.operation === "stream") {
+          span.setAttribute("dspex.stream", true);
+          if (this.host.captureContent) this.#texts = [];
+        }
+        if (this.host.captureContent && this.messages !== undefined)
+          span.setAttribute("gen_ai.input.messages", JSON.stringify(this.messages));
+      }
     }
     if (channels.callStart.hasSubscribers) channels.callStart.publish(this.#startMessage());
   }
@@ -356,8 +367,11 @@ export class CallTrace {
   ): void {
     // The call span carries the GenAI attributes; an attempt only what is its own (and a GenAI-aware
     // tool does not count it as another operation).
-    const attributes: Attributes = { ...this.tags.attemptAttributes };
-    attributes["dspex.attempt"] = attempt;
+    const server = this.tags.server;
+    const attributes: Attributes =
+      server === undefined
+        ? { "dspex.attempt": attempt }
+        : { "server.address": server.address, "server.port": server.port, "dspex.attempt": attempt };
     if (timing.status !== undefined) attributes["http.response.status_code"] = timing.status;
     if (timing.code !== undefined) attributes["error.type"] = timing.code;
     if (timing.retryDelayMs !== undefined) attributes["dspex.retry.delay_ms"] = timing.retryDelayMs;
@@ -433,9 +447,4 @@ export class CallTrace {
 
 function clamp(value: number, low: number, high: number): number {
   return value < low ? low : value > high ? (high < low ? low : high) : value;
-}
-
-function isEmpty(attributes: Attributes): boolean {
-  for (const _ in attributes) return false;
-  return true;
 }

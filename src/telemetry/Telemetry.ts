@@ -62,8 +62,8 @@ export interface ClientTags {
   spanName: string;
   attemptName: string;
   attributes: Attributes;
-  /** An attempt span's fixed attributes (`server.*`: the GenAI ones are its call span's). */
-  attemptAttributes: Attributes;
+  /** Where its requests go (an attempt span's `server.*`; the GenAI attributes are its call span's). */
+  server: { address: string; port: number } | undefined;
   metricAttributes: Attributes;
   metricSets: MetricSets;
 }
@@ -300,7 +300,7 @@ export class Telemetry implements TraceHost {
         spanName: spanName(genAiOperation, spec.model),
         attemptName: `${genAiOperation} ${spec.model} attempt`,
         attributes: { ...common, "dspex.client": spec.name },
-        attemptAttributes: attemptAttributes(server),
+        server,
         metricAttributes: { ...common, "dspex.client": spec.name },
         metricSets: new MetricSets({ ...common, "dspex.client": spec.name }),
       };
@@ -308,9 +308,4 @@ export class Telemetry implements TraceHost {
     }
     return tags;
   }
-}
-
-/** What every attempt span of a client carries beside its own: where it went. */
-function attemptAttributes(server: { address: string; port: number } | undefined): Attributes {
-  return server === undefined ? {} : { "server.address": server.address, "server.port": server.port };
 }
