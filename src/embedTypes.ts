@@ -2,7 +2,9 @@
  * The public types of `system.embed`: its options and its reply. Plain data (vectors are
  * `Float32Array`s, which cross a thread by transfer). See docs/client.md, "Embeddings".
  */
-import type { CacheMode, Json, Redelivery, RouteAttempt } from "./types.js";
+import type { RequestControls } from "./callOptions.js";
+import type { Json } from "./json.js";
+import type { RouteAttempt } from "./replyTypes.js";
 
 /** Parameters that change the vectors: every one of them is part of each input's cache key. */
 export interface EmbedParams {
@@ -16,21 +18,7 @@ export interface EmbedParams {
 }
 
 /** Settings of one `embed` that do not change the vectors: never part of a cache key. */
-export interface EmbedControls {
-  /** Cancels the request: rejects with `ERR_ABORTED` at once and tears its upstream requests down. */
-  signal?: AbortSignal;
-  /** One deadline for the whole request, every batch, retry and backoff included (default: the client's `timeoutMs`). */
-  timeoutMs?: number;
-  /** Deadline of one upstream attempt (default: the client's `attemptTimeoutMs`). */
-  attemptTimeoutMs?: number;
-  /** Retries of a batch after its first attempt (default: the client's `retry.maxRetries`). */
-  maxRetries?: number;
-  /** `use` (default) reads and writes each input's cache entry, `skip` bypasses the cache, `refresh` fetches and overwrites. */
-  cache?: CacheMode;
-  /** What a worker crash does to the request (default: the client's `redeliver`). */
-  redeliver?: Redelivery;
-  /** HTTP headers for this request, merged over the client's (the rules of `CallControls.headers`). */
-  headers?: Record<string, string>;
+export interface EmbedControls extends RequestControls {
   /**
    * Most inputs per upstream request (default and upper bound: the provider's limit, 2,048 for
    * OpenAI and Azure, 100 for Gemini). A lower value suits servers with smaller limits.

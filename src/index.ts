@@ -79,6 +79,7 @@ export type {
   Redelivery,
   Reply,
   ReplyChoice,
+  RequestControls,
   RestartType,
   RetrySettings,
   Role,

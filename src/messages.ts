@@ -1,10 +1,11 @@
 /**
  * The messages of a conversation, typed per role in OpenAI's chat shape (providers translate them), so a
  * wrong shape is a compile error. `validateMessages` (src/validate.ts) checks the same at run time for
- * JavaScript callers; what crosses to the worker is the looser {@link WireMessage} of src/types.ts.
+ * JavaScript callers; what crosses to the worker is the looser {@link WireMessage} below.
  */
 
-import type { ReasoningDetail } from "./types.js";
+import type { Json } from "./json.js";
+import type { ReasoningDetail } from "./replyTypes.js";
 
 /** The roles of OpenAI's chat shape. */
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
@@ -111,3 +112,14 @@ export interface ToolMessage {
  * runtime check (`ERR_INVALID_ARGUMENT`) stays for JavaScript callers.
  */
 export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/**
+ * A message as it crosses to the worker: any role's fields, validated at run time by
+ * `validateMessages` (callers write the stricter {@link ChatMessage}); extra fields ride along.
+ */
+export interface WireMessage {
+  role: Role;
+  /** Text, or an array of content parts (`{ type: "text", text }`, ...); `null` for an assistant tool call. */
+  content: string | Json[] | null;
+  [extra: string]: Json | undefined;
+}
