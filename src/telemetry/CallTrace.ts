@@ -445,6 +445,7 @@ export class CallTrace {
   }
 }
 
+/** `value` within [low, high]; `low` wins when the range is empty (a clock read after the ceiling). */
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : value > high ? (high < low ? low : high) : value;
+  return Math.max(low, Math.min(value, high));
 }
