@@ -13,6 +13,7 @@
  */
 
 import type { DspexError } from "./errors.js";
+import { IdMap } from "./IdMap.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
 import type { ClientStats } from "./types.js";
@@ -56,7 +57,8 @@ export interface Pending {
 
 /** The table of one client; see the module comment. */
 export class CallTable {
-  readonly #pending = new Map<number, Pending>();
+  /** An {@link IdMap}, not a `Map`: one insert and one delete per call (see IdMap for why). */
+  readonly #pending = new IdMap<Pending>();
   /** Held calls in the order they will be sent (redelivered ones first). */
   #held: Pending[] = [];
   readonly #stats: ClientStats;
@@ -165,7 +167,7 @@ export class CallTable {
 
   /** Empties the table and returns what was in it (retirement). */
   clear(): Pending[] {
-    const all = [...this.#pending.values()];
+    const all = this.#pending.values();
     for (const pending of all) pending.link = undefined;
     this.#pending.clear();
     this.#held = [];

@@ -253,7 +253,6 @@ export class ClientProxy {
     pending.fail(undeliverableFailure(this.name, error));
   }
 
-  /** Mirrors the limiter, names the client on the reply, counts tokens and prices it. */
   /** A stream's last chunk (the one with a finish reason) is named, counted and priced like a reply. */
   #lastChunk(chunks: StreamChunk[]): void {
     const last = chunks[chunks.length - 1];
@@ -262,11 +261,11 @@ export class ClientProxy {
     if (usage !== undefined) this.onUsage?.(usage, last.cost);
   }
 
+  /** Names the client on an answer, counts its tokens, prices it, and feeds the latency figure. */
   #traffic(
     message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>,
     pending: Pending,
   ): void {
-    if (message.meta.limiter !== undefined) this.traffic.onMeta(message.meta);
     if (message.type === "embedded") {
       const usage = this.traffic.onEmbedded(message.reply);
       if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
@@ -316,6 +315,10 @@ export class ClientProxy {
         return;
       }
       case "event":
+        if (message.event.kind === "limiter") {
+          this.traffic.onLimiter(message.event.snapshot);
+          return;
+        }
         this.#mirror.event(message.event);
         if (message.event.kind === "cooldown") this.traffic.onCooldown(message.event.until);
         // Cache-write figures and breaker counts are kept only: no system event.

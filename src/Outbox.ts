@@ -32,6 +32,12 @@ export class Outbox<M> {
   /** The transfer lists of the buffered messages that have one (rare: no array per flush otherwise). */
   #transfers: Map<M, readonly TransferListItem[]> | undefined = undefined;
   #scheduled = false;
+  /**
+   * Read at each flush: a message to send last in it (the latest state the other side mirrors, such
+   * as a worker's rate limiter), or `undefined`. It rides on flushes that happen anyway and never
+   * schedules one.
+   */
+  trailer: (() => M | undefined) | undefined = undefined;
   #closed = false;
   readonly #target: MessageTarget;
   readonly #timing: FlushTiming;
@@ -67,6 +73,8 @@ export class Outbox<M> {
     const buffer = this.#buffer;
     if (buffer.length === 0 || this.#closed) return;
     this.#buffer = [];
+    const trailer = this.trailer?.();
+    if (trailer !== undefined) buffer.push(trailer);
     const transfers = this.#transfers;
     this.#transfers = undefined;
     try {

@@ -1,9 +1,10 @@
 /**
- * The system: a root supervisor, one {@link ClientProxy} per named client, and the caller's API
- * (`call`, `stream`, `kill`, `inspect`, `stop`, `on`).
- *
- * `createSystem` validates the whole tree before any thread starts, starts children in order, and
- * resolves once every client is ready; if one cannot start it stops what it started and rejects.
+ * The system: a running supervision tree and the caller's API (`call`, `stream`, `embed`, `kill`,
+ * `admin`, `observe`, `inspect`, `on`, `stop`, `destroy`). Its parts: `createSystem.ts` (the front
+ * door: validation, how threads start), `SystemNodes.ts` (the tree's clients and routers by name),
+ * `systemAdmission.ts` (what every request passes at the door), `schemaRequests.ts` (the `schema`
+ * option). Starting the tree starts children in order and resolves once every client is ready; if
+ * one cannot start it stops what it started and rejects.
  */
 
 import type { StandardSchemaV1 } from "@standard-schema/spec";
@@ -11,33 +12,33 @@ import type { Subscription } from "../supervisor/Child.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import { buildSupervisorTree } from "../supervisor/SupervisorTree.js";
 import { type AdminClient, adminFacade } from "./AdminClient.js";
-import { CALLER_STACKS_DEFAULT, CallerStack } from "./CallerStack.js";
-import { ClientChild } from "./ClientChild.js";
-import { ClientProxy } from "./ClientProxy.js";
-import type { ResolvedClientSpec } from "./ClientSpec.js";
+import { CallerStack } from "./CallerStack.js";
 import { DEFAULTS } from "./defaults.js";
-import { type EmbedSplit, splitEmbedOptions, takeInputs } from "./embedAdmission.js";
 import type { EmbedOptions, EmbedReply } from "./embedTypes.js";
-import { DspexError, dspexError, invalidArgument, StartFailedError } from "./errors.js";
+import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
-import type { ClientNames } from "./names.js";
 import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 import { observe } from "./observer/observe.js";
-import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redactAll, scrubDeep } from "./redact.js";
-import { ClientMember, type ProxyCalls, type RouteMember } from "./router/RouteMember.js";
+import type { ProxyCalls, RouteMember } from "./router/RouteMember.js";
 import { Router } from "./router/Router.js";
-import { RouterChild } from "./router/RouterChild.js";
-import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
-import { structuredOutput } from "./StructuredOutput.js";
-import { openStructuredStream } from "./StructuredStream.js";
-import { clientsOf, type ResolvedSystemSpec, resolveSystemSpec } from "./SystemSpec.js";
+import { SystemNodes } from "./SystemNodes.js";
+import { clientsOf, type ResolvedSystemSpec } from "./SystemSpec.js";
+import { callWithSchema, type SchemaStreamDeps, streamWithSchema } from "./schemaRequests.js";
+import {
+  type Admitted,
+  type AdmittedEmbed,
+  admissionError,
+  admit,
+  admitEmbed,
+  notRunning,
+  type Routed,
+} from "./systemAdmission.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
-import { TracedRouter } from "./telemetry/TracedRouter.js";
+import { tracedCalls } from "./telemetry/tracedCalls.js";
 import { CatalogThread } from "./traffic/CatalogThread.js";
-import { countTokens, noTokens } from "./traffic/cost.js";
 import { PriceBook } from "./traffic/PriceBook.js";
 import type {
   CallOptions,
@@ -48,87 +49,12 @@ import type {
   Reply,
   SchemaOptions,
   StreamOptions,
-  SystemSpec,
-  WireMessage,
 } from "./types.js";
-import { type SplitOptions, splitOptions, takeMessages } from "./validate.js";
-import { WarmSpawner } from "./WarmSpawner.js";
-import { defaultSpawner, type WorkerSpawner } from "./WorkerSpawner.js";
-
-/** Options of {@link createSystem} that are not part of the tree. */
-export interface SystemOptions {
-  /** Starts worker threads (default: the real client worker). Tests inject fixture workers here. */
-  spawner?: WorkerSpawner;
-  /**
-   * Keep one pre-loaded standby worker so that a restart skips module loading (one idle thread per
-   * system, started once the tree is up). Default `DEFAULTS.system.warmSpare`; the figures behind it are
-   * in docs/decisions.md. Ignored when `spawner` is given. See src/WarmSpawner.ts.
-   */
-  warmSpare?: boolean;
-  /**
-   * Give each error the stack of the caller's `call` / `stream` (captured at admission; a few µs per
-   * call, see src/CallerStack.ts). Default: on unless `NODE_ENV === "production"`.
-   */
-  callerStacks?: boolean;
-  /**
-   * The Node.js flags of every client worker. Default: the host's own flags that a worker can take
-   * (preloads such as `--import tsx` included; entry-point, inspector, watch and test flags left out;
-   * see src/hostFlags.ts). `[]` starts workers with no flags. Ignored when `spawner` is given.
-   */
-  workerExecArgv?: readonly string[];
-  /**
-   * OpenTelemetry settings (see docs/observability.md), or `false` to turn every telemetry hook off.
-   * By default dspex reports to the globally registered providers when `@opentelemetry/api` is
-   * installed, and costs nothing when no SDK is registered.
-   */
-  telemetry?: TelemetryOptions | false;
-}
+import type { WarmSpawner } from "./WarmSpawner.js";
+import type { WorkerSpawner } from "./WorkerSpawner.js";
 
 /** The lifecycle of a system. */
 export type SystemState = "running" | "stopping" | "stopped" | "failed";
-
-/**
- * Validates `spec`, starts the tree, and resolves once every client is ready. A spec written as a
- * literal types the system with its client names ({@link ClientNames}); a spec typed `SystemSpec`
- * gives a `System<string>`.
- */
-export async function createSystem<const S extends SystemSpec>(
-  spec: S,
-  options: SystemOptions = {},
-): Promise<System<ClientNames<S>>> {
-  const resolved = resolveSystemSpec(spec);
-  const execArgv = options.workerExecArgv;
-  if (execArgv !== undefined && (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === "string")))
-    throw invalidArgument("options.workerExecArgv", "must be an array of strings");
-  // The real worker's threads boot ahead of their start (see src/WarmSpawner.ts); injected spawners'
-  // fixture workers are started one at a time, as they are given.
-  const warm =
-    options.spawner === undefined
-      ? new WarmSpawner(undefined, execArgv, { spare: options.warmSpare ?? DEFAULTS.system.warmSpare })
-      : undefined;
-  const stacks = options.callerStacks ?? CALLER_STACKS_DEFAULT;
-  return System.create<ClientNames<S>>(
-    resolved,
-    options.spawner ?? warm?.spawn ?? defaultSpawner,
-    warm,
-    stacks,
-    options.telemetry,
-  );
-}
-
-/** A call or stream admitted: its client and the snapshot of what the caller passed. */
-interface Admitted {
-  proxy: ClientProxy;
-  messages: WireMessage[];
-  options: SplitOptions;
-}
-
-/** A call or stream admitted to a router: the router and the snapshot of what the caller passed. */
-interface Routed {
-  router: Router;
-  messages: WireMessage[];
-  options: SplitOptions;
-}
 
 /**
  * A running supervision tree of LLM clients. Build one with {@link createSystem}. `Name` is the union
@@ -136,11 +62,7 @@ interface Routed {
  */
 export class System<Name extends string = string> {
   readonly #events = new SystemEvents();
-  readonly #proxies = new Map<string, ClientProxy>();
-  readonly #clients = new Map<string, ClientChild>();
-  readonly #routers = new Map<string, Router>();
-  /** Routers' view of each member, made once per name (a client keeps its proxy across restarts). */
-  readonly #members = new Map<string, RouteMember>();
+  readonly #nodes: SystemNodes;
   readonly #root: Supervisor;
   readonly #secrets: string[];
   #state: SystemState = "running";
@@ -150,6 +72,8 @@ export class System<Name extends string = string> {
   #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
   #telemetry: Telemetry | undefined;
+  /** How a request reaches one client: traced when anything listens (src/telemetry/tracedCalls.ts). */
+  readonly #calls: ProxyCalls = tracedCalls(() => this.#telemetry);
   readonly #observers = new Set<Observer>();
 
   /**
@@ -168,7 +92,7 @@ export class System<Name extends string = string> {
     const prices = new PriceBook(new CatalogThread());
     const system = new System<N>(spec, spawner, warm, stacks, prices);
     if (telemetry !== false)
-      system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#proxies.values());
+      system.#telemetry = await Telemetry.create(telemetry ?? {}, () => system.#nodes.proxies.values());
     await system.#start();
     const models = new Map(clientsOf(spec).map((c) => [`${c.provider}\u0000${c.model}`, c]));
     void prices.preload([...models.values()].map((c) => ({ provider: c.provider, model: c.model })));
@@ -191,42 +115,16 @@ export class System<Name extends string = string> {
       this.#telemetry?.event(scrubbed);
       this.#events.emit(scrubbed);
     };
-    const router = (child: ResolvedRouterSpec): RouterChild => {
-      const routed = new Router(child, { member: (name) => this.#member(name), emit });
-      this.#routers.set(child.name, routed);
-      return new RouterChild(routed);
-    };
-    const client = (child: ResolvedClientSpec): ClientChild => {
-      const proxy = new ClientProxy(child, prices);
-      proxy.onUsage = (usage, cost) => {
-        if (!this.#events.has("usage")) return;
-        const tokens = noTokens();
-        countTokens(tokens, usage);
-        emit(
-          cost === undefined
-            ? { type: "usage", client: child.name, tokens }
-            : { type: "usage", client: child.name, tokens, cost },
-        );
-      };
-      proxy.onWorkerEvent = ({ event }) => {
-        if (event.kind === "breaker") {
-          emit({ type: "breaker", client: child.name, state: event.state, previous: event.previous });
-        } else if (event.kind === "cooldown") {
-          emit({ type: "cooldown", client: child.name, until: event.until });
-        } else if (event.kind === "retry") {
-          const { kind: _, id: __, ...rest } = event;
-          emit({ type: "retry", client: child.name, ...rest });
-        }
-      };
-      const started = new ClientChild(child, proxy, spawner, warm);
-      this.#proxies.set(child.name, proxy);
-      this.#clients.set(child.name, started);
-      return started;
-    };
-    this.#root = buildSupervisorTree(spec, {
-      leaf: (leaf) => (leaf.type === "router" ? router(leaf) : client(leaf)),
+    this.#nodes = new SystemNodes({
+      prices,
+      spawner,
+      warm,
       emit,
+      listened: (type) => this.#events.has(type),
+      calls: this.#calls,
+      telemetry: () => this.#telemetry,
     });
+    this.#root = buildSupervisorTree(spec, { leaf: (leaf) => this.#nodes.leaf(leaf), emit });
     this.#root.onExit((reason) => {
       if (this.#state !== "running") return;
       this.#state = "failed";
@@ -263,7 +161,7 @@ export class System<Name extends string = string> {
 
   /** Names of all clients in the tree, in start order. */
   get clientNames(): string[] {
-    return [...this.#proxies.keys()];
+    return [...this.#nodes.proxies.keys()];
   }
 
   /**
@@ -281,80 +179,22 @@ export class System<Name extends string = string> {
   call(name: Name, messages: readonly ChatMessage[], options?: CallOptions): Promise<Reply>;
   call(name: Name, messages: unknown, options?: CallOptions & Partial<SchemaOptions>): Promise<Reply> {
     if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
-      return this.#callWithSchema(name, messages, options);
+      return callWithSchema((n: Name, m, o) => this.call(n, m, o), name, messages, options);
     }
     const stack = this.#stacks ? new CallerStack(System.prototype.call) : undefined;
     let admitted: Admitted | Routed;
     try {
-      admitted = this.#admit(name, messages, options, false);
+      admitted = admit(this.#nodes, this.#state, name, messages, options, false);
     } catch (error) {
-      return Promise.reject(this.#admissionError(error, stack));
+      return Promise.reject(admissionError(error, stack));
     }
     if ("router" in admitted) return this.#routed(admitted.router).call(admitted.messages, admitted.options);
     return this.#calls.call(admitted.proxy, admitted.messages, admitted.options, stack);
   }
 
-  /**
-   * How a call, stream or embed reaches one client, the caller's or a router member's: traced when
-   * anything listens (a member's span under its router's, `controls.route`).
-   */
-  readonly #calls: ProxyCalls = {
-    call: (proxy, messages, options, stack) => {
-      const trace = this.#telemetry?.begin(
-        "call",
-        proxy.spec,
-        messages,
-        options.params,
-        options.controls.route,
-      );
-      if (trace === undefined) return proxy.call(messages, options, stack);
-      trace.open();
-      const reply = proxy.call(messages, options, stack, trace);
-      reply.then(trace.succeed, trace.fail);
-      return reply;
-    },
-    stream: (proxy, messages, options, stack) => {
-      const trace = this.#telemetry?.begin(
-        "stream",
-        proxy.spec,
-        messages,
-        options.params,
-        options.controls.route,
-      );
-      return openStream(proxy, messages, options, stack, trace);
-    },
-    embed: (proxy, inputs, options, stack) => {
-      const trace = this.#telemetry?.begin("embed", proxy.spec, undefined, {}, options.controls.route);
-      if (trace === undefined) return proxy.embed(inputs, options, stack);
-      trace.open();
-      trace.embedding(inputs.length, options.params.dimensions);
-      const reply = proxy.embed(inputs, options, stack, trace);
-      reply.then(trace.succeedEmbed, trace.fail);
-      return reply;
-    },
-  };
-
   /** A router as its callers reach it: traced when the system has telemetry (src/telemetry/TracedRouter.ts). */
   #routed(router: Router): RouteMember {
-    return this.#telemetry === undefined ? router : this.#member(router.name);
-  }
-
-  /** `call` with structured output: the schema's JSON Schema goes out, the answer is validated here. */
-  async #callWithSchema(
-    name: Name,
-    messages: unknown,
-    options: CallOptions & Partial<SchemaOptions>,
-  ): Promise<ParsedReply<unknown>> {
-    const { schema, jsonSchema, ...rest } = options;
-    if (schema === undefined) throw invalidArgument("options.jsonSchema", "is only read with `schema`");
-    if (rest.responseFormat !== undefined) {
-      throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
-    }
-    // Taken now, as `call` promises: the schema's conversion below may wait.
-    const taken = takeMessages(messages) as readonly ChatMessage[];
-    const output = await structuredOutput(schema, jsonSchema);
-    const reply = await this.call(name, taken, { ...rest, responseFormat: output.responseFormat });
-    return { ...reply, parsed: await output.parse(reply.text) };
+    return this.#telemetry === undefined ? router : this.#nodes.member(router.name);
   }
 
   /**
@@ -368,16 +208,23 @@ export class System<Name extends string = string> {
     options?: StreamOptions & Partial<SchemaOptions>,
   ): ReplyStream {
     if (options?.schema !== undefined || options?.jsonSchema !== undefined) {
-      return this.#streamWithSchema(name, messages, options);
+      const proxy = typeof name === "string" ? this.#nodes.proxies.get(name) : undefined;
+      const deps: SchemaStreamDeps<Name> = {
+        stream: (n, m, o) => this.stream(n, m, o),
+        highWaterMark: proxy?.spec.stream.highWaterMark ?? DEFAULTS.stream.highWaterMark,
+        stack: this.#stacks ? new CallerStack(System.prototype.stream) : undefined,
+        admissionError,
+      };
+      return streamWithSchema(deps, name, messages, options);
     }
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
-      const admitted = this.#admit(name, messages, options, true);
+      const admitted = admit(this.#nodes, this.#state, name, messages, options, true);
       if ("router" in admitted)
         return this.#routed(admitted.router).stream(admitted.messages, admitted.options);
       return this.#calls.stream(admitted.proxy, admitted.messages, admitted.options, stack);
     } catch (error) {
-      return ReplyStream.failed(this.#admissionError(error, stack));
+      return ReplyStream.failed(admissionError(error, stack));
     }
   }
 
@@ -390,112 +237,21 @@ export class System<Name extends string = string> {
    */
   embed(name: Name, inputs: readonly string[], options?: EmbedOptions): Promise<EmbedReply> {
     const stack = this.#stacks ? new CallerStack(System.prototype.embed) : undefined;
-    let target: ClientProxy | Router;
-    let taken: string[];
-    let split: EmbedSplit;
+    let admitted: AdmittedEmbed;
     try {
-      if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
-      const found = this.#proxies.get(name) ?? this.#routers.get(name);
-      if (found === undefined) throw this.#unknown(name);
-      if (this.#state !== "running") throw this.#notRunning(name);
-      if (found instanceof ClientProxy && found.spec.provider === "anthropic")
-        throw invalidArgument("name", `client "${name}" speaks anthropic, which has no embeddings API`);
-      target = found;
-      taken = takeInputs(inputs);
-      split = splitEmbedOptions(options);
+      admitted = admitEmbed(this.#nodes, this.#state, name, inputs, options);
     } catch (error) {
-      return Promise.reject(this.#admissionError(error, stack));
+      return Promise.reject(admissionError(error, stack));
     }
+    const { target, inputs: taken, options: split } = admitted;
     if (target instanceof Router) return this.#routed(target).embed(taken, split);
     return this.#calls.embed(target, taken, split, stack);
   }
 
-  /**
-   * `stream` with structured output: the schema's JSON Schema goes out, and the streamed text is
-   * validated here when it ends; the last chunk carries `parsed` (src/StructuredStream.ts).
-   */
-  #streamWithSchema(
-    name: Name,
-    messages: unknown,
-    options: StreamOptions & Partial<SchemaOptions>,
-  ): ReplyStream {
-    const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
-    const { schema, jsonSchema, ...rest } = options;
-    let taken: readonly ChatMessage[];
-    try {
-      if (schema === undefined) throw invalidArgument("options.jsonSchema", "is only read with `schema`");
-      if (rest.responseFormat !== undefined) {
-        throw invalidArgument("options.responseFormat", "cannot be set with `schema` (the schema sets it)");
-      }
-      // Taken now, as `stream` promises: the schema's conversion may wait.
-      taken = takeMessages(messages) as readonly ChatMessage[];
-    } catch (error) {
-      return ReplyStream.failed(this.#admissionError(error, stack));
-    }
-    const output = structuredOutput(schema, jsonSchema);
-    output.catch(() => undefined); // surfaces on the first pull
-    const proxy = typeof name === "string" ? this.#proxies.get(name) : undefined;
-    return openStructuredStream({
-      name: String(name),
-      output,
-      open: (responseFormat) => this.stream(name, taken, { ...rest, responseFormat }),
-      highWaterMark: proxy?.spec.stream.highWaterMark ?? DEFAULTS.stream.highWaterMark,
-      signal: rest.signal,
-      stack,
-    });
-  }
-
-  /**
-   * What `call` and `stream` share: the client by name, the system's state, and the snapshot of
-   * `messages` and `options` (see src/validate.ts). Throws the error the caller gets.
-   */
-  #admit(name: unknown, messages: unknown, options: unknown, streaming: boolean): Admitted | Routed {
-    if (typeof name !== "string") throw invalidArgument("name", "must be a client's name (a string)");
-    const proxy = this.#proxies.get(name);
-    if (proxy === undefined) {
-      const router = this.#routers.get(name);
-      if (router === undefined) throw this.#unknown(name);
-      if (this.#state !== "running") throw this.#notRunning(name);
-      return { router, messages: takeMessages(messages), options: splitOptions(options, streaming) };
-    }
-    if (this.#state !== "running") throw this.#notRunning(name);
-    return { proxy, messages: takeMessages(messages), options: splitOptions(options, streaming) };
-  }
-
-  /** A router's member by name: a client's proxy and lifecycle, or a router. */
-  #member(name: string): RouteMember {
-    let member = this.#members.get(name);
-    if (member === undefined) {
-      const router = this.#routers.get(name);
-      const proxy = this.#proxies.get(name);
-      const child = this.#clients.get(name);
-      const telemetry = this.#telemetry;
-      if (router !== undefined)
-        member = telemetry === undefined ? router : new TracedRouter(router, telemetry);
-      else if (proxy !== undefined && child !== undefined)
-        member = new ClientMember(proxy, child, this.#calls);
-      else throw this.#unknown(name);
-      this.#members.set(name, member);
-    }
-    return member;
-  }
-
-  /** Whatever admission threw, as a typed error with the caller's stack. */
-  #admissionError(error: unknown, stack: CallerStack | undefined): DspexError {
-    const typed =
-      error instanceof DspexError
-        ? error
-        : dspexError("ERR_INVALID_ARGUMENT", "the call's arguments could not be read", undefined, {
-            cause: error,
-          });
-    stack?.applyTo(typed);
-    return typed;
-  }
-
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */
   async kill(name: Name): Promise<void> {
-    const client = this.#clients.get(name);
-    if (client === undefined) throw this.#unknown(name);
+    const client = this.#nodes.clients.get(name);
+    if (client === undefined) throw this.#nodes.unknown(name);
     await client.kill();
   }
 
@@ -514,9 +270,9 @@ export class System<Name extends string = string> {
   }
 
   #adminOf(name: string): AdminClient {
-    const client = this.#clients.get(name);
-    if (client === undefined) throw this.#unknown(name);
-    if (this.#state !== "running") throw this.#notRunning(name);
+    const client = this.#nodes.clients.get(name);
+    if (client === undefined) throw this.#nodes.unknown(name);
+    if (this.#state !== "running") throw notRunning(name, this.#state);
     const admin = client.admin;
     if (admin === undefined) {
       const status = client.status;
@@ -535,7 +291,7 @@ export class System<Name extends string = string> {
    * `stop()` closes it too.
    */
   async observe(options?: ObserveOptions): Promise<Observer> {
-    if (this.#state !== "running") throw this.#notRunning("observer");
+    if (this.#state !== "running") throw notRunning("observer", this.#state);
     const observer = await observe(
       {
         inspect: () => this.inspect(),
@@ -590,7 +346,7 @@ export class System<Name extends string = string> {
       this.#prices.close(),
       ...observers,
     ]).then(() => {
-      for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+      for (const proxy of this.#nodes.proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
       this.#state = wasFailed ? "failed" : "stopped";
     });
     return this.#stopping;
@@ -605,8 +361,8 @@ export class System<Name extends string = string> {
   destroy(): Promise<void> {
     if (this.#destroying !== undefined) return this.#destroying;
     if (this.#state === "running") this.#state = "stopping";
-    for (const proxy of this.#proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
-    const terminated = [...this.#clients.values()].map((client) => client.destroy());
+    for (const proxy of this.#nodes.proxies.values()) proxy.retire("ERR_SYSTEM_STOPPED");
+    const terminated = [...this.#nodes.clients.values()].map((client) => client.destroy());
     this.#destroying = Promise.all([...terminated, this.stop()]).then(() => undefined);
     return this.#destroying;
   }
@@ -624,20 +380,6 @@ export class System<Name extends string = string> {
     return this.#warm;
   }
 
-  #unknown(name: string): DspexError {
-    const known = [...this.#proxies.keys(), ...this.#routers.keys()].join(", ");
-    return dspexError("ERR_UNKNOWN_CLIENT", `no client named ${JSON.stringify(name)} (known: ${known})`);
-  }
-
-  #notRunning(name: string): DspexError {
-    if (this.#state === "failed") {
-      return dspexError("ERR_CLIENT_UNAVAILABLE", "the system failed: its root supervisor gave up", {
-        client: name,
-      });
-    }
-    return dspexError("ERR_SYSTEM_STOPPED", "the system is stopping or stopped", { client: name });
-  }
-
   #redact(text: string): string {
     return redactAll(text, this.#secrets);
   }
@@ -651,4 +393,6 @@ export class System<Name extends string = string> {
   }
 }
 
+// `createSystem` is the system's front door; importers of this module reach it here too.
+export { createSystem, type SystemOptions } from "./createSystem.js";
 export { DspexError };

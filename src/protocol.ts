@@ -132,8 +132,6 @@ export interface CallMeta {
   upstreamErrors?: ErrorCode[];
   /** Entries in the cache after this call. */
   cacheEntries?: number;
-  /** The client's rate limiter after this call, when it limits anything (the proxy mirrors it). */
-  limiter?: LimiterSnapshot;
   /**
    * Each upstream attempt, and each wait before one (for a mailbox slot, at the rate gate), timed by
    * the worker in the order they happened; only when the request asked (`WireRequest.timing`).
@@ -201,7 +199,12 @@ export type WorkerEvent =
   | { kind: "breaker"; state: BreakerState; previous: BreakerState; snapshot: unknown }
   | { kind: "retry"; id: number; attempt: number; delayMs: number; code: ErrorCode; status?: number }
   /** A 429 with a retry hint closed the client's rate gate until `until` (epoch ms). */
-  | { kind: "cooldown"; until: number };
+  | { kind: "cooldown"; until: number }
+  /**
+   * The client's rate limiter, when it limits anything and changed: the last message of a batch (see
+   * workers/traffic/limiterReport.ts); the proxy mirrors it, nothing is emitted.
+   */
+  | { kind: "limiter"; snapshot: LimiterSnapshot };
 
 /** Worker -> main thread. */
 export type FromWorker =

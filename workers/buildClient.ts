@@ -25,6 +25,7 @@ import { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";
 import { embedProviderFor, providerFor } from "./providers/index.js";
 import { Breaker } from "./resilience/Breaker.js";
 import { sleep } from "./resilience/RetryPolicy.js";
+import { limiterReport } from "./traffic/limiterReport.js";
 import { RateGate } from "./traffic/RateGate.js";
 import { TokenEstimator } from "./traffic/TokenEstimate.js";
 
@@ -35,6 +36,8 @@ export type Post = (message: FromWorker, transfer?: readonly TransferListItem[])
 export interface BuiltClient {
   actor: ClientActor;
   admin: AdminParts;
+  /** The trailer of the worker's outbox: the rate limiter's report (see traffic/limiterReport.ts). */
+  trailer: () => FromWorker | undefined;
 }
 
 /** Builds the client of `init`, posting its answers and events through `post`. */
@@ -115,5 +118,5 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
     gate,
     estimator,
   });
-  return { actor, admin: { client, cache, vectors, breaker, mailbox } };
+  return { actor, admin: { client, cache, vectors, breaker, mailbox }, trailer: limiterReport(gate) };
 }

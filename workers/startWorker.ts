@@ -46,7 +46,10 @@ export async function startWorker(init: WorkerInit, port: MessagePort | null = p
   });
   // `transfer`: buffers moved with the message (an `embed` reply's vectors, see workers/embed/embedReply.ts).
   const post: Post = (message, transfer) => outbox.post(message, transfer);
-  const client = new LazyClient(init, post);
+  // Once built, the client's rate limiter rides at the end of each batch (traffic/limiterReport.ts).
+  const client = new LazyClient(init, post, (built) => {
+    outbox.trailer = built.trailer;
+  });
   if (init.client.cache !== false && init.client.cache.store !== undefined) await client.built();
   port.on("message", (message: ToWorker) => unbatch(message, client.handle));
   // The admin port (comlink, slow path; see AdminApi.ts): served before "ready", so the main side can
@@ -59,14 +62,16 @@ export async function startWorker(init: WorkerInit, port: MessagePort | null = p
 class LazyClient {
   readonly #init: WorkerInit;
   readonly #post: Post;
+  readonly #onBuilt: (built: BuiltClient) => void;
   #built: BuiltClient | undefined;
   #building: Promise<BuiltClient> | undefined;
   /** Messages that arrived while the client was being built, oldest first. */
   readonly #waiting: ToWorker[] = [];
 
-  constructor(init: WorkerInit, post: Post) {
+  constructor(init: WorkerInit, post: Post, onBuilt: (built: BuiltClient) => void) {
     this.#init = init;
     this.#post = post;
+    this.#onBuilt = onBuilt;
   }
 
   /** Handles one message from the main thread (as the actor would, once there is one). */
@@ -91,6 +96,7 @@ class LazyClient {
       .then(({ buildClient }) => buildClient(this.#init, this.#post))
       .then((built) => {
         this.#built = built;
+        this.#onBuilt(built);
         for (const message of this.#waiting.splice(0)) built.actor.handle(message);
         return built;
       });

@@ -7,7 +7,6 @@
 import type { ResolvedClientSpec } from "../ClientSpec.js";
 import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
-import type { CallMeta } from "../protocol.js";
 import type {
   GenerationParams,
   LimiterSnapshot,
@@ -43,6 +42,9 @@ export class ClientTraffic {
   latencyMs: number | undefined = undefined;
   readonly #budget: Budget | undefined;
   #outputAverage = 0;
+  /** The model of the last answer priced, and its price (see {@link priceOf}). */
+  #pricedModel: string | undefined = undefined;
+  #price: ModelPricing | undefined = undefined;
 
   constructor(
     readonly name: string,
@@ -125,9 +127,9 @@ export class ClientTraffic {
     return budgetError(this.name, budget, estimate);
   }
 
-  /** What the worker said beside an answer. */
-  onMeta(meta: CallMeta): void {
-    if (meta.limiter !== undefined) this.limiter = meta.limiter;
+  /** The worker reported its rate limiter (see workers/traffic/limiterReport.ts). */
+  onLimiter(snapshot: LimiterSnapshot): void {
+    this.limiter = snapshot;
   }
 
   /** The worker's gate closed after a 429. */
@@ -165,10 +167,16 @@ export class ClientTraffic {
     if (this.spec.pricing !== undefined) return this.spec.pricing;
     const prices = this.prices;
     if (prices === undefined) return undefined;
-    return (
+    // Every answer of a client names the same model, almost always: the last price found is kept
+    // (a catalog lookup builds a key and a pricing object). Not kept while unknown: the catalog may
+    // still answer.
+    if (model === this.#pricedModel && this.#price !== undefined) return this.#price;
+    const price =
       (model !== undefined && model !== "" ? prices.priceOf(this.spec.provider, model) : undefined) ??
-      prices.priceOf(this.spec.provider, this.spec.model)
-    );
+      prices.priceOf(this.spec.provider, this.spec.model);
+    this.#pricedModel = model;
+    this.#price = price;
+    return price;
   }
 
   /**

@@ -9,10 +9,13 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-// `types.ts` gathers the public types from the modules that hold them: each of those is a leaf too.
+// `types.ts` and `errors.ts` gather the modules that hold them: each of those is a leaf too.
 const SHARED_LEAVES = [
   "src/callOptions.ts",
   "src/defaults.ts",
+  "src/errorClasses.ts",
+  "src/errorCodes.ts",
+  "src/errorData.ts",
   "src/errors.ts",
   "src/inspectTypes.ts",
   "src/json.ts",

@@ -177,7 +177,6 @@ export class Flights {
       if (owner && outcome.upstreamErrors !== undefined) meta.upstreamErrors = outcome.upstreamErrors;
       if (owner && outcome.timings !== undefined) meta.timings = outcome.timings;
       if (cacheEntries !== undefined) meta.cacheEntries = cacheEntries;
-      if (owner && this.#gate.limited) meta.limiter = this.#gate.snapshot();
       // Every caller after the first gets its own copy: replies batched into one message would
       // otherwise arrive as one shared object on the main side, and one caller's mutation would show
       // in another's reply.

@@ -4,6 +4,7 @@
  * yet); a miss is listed as its {@link Call}.
  */
 import type { ErrorCode } from "../../src/errors.js";
+import { IdMap } from "../../src/IdMap.js";
 import type { Flight } from "../cache/Coalescer.js";
 
 /** A miss in progress, owned by one caller. */
@@ -20,7 +21,8 @@ export class Call {
 
 /** The unanswered calls of one worker; see the module comment. */
 export class OpenCalls {
-  readonly #calls = new Map<number, Call | null>();
+  /** An {@link IdMap}, not a `Map`: one insert and one delete per call (see src/IdMap.ts for why). */
+  readonly #calls = new IdMap<Call | null>();
   /** Set while a graceful stop waits for the table to empty. */
   #drained: (() => void) | undefined;
 
@@ -73,7 +75,8 @@ export class OpenCalls {
   /** Empties the list, marking every call done and handing each miss to `leave`; returns how many. */
   abandonAll(leave: (call: Call) => void): number {
     const abandoned = this.#calls.size;
-    for (const [id, call] of this.#calls) {
+    for (const id of this.#calls.ids()) {
+      const call = this.#calls.get(id) as Call | null;
       this.#calls.delete(id);
       if (call !== null) {
         call.done = true;

@@ -20,6 +20,7 @@ import type { TransferListItem } from "node:worker_threads";
 import type { Dispatcher } from "undici";
 import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import { type ErrorData, toErrorData } from "../../src/errors.js";
+import { IdMap } from "../../src/IdMap.js";
 import type { FromWorker, ToWorker } from "../../src/protocol.js";
 import { Coalescer, type Flight } from "../cache/Coalescer.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
@@ -85,7 +86,8 @@ export class Embeddings implements EmbedHandler {
   readonly #deps: EmbedDeps;
   readonly #transport: Transport<EmbedProvider>;
   readonly #coalescer = new Coalescer<EmbedJob>();
-  readonly #jobs = new Map<number, EmbedJob>();
+  /** An {@link IdMap}, not a `Map`: one insert and one delete per call (see src/IdMap.ts for why). */
+  readonly #jobs = new IdMap<EmbedJob>();
   readonly #clock: () => number;
   #stopping = false;
   #idle: (() => void) | undefined;
@@ -278,8 +280,6 @@ export class Embeddings implements EmbedHandler {
   #answer(job: EmbedJob): void {
     this.#finish(job);
     const meta = job.meta();
-    const gate = this.#deps.gate;
-    if (job.attempts > 0 && gate.limited) meta.limiter = gate.snapshot();
     const { message, transfer } = embedReplyMessage(
       job.id,
       job.vectors as Float32Array[],
@@ -327,7 +327,7 @@ export class Embeddings implements EmbedHandler {
       this.#idle = undefined;
     }
     const cut = this.#jobs.size;
-    for (const job of [...this.#jobs.values()]) this.#finish(job);
+    for (const job of this.#jobs.values()) this.#finish(job);
     return cut;
   }
 }

@@ -250,7 +250,6 @@ export class StreamSession {
     }
     if (this.#phase !== "open") return;
     this.#upstream = undefined; // finished cleanly: its connection goes back to the pool, not destroyed
-    this.#noteLimiter();
     this.#deps.post({ type: "end", id: this.id, finishReason: summary.finishReason, meta: this.#meta });
     this.#phase = "ended";
   }
@@ -282,15 +281,8 @@ export class StreamSession {
     if (this.#phase !== "open") return;
     this.#phase = "cut";
     const data = scrubError(error, this.#deps.client.apiKey);
-    this.#noteLimiter();
     this.#deps.post({ type: "error", id: this.id, error: data, meta: this.#meta });
     this.#stop();
-  }
-
-  /** The client's limiter as the main side mirrors it (`inspect()`, routers), when it knows limits. */
-  #noteLimiter(): void {
-    const gate = this.#deps.gate;
-    if (gate?.limited === true) this.#meta.limiter = gate.snapshot();
   }
 
   #stop(): void {

@@ -3,6 +3,7 @@
  * `stream`, `credit` and `cancel` messages. A session leaves the table once it has released
  * everything (posted `end` or `error`, or was cancelled).
  */
+import { IdMap } from "../../src/IdMap.js";
 import type { ToWorker } from "../../src/protocol.js";
 import type { StreamHandler } from "../StreamHandler.js";
 import { type StreamDeps, type StreamMessage, type StreamPath, streamPath } from "./StreamDeps.js";
@@ -12,7 +13,8 @@ import { StreamSession } from "./StreamSession.js";
 export class StreamSessions implements StreamHandler {
   readonly #deps: StreamDeps;
   readonly #path: StreamPath;
-  readonly #sessions = new Map<number, StreamSession>();
+  /** An {@link IdMap}, not a `Map`: one insert and one delete per stream (see src/IdMap.ts for why). */
+  readonly #sessions = new IdMap<StreamSession>();
   #idle: (() => void) | undefined;
 
   constructor(deps: StreamDeps) {

@@ -114,6 +114,8 @@ export class RateGate {
   #headersSetLevel = false;
   /** The ticket of the probe or scout out now (0: none). */
   #probeTicket = 0;
+  /** Bumped whenever what the gate holds or knows changes (see {@link changes}). */
+  #changes = 0;
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
   onCooldown: ((until: number) => void) | undefined = undefined;
 
@@ -152,6 +154,14 @@ export class RateGate {
     return this.#state;
   }
 
+  /**
+   * A counter that moves whenever an attempt is admitted or done, a 429 arrives or headers teach the
+   * gate: the worker reports the limiter to the main side only when it moved (workers/traffic/limiterReport.ts).
+   */
+  get changes(): number {
+    return this.#changes;
+  }
+
   /** Attempts waiting at the gate. */
   get waiting(): number {
     return this.#queue.size;
@@ -187,6 +197,7 @@ export class RateGate {
    * attempt must be followed by {@link done}.
    */
   admit(tokens: number, deadline: number, signal?: CancelSignal): number | Promise<number> {
+    this.#changes++;
     if (!this.limited) {
       this.#inFlight++;
       return ++this.#admitted;
@@ -239,6 +250,7 @@ export class RateGate {
    * (or the scout's) end opens the gate, unless its 429 started a cooldown.
    */
   done(ticket: number, estimated: number, used: number | undefined): void {
+    this.#changes++;
     this.#inFlight--;
     this.#inFlightTokens -= estimated;
     if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
@@ -255,6 +267,7 @@ export class RateGate {
    * cannot wait that long are refused now); without one, the request bucket is taken as empty.
    */
   rateLimited(retryAfterMs: number | undefined): void {
+    this.#changes++;
     const now = this.#clock();
     if (retryAfterMs === undefined) {
       this.#requests?.take(this.#requests.level(now), now);
@@ -281,6 +294,7 @@ export class RateGate {
    * due in `done`).
    */
   learn(info: RateLimitHeaders, ticket?: number): boolean {
+    this.#changes++;
     const now = this.#clock();
     // Every other request in flight may be unseen by the vendor (a request admitted earlier may still
     // wait for its connection): the low bound is cautious, the gate's own count does the fine work.

@@ -8,6 +8,33 @@ function target() {
 }
 
 describe("Outbox", () => {
+  it("appends the trailer's message last in a flush, never schedules a flush for it alone", async () => {
+    const t = target();
+    const box = new Outbox<{ type: string; n: number }>(t, "microtask");
+    let state = 0;
+    box.trailer = () => (state === 0 ? undefined : { type: "state", n: state });
+    state = 7;
+    await Promise.resolve();
+    expect(t.sent).toEqual([]); // nothing posted: no flush, no trailer
+    box.post({ type: "reply", n: 1 });
+    box.post({ type: "reply", n: 2 });
+    await Promise.resolve();
+    expect(t.sent).toEqual([
+      {
+        type: "batch",
+        messages: [
+          { type: "reply", n: 1 },
+          { type: "reply", n: 2 },
+          { type: "state", n: 7 },
+        ],
+      },
+    ]);
+    state = 0;
+    box.post({ type: "reply", n: 3 });
+    await Promise.resolve();
+    expect(t.sent[1]).toEqual({ type: "reply", n: 3 });
+  });
+
   it("sends what one synchronous run posts as one batch, in order, on the next microtask", async () => {
     const t = target();
     const box = new Outbox<{ type: string; n: number }>(t, "microtask");
