@@ -31,6 +31,7 @@ import {
 import {
   type Attributes,
   type AttributeValue,
+  epochNow,
   type ReplyFacts,
   responseAttributes,
   type UsageFacts,
@@ -159,12 +160,7 @@ export class CallTrace {
   /** The worker died with the call in flight; it goes to the next incarnation (delivery number `n`). */
   redelivered(deliveries: number): void {
     this.#redeliveries++;
-    this.#span?.addEvent("dspex.redelivery", { "dspex.deliveries": deliveries });
-  }
-
-  /** An event on the call's span (router fallbacks, rate-limit waits reported by others). */
-  event(name: string, attributes: Attributes): void {
-    this.#span?.addEvent(name, attributes);
+    this.#span?.addEvent("dspex.redelivery", { "dspex.deliveries": deliveries }, epochNow());
   }
 
   /**
@@ -264,7 +260,8 @@ export class CallTrace {
       if (typeof data.status === "number") attributes["http.response.status_code"] = data.status;
       if (this.#redeliveries > 0) attributes["dspex.redeliveries"] = this.#redeliveries;
       this.#waitAttributes(attributes);
-      if (code === "ERR_CIRCUIT_OPEN") span.addEvent("dspex.breaker.rejected");
+      if (code === "ERR_CIRCUIT_OPEN")
+        span.addEvent("dspex.breaker.rejected", undefined, performance.timeOrigin + endedAt);
       const retryAfterMs = (data as { retryAfterMs?: unknown }).retryAfterMs;
       if (typeof retryAfterMs === "number") attributes["dspex.retry_after_ms"] = retryAfterMs;
       span.setAttributes(attributes);

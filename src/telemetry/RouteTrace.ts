@@ -15,7 +15,7 @@
 import type { Context, Span, Tracer } from "@opentelemetry/api";
 import type { DspexError } from "../errors.js";
 import type { RouteAttempt } from "../types.js";
-import type { Attributes } from "./genai.js";
+import { type Attributes, epochNow } from "./genai.js";
 import type { TraceHost } from "./Telemetry.js";
 
 /** What routed calls are called in span names. */
@@ -50,7 +50,12 @@ export class RouteTrace {
   /** The routed call starts now (a stream: at its first pull). Idempotent. */
   open(): void {
     if (this.#span !== undefined || this.#done) return;
-    const span = this.tracer.startSpan(this.name, { attributes: this.attributes }, this.parent);
+    // On the clock of its members' spans (genai.ts, `epochNow`), so that they nest exactly.
+    const span = this.tracer.startSpan(
+      this.name,
+      { attributes: this.attributes, startTime: epochNow() },
+      this.parent,
+    );
     if (!span.isRecording()) return;
     this.#span = span;
     this.#context = this.host.withSpan(this.parent, span);
@@ -61,11 +66,11 @@ export class RouteTrace {
    * was skipped without a try).
    */
   fallback(from: string, to: string, code: string): void {
-    this.#span?.addEvent("dspex.fallback", {
-      "dspex.fallback.from": from,
-      "dspex.fallback.to": to,
-      "error.type": code,
-    });
+    this.#span?.addEvent(
+      "dspex.fallback",
+      { "dspex.fallback.from": from, "dspex.fallback.to": to, "error.type": code },
+      epochNow(),
+    );
   }
 
   /** A member answered; `attempts` are the router's (every member tried or skipped, in order). */
@@ -81,7 +86,7 @@ export class RouteTrace {
     const answered = reply.client ?? lastTried(reply.attempts);
     if (answered !== undefined) attributes["dspex.client.answered"] = answered;
     span.setAttributes(attributes);
-    span.end();
+    span.end(epochNow());
   };
 
   /** No member answered: the router's error (the last member's, with every attempt). */
@@ -99,7 +104,7 @@ export class RouteTrace {
       code: this.host.statusError,
       message: typeof data.message === "string" ? data.message : code,
     });
-    span.end();
+    span.end(epochNow());
   };
 
   /** A routed stream the caller left early: not an error. */

@@ -98,8 +98,8 @@ describe("CallTrace timings", () => {
   });
 
   it("a wait before an attempt: an event at its start, the total on the call, the attempt after it", () => {
-    const opened = now();
     const { exporter, trace } = setup();
+    const opened = now(); // after the call span's start
     // The reported times lie between the call's start and now: let the clock pass them (no signal to
     // wait for: the clock is what is measured).
     while (now() < opened + 3) {}
