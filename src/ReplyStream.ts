@@ -46,7 +46,7 @@ interface Waiter {
 const DONE: IteratorResult<StreamChunk, undefined> = { done: true, value: undefined };
 
 /** A streamed answer; see the module comment. Iterate it once. */
-export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined> {
+export class ReplyStream<T = unknown> implements AsyncIterableIterator<StreamChunk, undefined> {
   readonly #options: ReplyStreamOptions;
   readonly #creditBatch: number;
   #state: ReplyStreamState = "idle";
@@ -65,7 +65,7 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
   #model: string | undefined;
   #toolCalls: ToolCall[] | undefined;
   #cached = false;
-  #parsed: unknown;
+  #parsed: T | undefined;
   #meta: CallMeta | undefined;
   #deliveries = 0;
   readonly #onAbort: (() => void) | undefined;
@@ -168,8 +168,11 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
     return this.#toolCalls;
   }
 
-  /** With `schema`: the validated answer, once the last chunk arrived (as on that chunk). */
-  get parsed(): unknown {
+  /**
+   * With `schema`: the validated answer, once the last chunk arrived (as on that chunk), typed from the
+   * schema (`system.stream(name, messages, { schema })` returns a `ReplyStream` of its output type).
+   */
+  get parsed(): T | undefined {
     return this.#parsed;
   }
 
@@ -225,7 +228,8 @@ export class ReplyStream implements AsyncIterableIterator<StreamChunk, undefined
       if (chunk.usage !== undefined) this.#usage = chunk.usage;
       if (chunk.model !== undefined) this.#model = chunk.model;
       if (chunk.toolCalls !== undefined) this.#toolCalls = chunk.toolCalls;
-      if (chunk.parsed !== undefined) this.#parsed = chunk.parsed;
+      // The chunk's `parsed` came from the schema this stream was typed with (src/StructuredStream.ts).
+      if (chunk.parsed !== undefined) this.#parsed = chunk.parsed as T;
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
         this.#owed++; // handed over at once: its credit is due now

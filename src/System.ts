@@ -202,6 +202,12 @@ export class System<Name extends string = string> {
    * `call` returns (see docs/streaming.md). Never throws: what `call` would reject with (a bad
    * argument, an unknown client, a stopped system) is thrown by the first pull.
    */
+  stream<S extends StandardSchemaV1>(
+    name: Name,
+    messages: readonly ChatMessage[],
+    options: StreamOptions & SchemaOptions<S>,
+  ): ReplyStream<InferSchemaOutput<S>>;
+  stream(name: Name, messages: readonly ChatMessage[], options?: StreamOptions): ReplyStream;
   stream(
     name: Name,
     messages: readonly ChatMessage[],

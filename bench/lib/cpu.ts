@@ -4,7 +4,7 @@
  * `process.threadCpuUsage()`; on Node 20 Linux exposes the main thread's times in
  * `/proc/self/task/<pid>/stat` (the main thread's tid is the pid), in clock ticks of 10 ms.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Where the figure came from: exact per thread, per thread in 10 ms ticks, or the whole process. */
 export type CpuSource = "threadCpuUsage" | "procfs" | "process";
@@ -44,3 +44,29 @@ export function mainThreadCpu(): CpuReading {
 export function cpuShare(before: CpuReading, after: CpuReading, wallMs: number): number {
   return wallMs > 0 ? (after.micros - before.micros) / 1_000 / wallMs : 0;
 }
+
+/**
+ * Context switches of every thread of this process so far (voluntary: a thread waited; involuntary:
+ * the scheduler took its core away), from `/proc/self/task/<tid>/status`; `undefined` off Linux.
+ * More threads than cores shows here: on 2 cores, a second worker adds switches per call.
+ */
+export function processSwitches(): number | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return undefined;
+  }
+  let switches = 0;
+  for (const tid of tasks) {
+    try {
+      const status = readFileSync(`/proc/self/task/${tid}/status`, "utf8");
+      for (const match of status.matchAll(SWITCHES)) switches += Number(match[1]);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return switches;
+}
+
+const SWITCHES = /^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm;

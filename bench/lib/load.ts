@@ -5,7 +5,7 @@
  * (calls settled in the window) / (window length).
  */
 import { performance } from "node:perf_hooks";
-import { type CpuReading, cpuShare, mainThreadCpu } from "./cpu.js";
+import { type CpuReading, cpuShare, mainThreadCpu, processSwitches } from "./cpu.js";
 import { EventLoopProbe, type EventLoopSummary } from "./eventLoop.js";
 import { LatencyHistogram, type LatencySummary, round } from "./histogram.js";
 
@@ -60,6 +60,8 @@ export interface LoadResult {
    */
   processCpuPerCallUs: number;
   cpuSource: CpuReading["source"];
+  /** Context switches of the process's threads per settled call (Linux only): threads contending for cores. */
+  switchesPerCall?: number;
   /** Calls still unsettled when the drain time-out ran out (should be 0). */
   stuck: number;
   /** How free the event loop stayed during the window, when `eventLoop` asked for it. */
@@ -129,23 +131,27 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
   probe?.start();
   const cpuBefore = mainThreadCpu();
   const processBefore = process.cpuUsage();
+  const switchesBefore = processSwitches();
   const t0 = performance.now();
   measuring = true;
   let windowMs: number;
   let cpuAfter: CpuReading;
   let processAfter: NodeJS.CpuUsage;
+  let switchesAfter: number | undefined;
   let eventLoop: EventLoopSummary | undefined;
   if (options.count !== undefined) {
     await settleAll(lanes, drainTimeoutMs + (options.durationMs ?? 600_000));
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
     processAfter = process.cpuUsage(processBefore);
+    switchesAfter = processSwitches();
     eventLoop = probe?.stop();
   } else {
     await delay(options.durationMs ?? 2_000);
     windowMs = performance.now() - t0;
     cpuAfter = mainThreadCpu();
     processAfter = process.cpuUsage(processBefore);
+    switchesAfter = processSwitches();
     eventLoop = probe?.stop();
     measuring = false;
   }
@@ -172,6 +178,9 @@ export async function runLoad(call: CallFn, options: LoadOptions): Promise<LoadR
     stuck,
   };
   if (eventLoop !== undefined) result.eventLoop = eventLoop;
+  if (switchesBefore !== undefined && switchesAfter !== undefined && settledCalls > 0) {
+    result.switchesPerCall = round((switchesAfter - switchesBefore) / settledCalls);
+  }
   return result;
 }
 

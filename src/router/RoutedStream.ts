@@ -10,7 +10,8 @@ import type { DspexError } from "../errors.js";
 import { ReplyStream } from "../ReplyStream.js";
 import type { RouteAttempt, StreamChunk, WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
-import type { RoutePlan, Router } from "./Router.js";
+import type { RoutePlan } from "./RoutePlan.js";
+import type { Router } from "./Router.js";
 
 /** See the module comment. */
 export function openRoutedStream(
@@ -62,7 +63,7 @@ export function openRoutedStream(
     attempts = plan.attempts;
     for (;;) {
       if (over) return;
-      const member = plan.queue.shift();
+      const member = router.next(plan);
       if (member === undefined) return fail(router.exhausted(plan));
       const memberOptions = router.memberOptions(plan, options);
       if (memberOptions === undefined) return fail(router.timedOut(plan));

@@ -3,13 +3,17 @@
  * `embed` like a client. It lives on the main thread, decides from the members' live figures (breaker state,
  * cooldown, status, calls in flight, latency, rate-limit headroom), and holds no thread of its own.
  *
- * A call: the strategy orders the members; those that cannot take it now (breaker open, cooling down
- * after a 429, restarting or gone) move to the back without a try (they are tried only when no other
- * is left); each member gets what is left of the one deadline; a failure that another member may not
- * share (`fallbackPolicy.ts`) moves the call on, with a `fallback` event; a "context length exceeded"
- * moves it to `contextFallbacks`. The reply names the member that answered (`reply.client`) and every
- * member tried (`reply.attempts`; on failure `error.attempts`). A router never hides a call: whatever
- * the members do, the call settles with a reply or the last member's error.
+ * A call: the strategy picks a member (src/router/strategies.ts); when that member can take the call it
+ * gets it at once, and a call it answers costs the router no more than that pick, the deadline and the
+ * reply's `attempts` (nothing else is allocated: the fallback machinery is set up only when it is
+ * needed; bench/micro/routerHotPath.ts measures it). Otherwise a {@link RoutePlan} walks the others in the
+ * strategy's order: those that cannot take it when their turn comes (breaker open, cooling down after
+ * a 429, restarting or gone) move to the back without a try; each member gets what is left of the one
+ * deadline; a failure that another member may not share (`fallbackPolicy.ts`) moves the call on, with
+ * a `fallback` event; a "context length exceeded" moves it to `contextFallbacks`. The reply names the
+ * member that answered (`reply.client`) and every member tried (`reply.attempts`; on failure
+ * `error.attempts`). A router never hides a call: whatever the members do, the call settles with a
+ * reply or the last member's error.
  */
 import { DEFAULTS } from "../defaults.js";
 import type { EmbedSplit } from "../embedAdmission.js";
@@ -32,28 +36,17 @@ import type { SplitOptions } from "../validate.js";
 import { fallbackVerdict } from "./fallbackPolicy.js";
 import { openRoutedStream } from "./RoutedStream.js";
 import type { RouteMember } from "./RouteMember.js";
+import { RoutePlan } from "./RoutePlan.js";
 import type { ResolvedRouterSpec } from "./RouterSpec.js";
-import { orderMembers, RouteCursor } from "./strategies.js";
+import { orderFrom, pickFirst, RouteCursor } from "./strategies.js";
 
 const LATENCY_ALPHA = 0.2;
 
 /** How a router reaches the rest of the system. */
 export interface RouterDeps {
-  /** The member of that name (a client or a router), looked up at each call: clients outlive restarts. */
+  /** The member of that name (a client or a router): the same object for the system's life (a client's proxy outlives its restarts). */
   member(name: string): RouteMember;
   emit(event: FallbackEvent): void;
-}
-
-/** The members to try for one call, and where the call stands. */
-export interface RoutePlan {
-  readonly deadline: number;
-  readonly attempts: RouteAttempt[];
-  /** Members still to try, in order. */
-  queue: RouteMember[];
-  /** Switched to `contextFallbacks` already. */
-  context: boolean;
-  /** The call's trace, when traced: told each fallback (src/telemetry/RouteTrace.ts). */
-  readonly route?: RouteTrace | undefined;
 }
 
 /** See the module comment. */
@@ -62,6 +55,8 @@ export class Router implements RouteMember {
   readonly #cursor: RouteCursor;
   readonly #budget: Budget | undefined;
   #latency: number | undefined = undefined;
+  /** The members, in the spec's order: looked up on first use (the tree builds routers before clients). */
+  #resolved: readonly RouteMember[] | undefined = undefined;
 
   constructor(
     readonly spec: ResolvedRouterSpec,
@@ -80,20 +75,20 @@ export class Router implements RouteMember {
   /** A router is skipped only when every one of its members would be. */
   unavailable(now: number): DspexError["code"] | undefined {
     let code: DspexError["code"] | undefined;
-    for (const name of this.spec.members) {
-      code = this.deps.member(name).unavailable(now);
+    for (const member of this.#members()) {
+      code = member.unavailable(now);
       if (code === undefined) return undefined;
     }
     return code;
   }
 
   embeds(): boolean {
-    return this.spec.members.some((name) => this.deps.member(name).embeds());
+    return this.#members().some((member) => member.embeds());
   }
 
   inFlight(): number {
     let n = 0;
-    for (const name of this.spec.members) n += this.deps.member(name).inFlight();
+    for (const member of this.#members()) n += member.inFlight();
     return n;
   }
 
@@ -103,7 +98,7 @@ export class Router implements RouteMember {
 
   headroom(): number {
     let best = 0;
-    for (const name of this.spec.members) best = Math.max(best, this.deps.member(name).headroom());
+    for (const member of this.#members()) best = Math.max(best, member.headroom());
     return best;
   }
 
@@ -112,28 +107,64 @@ export class Router implements RouteMember {
   }
 
   estimateCost(messages: readonly WireMessage[], params: GenerationParams): number {
-    const first = this.spec.members[0];
-    return first === undefined ? 0 : this.deps.member(first).estimateCost(messages, params);
+    return this.#members()[0]?.estimateCost(messages, params) ?? 0;
   }
 
   estimateEmbedCost(inputs: readonly string[]): number {
-    const first = this.spec.members[0];
-    return first === undefined ? 0 : this.deps.member(first).estimateEmbedCost(inputs);
+    return this.#members()[0]?.estimateEmbedCost(inputs) ?? 0;
   }
 
   // ---- routing ----
 
-  /** Routes a call; see the module comment. Rejects with the last member's error (with `attempts`). */
-  async call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
-    const plan = this.plan(messages, options);
+  /**
+   * Routes a call; see the module comment. Rejects with the last member's error (with `attempts`).
+   * `options` is this call's own (System.call's admission made it): the router sets each member's
+   * `timeoutMs` on it, what is left of the one deadline, rather than copying it for every member.
+   */
+  call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
+    let deadline: number;
+    try {
+      deadline = this.#admit(options.controls.timeoutMs);
+      if (this.#budget !== undefined) this.#charge(this.estimateCost(messages, options.params));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const members = this.#members();
+    const pick = pickFirst(this.spec.strategy, members, this.#cursor);
+    const first = members[pick] as RouteMember;
+    const now = Date.now();
+    const left = deadline - now;
+    if (left <= 0 || first.unavailable(now) !== undefined) {
+      return this.#walk(messages, options, this.#plan(deadline, members, pick, 0, options.controls.route));
+    }
+    // The common case: the strategy's pick answers. A promise reaction is all this adds (measured
+    // cheaper than an async function's frame: bench/micro/routerHotPath.ts); the walk is set up only
+    // when the pick fails.
+    options.controls.timeoutMs = left;
+    return first.call(messages, options).then(
+      (reply) => {
+        first.onLatency(Date.now() - now);
+        return this.answered(undefined, first, reply);
+      },
+      (error: DspexError) => {
+        const plan = this.#plan(deadline, members, pick, 1, options.controls.route);
+        this.failedOn(plan, first, error);
+        return this.#walk(messages, options, plan);
+      },
+    );
+  }
+
+  /** The rest of a call whose first pick could not take it or did not answer: the other members in turn. */
+  async #walk(messages: WireMessage[], options: SplitOptions, plan: RoutePlan): Promise<Reply> {
     for (;;) {
-      const member = plan.queue.shift();
+      const member = plan.next(Date.now(), this.#moved);
       if (member === undefined) throw this.exhausted(plan);
-      const controls = this.#controls(plan, options);
-      if (controls === undefined) throw this.timedOut(plan);
+      const left = plan.deadline - Date.now();
+      if (left <= 0) throw this.timedOut(plan);
+      options.controls.timeoutMs = left;
       const started = Date.now();
       try {
-        const reply = await member.call(messages, { params: options.params, controls });
+        const reply = await member.call(messages, options);
         member.onLatency(Date.now() - started);
         return this.answered(plan, member, reply);
       } catch (error) {
@@ -143,15 +174,27 @@ export class Router implements RouteMember {
   }
 
   /**
-   * Routes an `embed` as a call is routed (same order, skips, fallback verdicts, one deadline); the
-   * reply names the member that answered and every member tried.
+   * Routes an `embed` as a call is routed (same order, skips, fallback verdicts, one deadline), over
+   * the members that can embed (a chat router may mix in Anthropic clients); the reply names the
+   * member that answered and every member tried.
    */
   async embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
-    const plan = this.#plan(() => this.estimateEmbedCost(inputs), options.controls);
-    // Members that cannot embed (Anthropic clients) are not tried: a chat router may mix them in.
-    plan.queue = plan.queue.filter((member) => member.embeds());
+    const deadline = this.#admit(options.controls.timeoutMs);
+    if (this.#budget !== undefined) this.#charge(this.estimateEmbedCost(inputs));
+    const members = this.#members();
+    const order = orderFrom(
+      this.spec.strategy,
+      members,
+      pickFirst(this.spec.strategy, members, this.#cursor),
+    );
+    const plan = new RoutePlan(
+      deadline,
+      order.filter((member) => member.embeds()),
+      0,
+      options.controls.route,
+    );
     for (;;) {
-      const member = plan.queue.shift();
+      const member = plan.next(Date.now(), this.#moved);
       if (member === undefined) throw this.exhausted(plan);
       const left = plan.deadline - Date.now();
       if (left <= 0) throw this.timedOut(plan);
@@ -178,56 +221,70 @@ export class Router implements RouteMember {
   }
 
   /**
-   * The plan of one call: budget checked (throws `ERR_BUDGET_EXCEEDED`), the strategy's order with the
-   * members that cannot take a call now moved behind the others (each recorded as skipped).
+   * The plan of a stream: admitted (the budget checked: throws `ERR_BUDGET_EXCEEDED`) and every member
+   * in the strategy's order, walked by {@link next}.
    */
   plan(messages: WireMessage[], options: SplitOptions): RoutePlan {
-    return this.#plan(() => this.estimateCost(messages, options.params), options.controls);
+    const deadline = this.#admit(options.controls.timeoutMs);
+    if (this.#budget !== undefined) this.#charge(this.estimateCost(messages, options.params));
+    const members = this.#members();
+    return this.#plan(
+      deadline,
+      members,
+      pickFirst(this.spec.strategy, members, this.#cursor),
+      0,
+      options.controls.route,
+    );
   }
 
-  /** {@link plan} for any request: `estimate` prices it for the budget (read only when there is one). */
-  #plan(
-    estimateCost: () => number,
-    { timeoutMs, route }: { timeoutMs?: number | undefined; route?: RouteTrace | undefined },
-  ): RoutePlan {
+  /** The next member of `plan` to try, or `undefined` when none is left (see {@link RoutePlan.next}). */
+  next(plan: RoutePlan): RouteMember | undefined {
+    return plan.next(Date.now(), this.#moved);
+  }
+
+  /** Counts a call; its deadline (ms since the epoch). */
+  #admit(timeoutMs: number | undefined): number {
     this.stats.calls++;
-    const budget = this.#budget;
-    if (budget !== undefined) {
-      const estimate = estimateCost();
-      if (!budget.allows(estimate)) {
-        this.#count("ERR_BUDGET_EXCEEDED");
-        throw budgetError(this.name, budget, estimate);
-      }
-    }
-    const now = Date.now();
-    const members = this.spec.members.map((name) => this.deps.member(name));
-    const ordered = orderMembers(this.spec.strategy, members, this.#cursor);
-    const ready: RouteMember[] = [];
-    const skipped: RouteMember[] = [];
-    const attempts: RouteAttempt[] = [];
-    let lastSkip: { member: RouteMember; code: DspexError["code"] } | undefined;
-    for (const member of ordered) {
-      const why = member.unavailable(now);
-      if (why === undefined) {
-        if (lastSkip !== undefined) this.#fallback(lastSkip.member.name, member.name, lastSkip.code, route);
-        lastSkip = undefined;
-        ready.push(member);
-      } else {
-        attempts.push({ client: member.name, code: why, skipped: true });
-        skipped.push(member);
-        lastSkip = { member, code: why };
-      }
-    }
-    const deadline = now + (timeoutMs ?? DEFAULTS.client.timeoutMs);
-    // Skipped members are still tried when no other is left: a restarting client takes the call when
-    // it is back, an open breaker answers at once; the call gets a real answer or a real error.
-    return { deadline, attempts, queue: [...ready, ...skipped], context: false, route };
+    return Date.now() + (timeoutMs ?? DEFAULTS.client.timeoutMs);
   }
 
-  /** A member answered. */
-  answered(plan: RoutePlan, member: RouteMember, reply: Reply): Reply {
-    this.#record(plan, member, reply.attempts, undefined);
-    reply.attempts = plan.attempts;
+  /** Refuses a call whose `estimate` (in USD) the router's budget cannot take. */
+  #charge(estimate: number): void {
+    const budget = this.#budget;
+    if (budget === undefined || budget.allows(estimate)) return;
+    this.#count("ERR_BUDGET_EXCEEDED");
+    throw budgetError(this.name, budget, estimate);
+  }
+
+  /**
+   * Every member in the strategy's order from `pick`, walked from `at` (1: `pick` was tried already);
+   * `route`: the call's trace, when traced (told each move: src/telemetry/RouteTrace.ts).
+   */
+  #plan(
+    deadline: number,
+    members: readonly RouteMember[],
+    pick: number,
+    at: number,
+    route: RouteTrace | undefined,
+  ): RoutePlan {
+    return new RoutePlan(deadline, orderFrom(this.spec.strategy, members, pick), at, route);
+  }
+
+  #members(): readonly RouteMember[] {
+    this.#resolved ??= this.spec.members.map((name) => this.deps.member(name));
+    return this.#resolved;
+  }
+
+  /** A member answered (`plan`: the walk, when the first member did not answer). */
+  answered(plan: RoutePlan | undefined, member: RouteMember, reply: Reply): Reply {
+    if (plan === undefined) {
+      // The first member answered: its own attempts (a nested router's), or itself.
+      if (reply.attempts === undefined || reply.attempts.length === 0)
+        reply.attempts = [{ client: member.name }];
+    } else {
+      this.#record(plan, member, reply.attempts, undefined);
+      reply.attempts = plan.attempts;
+    }
     this.#answeredBy(reply.client ?? member.name, reply.cost);
     return reply;
   }
@@ -251,17 +308,17 @@ export class Router implements RouteMember {
     this.stats.answeredBy[member.name] = (this.stats.answeredBy[member.name] ?? 0) + 1;
   }
 
-  /** The error of a call with no member left to try (`error`: the last one's), counted. */
-  exhausted(plan: RoutePlan, error?: DspexError): DspexError {
-    return this.#failed(plan, error);
+  /** The error of a call with no member left to try: the last one's, counted. */
+  exhausted(plan: RoutePlan | undefined): DspexError {
+    return this.#failed(plan, plan?.lastError);
   }
 
   /** The error of a call whose deadline passed between members. */
-  timedOut(plan: RoutePlan): DspexError {
+  timedOut(plan: RoutePlan | undefined): DspexError {
     return this.#failed(plan, this.#timeout());
   }
 
-  /** A member failed: decide whether the call moves on; throws when it does not. */
+  /** A member failed: records it and decides whether the call moves on; throws when it does not. */
   failedOn(plan: RoutePlan, member: RouteMember, error: DspexError): void {
     this.#record(plan, member, error.attempts, error.code);
     const verdict = fallbackVerdict(error, Date.now() < plan.deadline);
@@ -270,24 +327,16 @@ export class Router implements RouteMember {
       if (plan.context || this.spec.contextFallbacks.length === 0) throw this.#failed(plan, error);
       plan.context = true;
       const tried = new Set(plan.attempts.filter((a) => a.skipped !== true).map((a) => a.client));
-      plan.queue = this.spec.contextFallbacks.filter((n) => !tried.has(n)).map((n) => this.deps.member(n));
+      plan.restart(this.spec.contextFallbacks.filter((n) => !tried.has(n)).map((n) => this.deps.member(n)));
     }
-    const next = plan.queue[0];
-    if (next === undefined) throw this.#failed(plan, error);
-    this.#fallback(member.name, next.name, error.code, plan.route);
-  }
-
-  /** The member's own controls: what is left of the router's deadline. `undefined`: nothing is left. */
-  #controls(plan: RoutePlan, options: SplitOptions): SplitOptions["controls"] | undefined {
-    const left = plan.deadline - Date.now();
-    if (left <= 0) return undefined;
-    return { ...options.controls, timeoutMs: left };
+    plan.failed(member, error);
   }
 
   /** Options for one member of a stream, or `undefined` when the deadline has passed. */
   memberOptions(plan: RoutePlan, options: SplitOptions): SplitOptions | undefined {
-    const controls = this.#controls(plan, options);
-    return controls === undefined ? undefined : { params: options.params, controls };
+    const left = plan.deadline - Date.now();
+    if (left <= 0) return undefined;
+    return { params: options.params, controls: { ...options.controls, timeoutMs: left } };
   }
 
   #record(
@@ -304,11 +353,11 @@ export class Router implements RouteMember {
     plan.attempts.push(code === undefined ? { client: member.name } : { client: member.name, code });
   }
 
-  #fallback(from: string, to: string, code: DspexError["code"], route: RouteTrace | undefined): void {
+  /** A call moved from one member to the next: a `fallback` event. An arrow property: bound once. */
+  readonly #moved = (from: string, to: string, code: DspexError["code"]): void => {
     this.stats.fallbacks++;
-    route?.fallback(from, to, code);
     this.deps.emit({ type: "fallback", router: this.name, from, to, code });
-  }
+  };
 
   #count(code: string): void {
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
@@ -321,13 +370,13 @@ export class Router implements RouteMember {
   }
 
   /** The error a routed call rejects with: the last member's, carrying every attempt. */
-  #failed(plan: RoutePlan, error: DspexError | undefined): DspexError {
+  #failed(plan: RoutePlan | undefined, error: DspexError | undefined): DspexError {
     const out =
       error ??
       dspexError("ERR_CLIENT_UNAVAILABLE", `router "${this.name}": no member could take the call`, {
         client: this.name,
       });
-    out.attempts = plan.attempts;
+    out.attempts = plan?.attempts ?? [];
     this.#count(out.code);
     return out;
   }

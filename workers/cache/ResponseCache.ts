@@ -85,7 +85,7 @@ export class ResponseCache {
 
   private constructor(
     private readonly keyv: Keyv<StoredReply> | undefined,
-    private readonly lru: LRUCache<string, object> | undefined,
+    private readonly lru: LRUCache<string, MemoryEntry> | undefined,
     private readonly maxPendingWrites: number,
     private readonly onWrites: ((writes: CacheWriteStats) => void) | undefined,
   ) {}
@@ -99,7 +99,7 @@ export class ResponseCache {
     options: ResponseCacheOptions = {},
   ): Promise<ResponseCache> {
     if (settings.store === undefined) {
-      const lru = new LRUCache<string, object>({
+      const lru = new LRUCache<string, MemoryEntry>({
         max: settings.maxEntries,
         ttl: settings.ttlMs,
         // With an injected clock, read it on every check (lru-cache otherwise reuses a reading for 1 ms).
@@ -148,7 +148,7 @@ export class ResponseCache {
     const lru = this.lru;
     if (lru !== undefined) {
       const stored = lru.get(key);
-      return stored === undefined ? undefined : copy(stored as StoredReply, true);
+      return stored === undefined ? undefined : unpack(stored as MemoryEntry);
     }
     return this.#getExternal(key);
   }
@@ -179,7 +179,7 @@ export class ResponseCache {
   set(key: string, reply: Reply): void {
     if (this.#closed) return;
     if (this.lru !== undefined) {
-      this.lru.set(key, copy(reply));
+      this.lru.set(key, pack(copy(reply)));
       return;
     }
     const writes = this.#writes;
@@ -231,6 +231,41 @@ export class ResponseCache {
     if (this.lru !== undefined) this.lru.clear();
     else await (this.keyv as Keyv<StoredReply>).disconnect();
   }
+}
+
+/**
+ * Answer texts at least this long are kept in the in-memory LRU as bytes outside V8's heap. A cache
+ * full of long strings makes the garbage collector copy and compact them over and over as entries
+ * come and go: caching 20 KB answers cost ~125 µs of CPU per insert against ~27 µs as bytes
+ * (docs/decisions.md, "Long answers in the cache"). Shorter texts stay strings (a hit decodes nothing).
+ */
+const PACK_MIN_CHARS = 1_024;
+
+/** An in-memory entry: the stored reply, with a long text moved to `bytes` (and `text` empty). */
+interface MemoryEntry {
+  readonly reply: StoredReply;
+  /** The text as bytes (`undefined`: the text is in `reply`). */
+  readonly bytes: Buffer | undefined;
+  /** The bytes are Latin-1 (the text was ASCII), else UTF-8. */
+  readonly latin1: boolean;
+}
+
+/** The in-memory entry of a stored copy (see {@link PACK_MIN_CHARS}). */
+function pack(reply: StoredReply): MemoryEntry {
+  const text = reply.text;
+  if (text.length < PACK_MIN_CHARS) return { reply, bytes: undefined, latin1: false };
+  // ASCII (one byte per character in UTF-8) is copied as Latin-1: no encoding work either way.
+  const latin1 = Buffer.byteLength(text, "utf8") === text.length;
+  reply.text = "";
+  return { reply, bytes: Buffer.from(text, latin1 ? "latin1" : "utf8"), latin1 };
+}
+
+/** A hit: a fresh copy of the entry's reply with its text, `cached: true`. */
+function unpack(entry: MemoryEntry): Reply {
+  const out = copy(entry.reply, true);
+  const bytes = entry.bytes;
+  if (bytes !== undefined) out.text = bytes.toString(entry.latin1 ? "latin1" : "utf8");
+  return out;
 }
 
 /**

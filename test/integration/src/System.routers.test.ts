@@ -160,7 +160,8 @@ describe("strategies", () => {
     const { system, server } = await env([
       { type: "router", name: "fast", strategy: "lowest_latency", members: ["a", "c"] },
     ]);
-    server.fault({ kind: "delay", ms: 400 }, { model: "model-a" });
+    // Far beyond a cold worker's first call on a loaded machine (seen above 300 ms in a full suite run).
+    server.fault({ kind: "delay", ms: 1_000 }, { model: "model-a" });
     const picks = [];
     for (let i = 0; i < 4; i++) picks.push((await system.call("fast", ask(`l ${i}`))).client);
     expect(picks.slice(0, 2).sort()).toEqual(["a", "c"]); // each unmeasured member is tried once
@@ -171,7 +172,8 @@ describe("strategies", () => {
     const { system, server } = await env([
       { type: "router", name: "fast", strategy: "lowest_latency", members: ["a", "c"] },
     ]);
-    server.fault({ kind: "delay", ms: 300 }, { model: "model-a" });
+    // Far beyond a cold worker's first call on a loaded machine (c's took over 300 ms in a full suite run).
+    server.fault({ kind: "delay", ms: 1_000 }, { model: "model-a" });
     // Direct calls only: the router has routed nothing yet, and still knows that c is faster.
     await system.call("a", ask("direct a"));
     await system.call("c", ask("direct c"));

@@ -119,6 +119,9 @@ describe("reply types", () => {
       for await (const chunk of system.stream("gpt4o", [{ role: "user", content: "hi" }])) {
         expectTypeOf(chunk).toEqualTypeOf<StreamChunk>();
       }
+      const streamed = system.stream("gpt4o", [{ role: "user", content: "hi" }], { schema: City });
+      expectTypeOf(streamed.parsed).toEqualTypeOf<{ name: string } | undefined>();
+      expectTypeOf(system.stream("gpt4o", [{ role: "user", content: "hi" }]).parsed).toEqualTypeOf<unknown>();
     }
     expectTypeOf(typed).toBeFunction();
   });

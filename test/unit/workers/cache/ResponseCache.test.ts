@@ -70,6 +70,24 @@ describe("ResponseCache in memory", () => {
     expect(second).not.toBe(first);
   });
 
+  it("keeps long texts (ASCII or not) exactly, and a hit's text is its own", async () => {
+    const c = await cache({ maxEntries: 10, ttlMs: 60_000, maxPendingWrites: 16 });
+    const ascii = "The capital of France is Paris. ".repeat(200);
+    const unicode = `Ça coûte 5 € — 東京 🚀 ${"é".repeat(3_000)} fin`;
+    const justShort = "x".repeat(1_023);
+    const original = reply(ascii, { reasoning: "because" });
+    c.set("ascii", original);
+    c.set("unicode", reply(unicode));
+    c.set("short", reply(justShort));
+    original.text = "changed after set";
+    expect(await c.get("ascii")).toEqual(reply(ascii, { cached: true, reasoning: "because" }));
+    expect(await c.get("unicode")).toEqual(reply(unicode, { cached: true }));
+    expect(await c.get("short")).toEqual(reply(justShort, { cached: true }));
+    const hit = (await c.get("unicode")) as Reply;
+    hit.text = "mutated";
+    expect(((await c.get("unicode")) as Reply).text).toBe(unicode);
+  });
+
   it("keeps at most maxEntries, evicting the least recently used", async () => {
     const c = await cache({ maxEntries: 2, ttlMs: 60_000, maxPendingWrites: 16 });
     c.set("a", reply("A"));
