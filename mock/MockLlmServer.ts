@@ -8,21 +8,20 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { countWords, defaultAnswer, limitWords, splitWords } from "./answer.js";
+import { countWords, defaultAnswer, limitWords } from "./answer.js";
 import { AnthropicWire } from "./anthropicWire.js";
 import { AzureWire } from "./azureWire.js";
 import { answerEmbeddings, type EmbeddingRoute, embeddingRoute } from "./embeddingsWire.js";
-import { writeEndlessBody } from "./endlessBody.js";
-import { FaultBook, isStreamFault, retryHeaders } from "./faults.js";
+import { FaultBook } from "./faults.js";
 import { GeminiWire, geminiPathModel, isGeminiPath } from "./geminiWire.js";
 import { requestedSchema, sampleJson } from "./jsonSample.js";
 import { KeyLimiter, requestKey } from "./limits.js";
 import { OpenAiWire } from "./openaiWire.js";
 import { Outages, outageStatus } from "./outage.js";
+import { type Exchange, Replies } from "./Replies.js";
 import { readBody } from "./requestBody.js";
 import { RequestLog } from "./requestLog.js";
 import { StatsBoard } from "./stats.js";
-import { cutPoint, writeFrames } from "./streamWriter.js";
 import { type MockTurn, planTurn } from "./turn.js";
 import type {
   Fault,
@@ -41,17 +40,6 @@ import type { PlannedAnswer, WireFormat } from "./wire.js";
 
 const HOST = "127.0.0.1";
 const DEFAULT_WAIT_MS = 5_000;
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
-
-/** One request in progress: what its close handler must clean up. */
-interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  path: string;
-  timer: NodeJS.Timeout | undefined;
-  /** Set when the server destroyed the socket on purpose, so the close is not counted as the client's. */
-  droppedByServer: boolean;
-}
 
 /** What the server read from a request before deciding how to answer it. */
 interface Arrival {
@@ -74,6 +62,7 @@ function nonNegative(value: number | undefined, fallback: number): number {
 export class MockLlmServer implements MockServer {
   readonly #server: Server;
   readonly #board = new StatsBoard();
+  readonly #replies = new Replies(this.#board);
   readonly #faults = new FaultBook();
   readonly #log: RequestLog;
   readonly #openai: OpenAiWire;
@@ -89,7 +78,6 @@ export class MockLlmServer implements MockServer {
   #latencyMs: number;
   #chunkDelayMs: number;
   #ids = 0;
-  #requests = 0;
   #port = 0;
   #closed: Promise<void> | undefined;
 
@@ -302,7 +290,7 @@ export class MockLlmServer implements MockServer {
     const key = requestKey(req.headers);
     const verdict = this.#limits.check(key, promptTokens, limitFormat(wire.provider), Date.now());
     if (!verdict.allowed) {
-      this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
+      this.#replies.sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
       return false;
     }
     arrival.limitKey = key;
@@ -323,7 +311,12 @@ export class MockLlmServer implements MockServer {
         return;
       }
       const message = `mock server failed: ${error instanceof Error ? error.message : String(error)}`;
-      this.#sendJson(exchange, this.#openai, 500, this.#openai.errorBody(500, message, "mock_server_error"));
+      this.#replies.sendJson(
+        exchange,
+        this.#openai,
+        500,
+        this.#openai.errorBody(500, message, "mock_server_error"),
+      );
     }
   }
 
@@ -331,44 +324,8 @@ export class MockLlmServer implements MockServer {
     exchange.timer = undefined;
     if (exchange.res.destroyed) return;
     const wire = arrival.wire ?? this.#openai;
-    switch (fault?.kind) {
-      case "status": {
-        const body = fault.body ?? wire.errorBody(fault.status, undefined, fault.errorCode);
-        this.#sendJson(exchange, wire, fault.status, body, fault.headers);
-        return;
-      }
-      case "rate_limit": {
-        const body = wire.rateLimitBody(fault.insufficientQuota === true);
-        this.#sendJson(exchange, wire, 429, body, retryHeaders(fault));
-        return;
-      }
-      case "drop":
-        this.#drop(exchange);
-        return;
-      case "endless_body": {
-        const status = fault.status ?? 200;
-        this.#count(status);
-        const type = arrival.stream && status === 200 ? "text/event-stream" : "application/json";
-        exchange.res.writeHead(status, { ...wire.headers(this.#requestId()), "content-type": type });
-        writeEndlessBody(
-          exchange.res,
-          arrival.stream && status === 200 ? "data: " : '{"error":"',
-          fault.bytes,
-        );
-        return;
-      }
-      case "malformed":
-        this.#send(
-          exchange,
-          200,
-          arrival.stream ? SSE_HEADERS : { "content-type": "application/json" },
-          wire.malformed(arrival.stream),
-          wire,
-        );
-        return;
-      default:
-        this.#answerRequest(exchange, arrival, fault);
-    }
+    if (!this.#replies.misbehave(exchange, wire, arrival.stream, fault))
+      this.#answerRequest(exchange, arrival, fault);
   }
 
   /** The well-behaved path: check the request like the vendor would, then answer it. */
@@ -377,20 +334,25 @@ export class MockLlmServer implements MockServer {
     const wire = arrival.wire;
     if (wire === undefined) {
       const body = this.#openai.errorBody(404, `Invalid URL (${req.method} ${exchange.path})`, "unknown_url");
-      this.#sendJson(exchange, this.#openai, 404, body);
+      this.#replies.sendJson(exchange, this.#openai, 404, body);
       return;
     }
     if (req.method !== "POST") {
-      this.#sendJson(exchange, wire, 405, wire.errorBody(405, `Method ${req.method} not allowed; use POST.`));
+      this.#replies.sendJson(
+        exchange,
+        wire,
+        405,
+        wire.errorBody(405, `Method ${req.method} not allowed; use POST.`),
+      );
       return;
     }
     if (this.#apiKey !== undefined && !wire.authorized(req.headers, this.#apiKey)) {
-      this.#sendJson(exchange, wire, 401, wire.errorBody(401));
+      this.#replies.sendJson(exchange, wire, 401, wire.errorBody(401));
       return;
     }
     const headerProblem = wire.headerProblem(req.headers);
     if (headerProblem !== undefined) {
-      this.#sendJson(
+      this.#replies.sendJson(
         exchange,
         wire,
         400,
@@ -400,7 +362,7 @@ export class MockLlmServer implements MockServer {
     }
     if (arrival.unparseable) {
       const message = "We could not parse the JSON body of your request.";
-      this.#sendJson(exchange, wire, 400, wire.errorBody(400, message));
+      this.#replies.sendJson(exchange, wire, 400, wire.errorBody(400, message));
       return;
     }
     if (arrival.embed !== undefined) {
@@ -409,14 +371,19 @@ export class MockLlmServer implements MockServer {
     }
     const parsed = wire.parse(arrival.body, exchange.path);
     if ("problem" in parsed) {
-      this.#sendJson(exchange, wire, 400, wire.errorBody(400, parsed.problem, undefined, parsed.param));
+      this.#replies.sendJson(
+        exchange,
+        wire,
+        400,
+        wire.errorBody(400, parsed.problem, undefined, parsed.param),
+      );
       return;
     }
     const now = Date.now();
     const down = this.#outages.match(exchange.path, parsed.model, now);
     if (down !== undefined) {
       const status = outageStatus(down);
-      this.#sendJson(exchange, wire, status, wire.errorBody(status));
+      this.#replies.sendJson(exchange, wire, status, wire.errorBody(status));
       return;
     }
     const full = this.#answer({
@@ -446,9 +413,13 @@ export class MockLlmServer implements MockServer {
       arrival.limitKey === undefined || !this.#limits.active
         ? undefined
         : this.#limits.charge(arrival.limitKey, answer.completionTokens, limitFormat(wire.provider), now);
-    if (parsed.stream) this.#stream(exchange, wire, answer, parsed.includeUsage, fault, limitHeaders);
+    if (parsed.stream)
+      this.#replies.stream(exchange, wire, answer, parsed.includeUsage, fault, limitHeaders, {
+        chunkSize: this.#chunkSize,
+        chunkDelayMs: this.#chunkDelayMs,
+      });
     else
-      this.#send(
+      this.#replies.send(
         exchange,
         200,
         { "content-type": "application/json", ...limitHeaders },
@@ -463,7 +434,7 @@ export class MockLlmServer implements MockServer {
     const query = url.includes("?") ? url.slice(url.indexOf("?") + 1) : "";
     const answer = answerEmbeddings(route, body, query);
     if (!("body" in answer)) {
-      this.#sendJson(
+      this.#replies.sendJson(
         exchange,
         wire,
         answer.status,
@@ -477,7 +448,7 @@ export class MockLlmServer implements MockServer {
     const down = this.#outages.match(exchange.path, model, now);
     if (down !== undefined) {
       const status = outageStatus(down);
-      this.#sendJson(exchange, wire, status, wire.errorBody(status));
+      this.#replies.sendJson(exchange, wire, status, wire.errorBody(status));
       return;
     }
     let limitHeaders: Record<string, string> | undefined;
@@ -489,21 +460,16 @@ export class MockLlmServer implements MockServer {
         now,
       );
       if (!verdict.allowed) {
-        this.#sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
+        this.#replies.sendJson(exchange, wire, 429, wire.rateLimitBody(false), verdict.headers);
         return;
       }
       limitHeaders = verdict.headers;
     }
-    this.#sendJson(exchange, wire, 200, answer.body, limitHeaders);
+    this.#replies.sendJson(exchange, wire, 200, answer.body, limitHeaders);
   }
 
   #wireOf(provider: "openai" | "azure" | "gemini"): WireFormat {
     return provider === "azure" ? this.#azure : provider === "gemini" ? this.#gemini : this.#openai;
-  }
-
-  #requestId(): string {
-    this.#requests++;
-    return `req_mock${this.#requests}`;
   }
 
   #nextId(wire: WireFormat): string {
@@ -516,85 +482,6 @@ export class MockLlmServer implements MockServer {
       default:
         return `chatcmpl-mock${this.#ids}`;
     }
-  }
-
-  /**
-   * Writes a stream: the opening events, one event per text chunk (`chunkDelayMs` apart), then the closing
-   * events, unless a stream fault cuts it after `afterChunks` text chunks.
-   */
-  #stream(
-    exchange: Exchange,
-    wire: WireFormat,
-    answer: PlannedAnswer,
-    includeUsage: boolean,
-    fault: Fault | undefined,
-    limitHeaders: Record<string, string> | undefined,
-  ): void {
-    const { res } = exchange;
-    const frames = wire.stream(answer, splitWords(answer.text, this.#chunkSize), includeUsage);
-    const streamFault = fault !== undefined && isStreamFault(fault) ? fault : undefined;
-    const cut = cutPoint(streamFault, frames.chunks.length);
-    this.#count(200);
-    res.writeHead(200, { ...wire.headers(this.#requestId()), ...limitHeaders, ...SSE_HEADERS });
-
-    const finish = (): void => {
-      switch (streamFault?.kind) {
-        case undefined:
-          res.end(frames.trailer);
-          return;
-        case "stream_stall":
-          return; // keep the connection open; the client's close is counted by #onClose
-        case "stream_error":
-          res.end(wire.streamError());
-          return;
-        case "stream_drop":
-          // End the socket rather than destroy it: end() flushes what was written first, so the client
-          // receives exactly `cut` chunks and then loses the connection mid-stream.
-          exchange.droppedByServer = true;
-          this.#board.stats.dropped++;
-          exchange.req.socket.end();
-          return;
-      }
-    };
-
-    writeFrames(exchange, frames, cut, this.#chunkDelayMs, finish);
-  }
-
-  #drop(exchange: Exchange): void {
-    exchange.droppedByServer = true;
-    this.#board.stats.dropped++;
-    exchange.req.socket.destroy();
-  }
-
-  #sendJson(
-    exchange: Exchange,
-    wire: WireFormat,
-    status: number,
-    body: unknown,
-    extra?: Record<string, string>,
-  ): void {
-    const payload = typeof body === "string" ? body : JSON.stringify(body);
-    this.#send(exchange, status, { "content-type": "application/json", ...extra }, payload, wire);
-  }
-
-  #send(
-    exchange: Exchange,
-    status: number,
-    headers: Record<string, string>,
-    payload: string,
-    wire: WireFormat,
-  ): void {
-    this.#count(status);
-    const all = { ...wire.headers(this.#requestId()), ...headers };
-    all["content-length"] = String(Buffer.byteLength(payload));
-    exchange.res.writeHead(status, all);
-    exchange.res.end(payload);
-  }
-
-  #count(status: number): void {
-    const byStatus = this.#board.stats.byStatus;
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
-    this.#board.changed();
   }
 }
 

@@ -6,22 +6,17 @@
  * classified (error, exit code, out of memory, killed, or a normal exit with code 0), the proxy keeps
  * unanswered calls for the next incarnation, and the supervisor is told through `onExit`.
  *
- * Each incarnation's life is a union ({@link Phase}); `boot()` (see `Child.boot`) starts the thread
+ * Each incarnation's life is a union (`Phase`, src/Incarnation.ts); `boot()` (see `Child.boot`) starts the thread
  * ahead of the start when the system has a {@link ThreadBooter}.
  */
 import { MessageChannel, type Worker } from "node:worker_threads";
-import {
-  type Child,
-  type CrashCause,
-  type ExitReason,
-  type Subscription,
-  subscription,
-} from "../supervisor/Child.js";
+import { type Child, type ExitReason, type Subscription, subscription } from "../supervisor/Child.js";
 import { AdminClient } from "./AdminClient.js";
 import type { BootedThread, ThreadBooter } from "./BootedThread.js";
 import type { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { DEFAULTS } from "./defaults.js";
+import { classifyExit, type Incarnation, markStopping, wasReady } from "./Incarnation.js";
 import { Outbox, unbatch } from "./Outbox.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { redact } from "./redact.js";
@@ -33,33 +28,6 @@ import type { WorkerSpawner } from "./WorkerSpawner.js";
 export const START_TIMEOUT_MS = DEFAULTS.internal.startTimeoutMs;
 /** Beyond the shutdown timeout, how long we wait for the worker's "stopped" before terminating it. */
 const STOP_MARGIN_MS = DEFAULTS.internal.stopMarginMs;
-
-/** Where one incarnation is. */
-type Phase =
-  /** Spawned (or woken), not yet `ready`. */
-  | { kind: "starting" }
-  /** Ready and serving. */
-  | { kind: "ready" }
-  /** We asked it to end (a stop, a destroy, a start that timed out): no `onExit` then. */
-  | { kind: "stopping"; after: "starting" | "ready" }
-  /** `kill()` terminated it: reported as a crash with cause "killed". */
-  | { kind: "killed" };
-
-/** One live worker and what we know of its end. */
-interface Incarnation {
-  worker: Worker;
-  threadId: number;
-  phase: Phase;
-  error: Error | undefined;
-  exited: Promise<number>;
-  stopped: (() => void) | undefined;
-  /** The main side of this incarnation's admin port (comlink); closed on "exit". See docs/admin.md. */
-  admin: AdminClient;
-  /** Calls and control messages to this worker, batched per turn. */
-  outbox: Outbox<ToWorker>;
-  /** Whether this thread keeps the process alive (see `#holdIfBusy`). */
-  alive: ThreadRef;
-}
 
 /** A supervised client: see the module comment. */
 export class ClientChild implements Child {
@@ -237,7 +205,7 @@ export class ClientChild implements Child {
           phase.kind !== "stopping" ? "crash" : this.#status === "restarting" ? "restart" : "stop",
         );
         if (phase.kind === "stopping") return;
-        const reason = this.#classify(inc, code);
+        const reason = classifyExit(inc, code, this.#spec.apiKey);
         this.#status = reason.kind === "normal" ? "stopped" : "failed";
         for (const listener of [...this.#listeners]) listener(reason);
       });
@@ -255,20 +223,6 @@ export class ClientChild implements Child {
     inc.alive.set(kind === "starting" || kind === "stopping" || this.proxy.size > 0);
   }
 
-  #classify(inc: Incarnation, code: number): ExitReason {
-    if (inc.phase.kind === "killed") {
-      return { kind: "crash", cause: "killed", message: "killed by system.kill()" };
-    }
-    const error = inc.error;
-    if (error !== undefined) {
-      const oom = (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
-      const cause: CrashCause = oom ? "oom" : "error";
-      return { kind: "crash", cause, message: redact(error.message, this.#spec.apiKey) };
-    }
-    if (code === 0) return { kind: "normal" };
-    return { kind: "crash", cause: "exit", message: `the worker exited with code ${code}` };
-  }
-
   #startError(cause: unknown): Error {
     const message = cause instanceof Error ? cause.message : String(cause);
     return new Error(`client "${this.name}" could not start: ${redact(message, this.#spec.apiKey)}`);
@@ -280,7 +234,7 @@ export class ClientChild implements Child {
       if (this.#status !== "failed") this.#status = "stopped";
       return;
     }
-    this.#stopping(inc);
+    markStopping(inc);
     this.#holdIfBusy(inc);
     this.proxy.holdCalls();
     if (this.#life === "destroyed") {
@@ -313,16 +267,10 @@ export class ClientChild implements Child {
     this.unboot();
     const inc = this.#current;
     if (inc === undefined) return;
-    this.#stopping(inc);
+    markStopping(inc);
     inc.admin.close("ERR_SYSTEM_STOPPED", "the system was destroyed");
     inc.stopped?.();
     await this.#terminate(inc);
-  }
-
-  /** We asked `inc` to end; a kill already under way stays a kill. */
-  #stopping(inc: Incarnation): void {
-    const { kind } = inc.phase;
-    if (kind === "starting" || kind === "ready") inc.phase = { kind: "stopping", after: kind };
   }
 
   async #terminate(inc: Incarnation): Promise<void> {
@@ -373,13 +321,4 @@ export class ClientChild implements Child {
       traffic: this.proxy.traffic.snapshot(),
     };
   }
-}
-
-/** Whether an incarnation in `phase` had become ready (it serves, or served until asked to end). */
-function wasReady(phase: Phase): boolean {
-  return (
-    phase.kind === "ready" ||
-    phase.kind === "killed" ||
-    (phase.kind === "stopping" && phase.after === "ready")
-  );
 }

@@ -4,6 +4,7 @@
  * helpers to watch events and catch rejections.
  */
 
+import { afterEach } from "vitest";
 import { type MockServer, type MockServerOptions, startMockServer } from "../../mock/index.js";
 import type { EventOf, SystemEvent, SystemEventType } from "../../src/events.js";
 import { createSystem, type System } from "../../src/System.js";
@@ -41,6 +42,42 @@ export async function pipelineEnv(
       await server.close();
     },
   };
+}
+
+/** Starts a {@link pipelineEnv} that is closed after the test that made it. */
+export interface EnvMaker {
+  (build: (server: MockServer) => SystemSpec, serverOptions?: MockServerOptions): Promise<PipelineEnv>;
+  /** Runs `close` after this test too (a second server, a temporary folder ...), in the same order. */
+  defer(close: () => void | Promise<void>): void;
+}
+
+/**
+ * A test file's environment maker: each environment it starts is closed after the test that made it,
+ * the newest first. Call it once, at the top of the file (it registers an `afterEach`).
+ */
+export function closedAfterEach(): EnvMaker {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of cleanups.splice(0).reverse()) await close();
+  });
+  const make = async (build: (server: MockServer) => SystemSpec, serverOptions: MockServerOptions = {}) => {
+    const e = await pipelineEnv(build, serverOptions);
+    cleanups.push(e.close);
+    return e;
+  };
+  return Object.assign(make, { defer: (close: () => void | Promise<void>) => void cleanups.push(close) });
+}
+
+/**
+ * The common environment: one OpenAI client named `name` ({@link client}, with `extra`) on a mock
+ * server with `serverOptions`, closed after each test (by `make`, when the file has its own).
+ */
+export function oneClientEnv(
+  name = "gpt",
+  make: EnvMaker = closedAfterEach(),
+): (extra?: Partial<ClientSpec>, serverOptions?: MockServerOptions) => Promise<PipelineEnv> {
+  return (extra = {}, serverOptions = {}) =>
+    make((s) => ({ children: [client(s, name, extra)] }), serverOptions);
 }
 
 /** An OpenAI client on `server` with fast retries; `extra` overrides anything. */

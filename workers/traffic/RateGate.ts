@@ -15,7 +15,7 @@
  *   answer that shows few requests spent says little about the rate: one spent says nothing (the rate
  *   stays a guess of `limit` per minute, and nobody is refused on a guess), two to seven give the
  *   rate's low end, and a rate learned from a wider span is kept until another at least as wide (or
- *   wide enough, {@link PRECISE_SPAN}) replaces it. Configured limits stay a ceiling: the headers can
+ *   wide enough, `PRECISE_SPAN`) replaces it: workers/traffic/headerWindow.ts. Configured limits stay a ceiling: the headers can
  *   only lower the level.
  * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
  *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
@@ -35,19 +35,12 @@
 
 import { DEFAULTS } from "../../src/defaults.js";
 import type { ErrorData } from "../../src/errors.js";
-import type { ClientLimits, LimiterSnapshot, RateLimitHeaders, RateLimitWindow } from "../../src/types.js";
+import type { ClientLimits, LimiterSnapshot, RateLimitHeaders } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
+import { boundByHeaders, MINUTE_MS } from "./headerWindow.js";
 import { TokenBucket } from "./TokenBucket.js";
 
-const MINUTE_MS = 60_000;
-/** Pace a learned rate this much below what the headers say: clocks and rounding differ a little. */
-const SAFETY = 0.98;
-/**
- * A rate read from headers that show at least this many units spent (`limit - remaining`) is precise
- * enough to replace any other (the floor of `remaining` is then at most 1/16 of the span).
- */
-export const PRECISE_SPAN = 8;
 /** Admission times remembered, by ticket: enough for every request in flight. */
 const SENT_RING = 1_024;
 
@@ -110,8 +103,6 @@ export class RateGate {
   #admitted = 0;
   /** When the latest {@link SENT_RING} tickets were admitted (by ticket, modulo the ring). */
   readonly #sentAt = new Float64Array(SENT_RING);
-  /** Set by `#window` when it moved a level to what the headers say (not the gate's own count). */
-  #headersSetLevel = false;
   /** The ticket of the probe or scout out now (0: none). */
   #probeTicket = 0;
   /** Bumped whenever what the gate holds or knows changes (see {@link changes}). */
@@ -300,11 +291,17 @@ export class RateGate {
     // wait for its connection): the low bound is cautious, the gate's own count does the fine work.
     const others = Math.max(0, this.#inFlight - 1);
     const sinceSent = ticket === undefined ? 0 : this.#sinceSent(ticket, now);
-    const requests = this.#window(this.#requests, info.requests, this.#limits.rpm, others, sinceSent, now);
+    const requests = boundByHeaders(
+      this.#requests,
+      info.requests,
+      this.#limits.rpm,
+      others,
+      sinceSent,
+      now,
+    ).bucket;
     const tokenWindow = info.tokens ?? info.inputTokens;
     const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
-    this.#headersSetLevel = false;
-    const tokens = this.#window(
+    const bounded = boundByHeaders(
       this.#tokens,
       tokenWindow,
       this.#limits.tpm,
@@ -312,7 +309,8 @@ export class RateGate {
       sinceSent,
       now,
     );
-    const tokensFromHeaders = this.#headersSetLevel;
+    const tokens = bounded.bucket;
+    const tokensFromHeaders = bounded.fromHeaders;
     if (requests !== this.#requests || tokens !== this.#tokens) this.#learned = true;
     this.#requests = requests;
     this.#tokens = tokens;
@@ -351,55 +349,6 @@ export class RateGate {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * A bucket after an answer's `window`. The vendor's `remaining` was its level when it wrote the
-   * answer: since then it has refilled (at most `rate * sinceSent`) and counted some of the `unseen`
-   * requests still in flight. So the level now lies between `remaining - unseen` and
-   * `remaining + rate * sinceSent`; the gate's own count is kept when it lies there and moved to the
-   * nearer bound when it does not (see the module comment).
-   */
-  #window(
-    bucket: TokenBucket | undefined,
-    window: RateLimitWindow | undefined,
-    configured: number | undefined,
-    unseen: number,
-    sinceSent: number,
-    now: number,
-  ): TokenBucket | undefined {
-    if (window?.limit === undefined || window.remaining === undefined || window.limit <= 0) return bucket;
-    const { limit, remaining } = window;
-    const low = remaining - unseen;
-    if (configured !== undefined && bucket !== undefined) {
-      // Configured limits are the ceiling; the vendor's figure can only say less is left.
-      if (low < bucket.level(now)) bucket.take(bucket.level(now) - low, now);
-      return bucket;
-    }
-    const reset = window.resetMs;
-    const spent = limit - remaining;
-    let rate = bucket?.ratePerMs ?? limit / MINUTE_MS;
-    let span = bucket?.rateSpan ?? 0;
-    if (reset !== undefined && reset > 0 && spent >= 2 && (spent >= PRECISE_SPAN || spent >= span)) {
-      // `remaining` is rounded down: the vendor spent between `spent - 1` and `spent`. A wide span
-      // takes the middle; a narrow one the low end (a rate too high sends into a 429, one too low only
-      // waits for the next answer to correct it). One spent says nothing: the rate stays a guess.
-      rate = ((spent >= PRECISE_SPAN ? spent - 0.5 : spent - 1) / reset) * SAFETY;
-      span = spent;
-    }
-    if (bucket === undefined) {
-      this.#headersSetLevel = true;
-      const learned = new TokenBucket(limit, rate, now, low);
-      learned.rateSpan = span;
-      return learned;
-    }
-    const own = bucket.level(now);
-    const high = remaining + rate * sinceSent;
-    const level = Math.min(Math.max(own, low), high);
-    if (level !== own) this.#headersSetLevel = true;
-    bucket.reset(limit, rate, level, now);
-    bucket.rateSpan = span;
-    return bucket;
   }
 
   /** Milliseconds since the attempt of `ticket` was admitted (0 when it is too old to be remembered). */

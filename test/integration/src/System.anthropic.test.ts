@@ -3,20 +3,17 @@
  * goes on the wire (read back from the server's request log), how the answer maps into a reply, and
  * how Anthropic's errors (529 overloaded, 401, 429 with retry-after) travel through the pipeline.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockServerOptions } from "../../../mock/index.js";
 import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv, record, statsOf } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, record, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 const KEY = "sk-ant-pipeline-KEY-77c1";
 
 async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv(
+  const e = await makeEnv(
     (s) => ({
       children: [
         client(s, "claude", { provider: "anthropic", model: "claude-mock", apiKey: KEY, ...extra }),
@@ -25,7 +22,6 @@ async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOpt
     }),
     serverOptions,
   );
-  cleanups.push(e.close);
   return e;
 }
 
@@ -105,13 +101,12 @@ describe("error mapping", () => {
   });
 
   it("a wrong key is ERR_HTTP 401 (authentication_error), not retried, and the key is not echoed", async () => {
-    const e = await pipelineEnv(
+    const e = await makeEnv(
       (s) => ({
         children: [client(s, "claude", { provider: "anthropic", model: "claude-mock", apiKey: KEY })],
       }),
       { apiKey: "sk-ant-the-right-one" },
     );
-    cleanups.push(e.close);
     const error = await failure(e.system.call("claude", ask("q")));
     expect(error).toMatchObject({ code: "ERR_HTTP", status: 401, upstreamCode: "authentication_error" });
     expect(e.server.stats.requests).toBe(1);

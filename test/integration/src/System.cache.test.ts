@@ -7,21 +7,13 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startMockServer } from "../../../mock/index.js";
 import type { CallOptions } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv, statsOf } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, oneClientEnv, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Parameters<typeof client>[2] = {}, serverOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", extra)] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
-}
+const makeEnv = closedAfterEach();
+const env = oneClientEnv("gpt", makeEnv);
 
 describe("cache hits and misses", () => {
   it("answers the same call twice with one request, the second marked cached", async () => {
@@ -111,11 +103,10 @@ describe("cache hits and misses", () => {
 describe("endpoint separation", () => {
   it("two clients of one model name on different servers never share an answer", async () => {
     const other = await startMockServer();
-    cleanups.push(() => other.close());
-    const e = await pipelineEnv((s) => ({
+    makeEnv.defer(() => other.close());
+    const e = await makeEnv((s) => ({
       children: [client(s, "here"), client(other, "there")],
     }));
-    cleanups.push(e.close);
     const here = await e.system.call("here", ask("same question"));
     const there = await e.system.call("there", ask("same question"));
     expect([here.cached, there.cached]).toEqual([false, false]);
@@ -124,19 +115,18 @@ describe("endpoint separation", () => {
 
   it("in one shared store, entries are keyed by base URL (and hold no API key)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dspex-dir-store-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    makeEnv.defer(() => rm(dir, { recursive: true, force: true }));
     const other = await startMockServer();
-    cleanups.push(() => other.close());
+    makeEnv.defer(() => other.close());
     const secret = "sk-shared-store-SECRET-5f3a";
     const store = { module: new URL("../../fixtures/dir-store.mjs", import.meta.url).href, options: { dir } };
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "a", { apiKey: secret, cache: { store } }),
         client(s, "a2", { apiKey: secret, cache: { store } }),
         client(other, "b", { apiKey: secret, cache: { store } }),
       ],
     }));
-    cleanups.push(e.close);
     expect((await e.system.call("a", ask("shared"))).cached).toBe(false);
     // The write goes behind the answer (System.cacheStore.test.ts proves that): wait until it finished.
     await expect.poll(() => statsOf(e.system, "a").cacheWritesPending).toBe(0);

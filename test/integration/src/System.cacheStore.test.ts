@@ -5,19 +5,16 @@
  * before its write ends, and the write-behind counters show in `inspect()`.
  */
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, pipelineEnv, statsOf } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, statsOf } from "../pipelineEnv.js";
 
 const STUCK_STORE = fileURLToPath(new URL("../../fixtures/stuck-store.mjs", import.meta.url));
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 async function env(set: "hang" | "throw", extra: Partial<ClientSpec> = {}) {
-  const e = await pipelineEnv((s) => ({
+  const e = await makeEnv((s) => ({
     children: [
       client(s, "gpt", {
         // One slot: a call or stream that kept it while its write hangs would block every later one.
@@ -32,7 +29,6 @@ async function env(set: "hang" | "throw", extra: Partial<ClientSpec> = {}) {
       }),
     ],
   }));
-  cleanups.push(e.close);
   return e;
 }
 

@@ -3,20 +3,10 @@
  * catalog (`@pydantic/genai-prices`) and from a client's `pricing`, usage events, and a budget that
  * refuses the call that would exceed it before anything is sent.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+import { describe, expect, it } from "vitest";
+import { ask, failure, nodeOf, oneClientEnv, record } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Partial<ClientSpec> = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", extra)] }));
-  cleanups.push(e.close);
-  return e;
-}
+const env = oneClientEnv();
 
 describe("usage and cost", () => {
   it("prices a known model from the catalog, counts tokens by kind, and emits usage events", async () => {

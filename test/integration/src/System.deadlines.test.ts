@@ -3,21 +3,10 @@
  * the call's deadline covers retries and backoff, each attempt has its own, and a caller's signal
  * rejects at once and tears down what it started (queued calls never reach the network).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../../mock/index.js";
-import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv, record, statsOf } from "../pipelineEnv.js";
+import { describe, expect, it } from "vitest";
+import { ask, failure, oneClientEnv, record, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", extra)] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
-}
+const env = oneClientEnv();
 
 describe("the call's deadline (timeoutMs)", () => {
   it("covers every retry: a call whose attempts keep failing ends with ERR_TIMEOUT", async () => {

@@ -4,21 +4,13 @@
  * of identical inputs in flight, batch splitting, errors, deadlines and aborts, and the Azure and
  * Gemini endpoints. Upstream requests are counted by the server.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { type MockServerOptions, mockVector } from "../../../mock/index.js";
+import { describe, expect, it } from "vitest";
+import { mockVector } from "../../../mock/index.js";
 import type { ClientSpec } from "../../../src/types.js";
-import { client, failure, pipelineEnv, statsOf } from "../pipelineEnv.js";
+import { client, closedAfterEach, failure, oneClientEnv, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "emb", extra)] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
-}
+const makeEnv = closedAfterEach();
+const env = oneClientEnv("emb", makeEnv);
 
 const DIMS = 8;
 
@@ -286,12 +278,11 @@ describe("embed: failures", () => {
 
 describe("embed: Azure and Gemini", () => {
   it("speaks Azure: deployment URL, api-version, api-key", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "az", { provider: "azure", model: "emb-deployment", baseURL: s.url, apiKey: "azure-key" }),
       ],
     }));
-    cleanups.push(e.close);
     const inputs = texts(3);
     const reply = await e.system.embed("az", inputs, { dimensions: DIMS });
     expectVectors(reply.vectors, inputs);
@@ -302,12 +293,11 @@ describe("embed: Azure and Gemini", () => {
   });
 
   it("speaks Gemini: embedContent for one input, batchEmbedContents of at most 100 for more", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "gem", { provider: "gemini", model: "gemini-embedding-001", baseURL: `${s.url}/v1beta` }),
       ],
     }));
-    cleanups.push(e.close);
     const one = await e.system.embed("gem", ["alone"], { dimensions: DIMS });
     expectVectors(one.vectors, ["alone"]);
     const inputs = texts(150);
@@ -321,10 +311,9 @@ describe("embed: Azure and Gemini", () => {
   });
 
   it("refuses an Anthropic client: it has no embeddings API", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [client(s, "claude", { provider: "anthropic", model: "c" })],
     }));
-    cleanups.push(e.close);
     const error = await failure(e.system.embed("claude", ["a"]));
     expect(error.code).toBe("ERR_INVALID_ARGUMENT");
   });
@@ -334,7 +323,7 @@ describe("embed: through a router", () => {
   async function routed() {
     const member = (s: Parameters<typeof client>[0], name: string, more: Partial<ClientSpec> = {}) =>
       client(s, name, { model: `model-${name}`, retry: { maxRetries: 0 }, ...more });
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         member(s, "a"),
         member(s, "claude", { provider: "anthropic" }),
@@ -342,7 +331,6 @@ describe("embed: through a router", () => {
         { type: "router", name: "vectors", strategy: "fallback", members: ["claude", "a", "g"] },
       ],
     }));
-    cleanups.push(e.close);
     return e;
   }
 

@@ -4,19 +4,16 @@
  * its bound, settles with a typed error long before its deadline, gives its mailbox slot back (one slot:
  * `maxConcurrency: 1`), and the next call works. Memory is watched as the process's peak RSS.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv, statsOf } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 const MiB = 1024 * 1024;
 
 async function env(extra: Partial<ClientSpec> = {}) {
-  const e = await pipelineEnv((s) => ({
+  const e = await makeEnv((s) => ({
     children: [
       client(s, "gpt", {
         maxConcurrency: 1,
@@ -29,7 +26,6 @@ async function env(extra: Partial<ClientSpec> = {}) {
       }),
     ],
   }));
-  cleanups.push(e.close);
   return e;
 }
 

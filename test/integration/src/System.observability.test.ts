@@ -3,19 +3,15 @@
  * mock server: `inspect()` counters per client (breaker, cache, in flight and held, retries, upstream
  * errors by code), and an API key that never appears in any error, event or snapshot, whatever failed.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isDspexError } from "../../../src/errors.js";
-import { ask, client, failure, next, nodeOf, pipelineEnv, recordAll, statsOf } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, next, nodeOf, recordAll, statsOf } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 describe("inspect() per client", () => {
   it("counts cache hits, misses and entries, and answers by outcome", async () => {
-    const e = await pipelineEnv((s) => ({ children: [client(s, "gpt"), client(s, "idle")] }));
-    cleanups.push(e.close);
+    const e = await makeEnv((s) => ({ children: [client(s, "gpt"), client(s, "idle")] }));
     const { system, server } = e;
     await system.call("gpt", ask("A"));
     await system.call("gpt", ask("A"));
@@ -35,14 +31,13 @@ describe("inspect() per client", () => {
   });
 
   it("shows each client's breaker state", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "sick", { model: "sick-model", breaker: { failures: 1, halfOpenAfterMs: 60_000 } }),
         client(s, "well", { model: "well-model" }),
         client(s, "plain", { model: "well-model", breaker: false }),
       ],
     }));
-    cleanups.push(e.close);
     e.server.fault({ kind: "status", status: 500 }, { model: "sick-model" });
     await failure(e.system.call("sick", ask("q")));
     await e.system.call("well", ask("q"));
@@ -54,7 +49,7 @@ describe("inspect() per client", () => {
   });
 
   it("counts retries and upstream attempt failures by code", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "gpt", {
           attemptTimeoutMs: 500,
@@ -62,7 +57,6 @@ describe("inspect() per client", () => {
         }),
       ],
     }));
-    cleanups.push(e.close);
     // One call meets four different failures in turn, then an answer.
     e.server.fault({ kind: "status", status: 503 }, { times: 1 });
     e.server.fault({ kind: "rate_limit", retryAfterMs: 1 }, { times: 1 });
@@ -82,8 +76,7 @@ describe("inspect() per client", () => {
   });
 
   it("shows calls in flight, then held on the main thread while the worker restarts", async () => {
-    const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", { maxConcurrency: 2 })] }));
-    cleanups.push(e.close);
+    const e = await makeEnv((s) => ({ children: [client(s, "gpt", { maxConcurrency: 2 })] }));
     // Two calls stall upstream; the third waits in the worker's mailbox.
     e.server.fault({ kind: "stall" }, { times: 2 });
     const calls = ["x", "y", "z"].map((q) => e.system.call("gpt", ask(q)));
@@ -104,7 +97,7 @@ describe("secrets", () => {
   const SECRET = "sk-proj-DISTINCT-9d8c7b6a5f4e3d2c1b0a";
 
   it("no error, event or snapshot contains the API key, whatever failed", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "gpt", {
           apiKey: SECRET,
@@ -121,7 +114,6 @@ describe("secrets", () => {
         client(s, "claude", { provider: "anthropic", model: "claude-mock", apiKey: SECRET }),
       ],
     }));
-    cleanups.push(e.close);
     const { system, server } = e;
     const events = recordAll(system);
     const errors: unknown[] = [];

@@ -3,22 +3,18 @@
  * the vendor's headers with no configuration, configured limits with deadline-aware refusals, the
  * cooldown after a 429 with exactly one probe, and the parsed headers on the reply.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockServerOptions } from "../../../mock/index.js";
 import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, nodeOf, record } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv(
+  const e = await makeEnv(
     (s) => ({ children: [client(s, "gpt", { cache: false, ...extra })] }),
     serverOptions,
   );
-  cleanups.push(e.close);
   return e;
 }
 

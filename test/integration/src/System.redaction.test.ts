@@ -6,14 +6,11 @@
  * event, or `inspect()`.
  */
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE, MIN_SECRET_PREFIX } from "../../../src/redact.js";
-import { ask, client, failure, pipelineEnv, recordAll } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, recordAll } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 /** "upstream answered 400: " comes before the vendor's message. */
 const LEAD = "upstream answered 400: ".length;
@@ -22,10 +19,9 @@ describe("an API key echoed by upstream", () => {
   it("never appears, whole or as an identifying prefix, at any offset around the clip", async () => {
     const key = `sk-${randomBytes(24).toString("hex")}`;
     const probe = key.slice(0, MIN_SECRET_PREFIX);
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [client(s, "gpt", { apiKey: key, retry: { maxRetries: 0 }, cache: false })],
     }));
-    cleanups.push(e.close);
     const events = recordAll(e.system);
     const seen: string[] = [];
     // The key starts before, across and after the clip, one character at a time.

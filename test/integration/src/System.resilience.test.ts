@@ -5,21 +5,21 @@
  * `retry-after` is honoured and capped, and what `inspect()` and the events report.
  */
 import { setTimeout as wait } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../../mock/index.js";
-import type { ClientSpec } from "../../../src/types.js";
-import { ask, client, failure, next, nodeOf, pipelineEnv, record, statsOf } from "../pipelineEnv.js";
+import { describe, expect, it } from "vitest";
+import {
+  ask,
+  client,
+  closedAfterEach,
+  failure,
+  next,
+  nodeOf,
+  oneClientEnv,
+  record,
+  statsOf,
+} from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", extra)] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
-}
+const makeEnv = closedAfterEach();
+const env = oneClientEnv("gpt", makeEnv);
 
 /** A breaker that opens after 3 failures and, unless a test says otherwise, stays open for the test. */
 const BREAKER = { failures: 3, halfOpenAfterMs: 60_000 };
@@ -144,13 +144,12 @@ describe("circuit breaker", () => {
   });
 
   it("is per client: one client's open breaker does not touch another", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [
         client(s, "sick", { model: "sick-model", breaker: BREAKER }),
         client(s, "well", { model: "well-model", breaker: BREAKER }),
       ],
     }));
-    cleanups.push(e.close);
     e.server.fault({ kind: "status", status: 503 }, { model: "sick-model" });
     await failure(e.system.call("sick", ask("q")));
     expect(await failure(e.system.call("sick", ask("q2")))).toMatchObject({ code: "ERR_CIRCUIT_OPEN" });

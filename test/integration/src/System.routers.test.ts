@@ -4,15 +4,12 @@
  * member, every strategy, streams before and after the first chunk, members of different providers,
  * nesting, events and `inspect()`.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockServer } from "../../../mock/index.js";
 import type { ChildSpec, ClientSpec, RouterSpec } from "../../../src/types.js";
-import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure, nodeOf, record } from "../pipelineEnv.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 /** Clients a, b, c (models model-a, model-b, model-c; b speaks Anthropic) and the routers given. */
 async function env(routers: RouterSpec[], extra: Partial<ClientSpec> = {}) {
@@ -25,7 +22,7 @@ async function env(routers: RouterSpec[], extra: Partial<ClientSpec> = {}) {
       ...extra,
       ...more,
     });
-  const e = await pipelineEnv((s) => ({
+  const e = await makeEnv((s) => ({
     children: [
       member(s, "a", { apiKey: "key-a" }),
       member(s, "b", { provider: "anthropic", apiKey: "key-b" }),
@@ -33,7 +30,6 @@ async function env(routers: RouterSpec[], extra: Partial<ClientSpec> = {}) {
       ...(routers as ChildSpec[]),
     ],
   }));
-  cleanups.push(e.close);
   return e;
 }
 

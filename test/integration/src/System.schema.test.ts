@@ -8,29 +8,18 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { toJsonSchema, toStandardJsonSchema } from "@valibot/to-json-schema";
 import { type } from "arktype";
 import * as v from "valibot";
-import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
-import { z } from "zod";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
 import type { MockServerOptions } from "../../../mock/index.js";
 import { BadOutputError, isDspexError } from "../../../src/errors.js";
-import { ask, client, failure, pipelineEnv } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure } from "../pipelineEnv.js";
+import { Weather } from "../weatherSchema.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 async function env(serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt")] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
+  return makeEnv((s) => ({ children: [client(s, "gpt")] }), serverOptions);
 }
-
-const Weather = z.object({
-  city: z.string().min(2),
-  temperature: z.number().int().min(-90).max(60),
-  units: z.enum(["c", "f"]),
-  tags: z.array(z.string()).optional(),
-});
 
 /** The response format the mock received with the last request. */
 function sentFormat(server: { requests: { body: unknown }[] }): unknown {
@@ -52,10 +41,9 @@ describe("schema: a Standard Schema as the call's response format", () => {
   });
 
   it("through an Anthropic client: the schema goes out as output_config.format and the answer validates", async () => {
-    const e = await pipelineEnv((s) => ({
+    const e = await makeEnv((s) => ({
       children: [client(s, "claude", { provider: "anthropic", baseURL: `${s.baseURL}` })],
     }));
-    cleanups.push(e.close);
     const reply = await e.system.call("claude", ask("weather in Lima"), { schema: Weather });
     expect(reply.parsed).toEqual({ city: "mock", temperature: -90, units: "c", tags: ["mock"] });
     const body = e.server.requests.at(-1)?.body as { output_config?: unknown } | undefined;

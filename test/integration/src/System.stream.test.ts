@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultAnswer, type MockServer, startMockServer } from "../../../mock/index.js";
-import { createSystem, type ReplyStream, type StreamChunk, type System } from "../../../src/index.js";
+import { createSystem, type StreamChunk, type System } from "../../../src/index.js";
+import { collect, collectError, joined } from "../streamReading.js";
 
 const HWM = 8;
 let server: MockServer;
@@ -47,25 +48,6 @@ afterEach(() => {
 
 const user = (content: string) => [{ role: "user" as const, content }];
 
-/** Reads a stream to its end; returns its chunks. */
-async function collect(stream: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-/** Reads until the stream throws; returns the chunks read before and the error. */
-async function collectError(stream: ReplyStream): Promise<{ chunks: StreamChunk[]; error: unknown }> {
-  const chunks: StreamChunk[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (error) {
-    return { chunks, error };
-  }
-  throw new Error(`the stream ended without an error after ${chunks.length} chunks`);
-}
-
-const joined = (chunks: StreamChunk[]) => chunks.map((c) => c.text).join("");
 const inFlight = (name: string) =>
   system.inspect().children?.find((c) => c.name === name)?.stats?.inFlight ?? Number.NaN;
 

@@ -5,21 +5,19 @@
  * with `ERR_BAD_OUTPUT` after the chunks; leaving early still cancels upstream.
  */
 import * as v from "valibot";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { MockServerOptions } from "../../../mock/index.js";
 import { BadOutputError } from "../../../src/errors.js";
-import type { ReplyStream } from "../../../src/ReplyStream.js";
 import type { StreamChunk } from "../../../src/types.js";
-import { ask, client, failure, pipelineEnv } from "../pipelineEnv.js";
+import { ask, client, closedAfterEach, failure } from "../pipelineEnv.js";
+import { collect, collectError, joined } from "../streamReading.js";
+import { Weather } from "../weatherSchema.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
+const makeEnv = closedAfterEach();
 
 async function env(serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv(
+  return makeEnv(
     (s) => ({
       children: [
         client(s, "gpt"),
@@ -29,35 +27,7 @@ async function env(serverOptions: MockServerOptions = {}) {
     }),
     serverOptions,
   );
-  cleanups.push(e.close);
-  return e;
 }
-
-const Weather = z.object({
-  city: z.string().min(2),
-  temperature: z.number().int().min(-90).max(60),
-  units: z.enum(["c", "f"]),
-  tags: z.array(z.string()).optional(),
-});
-
-async function collect(stream: ReplyStream): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-/** Reads until the stream throws; the chunks before and the error. */
-async function collectError(stream: ReplyStream): Promise<{ chunks: StreamChunk[]; error: unknown }> {
-  const chunks: StreamChunk[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (error) {
-    return { chunks, error };
-  }
-  throw new Error(`the stream ended without an error after ${chunks.length} chunks`);
-}
-
-const joined = (chunks: StreamChunk[]) => chunks.map((c) => c.text).join("");
 
 describe("stream with schema", () => {
   it.each(["gpt", "claude", "chat"])(
@@ -134,11 +104,10 @@ describe("stream with schema", () => {
 
   it("backpressure carries through: a slow consumer never holds more than highWaterMark chunks", async () => {
     const words = Array.from({ length: 300 }, (_, i) => `w${i}`);
-    const e = await pipelineEnv(
+    const e = await makeEnv(
       (srv) => ({ children: [client(srv, "small", { stream: { highWaterMark: 4 } })] }),
       { answer: () => JSON.stringify({ words }, null, 1) },
     );
-    cleanups.push(e.close);
     const stream = e.system.stream("small", ask("many words"), {
       schema: z.object({ words: z.array(z.string()) }),
     });

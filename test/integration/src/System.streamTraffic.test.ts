@@ -4,28 +4,13 @@
  * refuses a stream before anything is sent; the rate gate learns from a stream's rate-limit headers
  * exactly as from a call's, so a burst of streams meets (almost) no 429.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import type { MockServerOptions } from "../../../mock/index.js";
-import type { ReplyStream } from "../../../src/ReplyStream.js";
-import type { ClientSpec, StreamChunk } from "../../../src/types.js";
-import { ask, client, failure, nodeOf, pipelineEnv, record } from "../pipelineEnv.js";
+import { describe, expect, it } from "vitest";
+import type { StreamChunk } from "../../../src/types.js";
+import { ask, client, closedAfterEach, failure, nodeOf, oneClientEnv, record } from "../pipelineEnv.js";
+import { collect } from "../streamReading.js";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanups.splice(0).reverse()) await close();
-});
-
-async function env(extra: Partial<ClientSpec> = {}, serverOptions: MockServerOptions = {}) {
-  const e = await pipelineEnv((s) => ({ children: [client(s, "gpt", extra)] }), serverOptions);
-  cleanups.push(e.close);
-  return e;
-}
-
-async function collect(stream: ReplyStream): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
+const makeEnv = closedAfterEach();
+const env = oneClientEnv("gpt", makeEnv);
 
 describe("stream usage and cost", () => {
   it("the last chunk carries cost and client; usage is counted in inspect() and in usage events", async () => {
@@ -91,7 +76,7 @@ describe("stream usage and cost", () => {
 
 describe("stream cost through a router", () => {
   it("a member's stream cost counts against the router's budget; the last chunk names the member", async () => {
-    const e = await pipelineEnv((srv) => ({
+    const e = await makeEnv((srv) => ({
       children: [
         client(srv, "gpt", { cache: false, pricing: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 } }),
         {
@@ -103,7 +88,6 @@ describe("stream cost through a router", () => {
         },
       ],
     }));
-    cleanups.push(e.close);
     let refused: (Error & Record<string, unknown>) | undefined;
     let streams = 0;
     for (let i = 0; i < 10 && refused === undefined; i++) {
