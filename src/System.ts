@@ -19,10 +19,10 @@ import { DspexError, dspexError, StartFailedError } from "./errors.js";
 import { type EventOf, type SystemEvent, SystemEvents, type SystemEventType } from "./events.js";
 import type { ObserveOptions, Observer } from "./observer/ObserverServer.js";
 import { observe } from "./observer/observe.js";
-import { openStream } from "./PendingStream.js";
 import type { AdminApi } from "./protocol.js";
 import { ReplyStream } from "./ReplyStream.js";
 import { redactAll, scrubDeep } from "./redact.js";
+import type { ProxyCalls, RouteMember } from "./router/RouteMember.js";
 import { Router } from "./router/Router.js";
 import { SystemNodes } from "./SystemNodes.js";
 import { clientsOf, type ResolvedSystemSpec } from "./SystemSpec.js";
@@ -37,6 +37,7 @@ import {
   type Routed,
 } from "./systemAdmission.js";
 import { Telemetry, type TelemetryOptions } from "./telemetry/Telemetry.js";
+import { tracedCalls } from "./telemetry/tracedCalls.js";
 import { CatalogThread } from "./traffic/CatalogThread.js";
 import { PriceBook } from "./traffic/PriceBook.js";
 import type {
@@ -71,6 +72,8 @@ export class System<Name extends string = string> {
   #destroying: Promise<void> | undefined;
   readonly #stacks: boolean;
   #telemetry: Telemetry | undefined;
+  /** How a request reaches one client: traced when anything listens (src/telemetry/tracedCalls.ts). */
+  readonly #calls: ProxyCalls = tracedCalls(() => this.#telemetry);
   readonly #observers = new Set<Observer>();
 
   /**
@@ -118,6 +121,8 @@ export class System<Name extends string = string> {
       warm,
       emit,
       listened: (type) => this.#events.has(type),
+      calls: this.#calls,
+      telemetry: () => this.#telemetry,
     });
     this.#root = buildSupervisorTree(spec, { leaf: (leaf) => this.#nodes.leaf(leaf), emit });
     this.#root.onExit((reason) => {
@@ -183,14 +188,13 @@ export class System<Name extends string = string> {
     } catch (error) {
       return Promise.reject(admissionError(error, stack));
     }
-    if ("router" in admitted) return admitted.router.call(admitted.messages, admitted.options);
-    const { proxy, messages: taken, options: split } = admitted;
-    const trace = this.#telemetry?.begin("call", proxy.spec, taken, split.params);
-    if (trace === undefined) return proxy.call(taken, split, stack);
-    trace.open();
-    const reply = proxy.call(taken, split, stack, trace);
-    reply.then(trace.succeed, trace.fail);
-    return reply;
+    if ("router" in admitted) return this.#routed(admitted.router).call(admitted.messages, admitted.options);
+    return this.#calls.call(admitted.proxy, admitted.messages, admitted.options, stack);
+  }
+
+  /** A router as its callers reach it: traced when the system has telemetry (src/telemetry/TracedRouter.ts). */
+  #routed(router: Router): RouteMember {
+    return this.#telemetry === undefined ? router : this.#nodes.member(router.name);
   }
 
   /**
@@ -222,10 +226,9 @@ export class System<Name extends string = string> {
     const stack = this.#stacks ? new CallerStack(System.prototype.stream) : undefined;
     try {
       const admitted = admit(this.#nodes, this.#state, name, messages, options, true);
-      if ("router" in admitted) return admitted.router.stream(admitted.messages, admitted.options);
-      const { proxy, messages: taken, options: split } = admitted;
-      const trace = this.#telemetry?.begin("stream", proxy.spec, taken, split.params);
-      return openStream(proxy, taken, split, stack, trace);
+      if ("router" in admitted)
+        return this.#routed(admitted.router).stream(admitted.messages, admitted.options);
+      return this.#calls.stream(admitted.proxy, admitted.messages, admitted.options, stack);
     } catch (error) {
       return ReplyStream.failed(admissionError(error, stack));
     }
@@ -247,14 +250,8 @@ export class System<Name extends string = string> {
       return Promise.reject(admissionError(error, stack));
     }
     const { target, inputs: taken, options: split } = admitted;
-    if (target instanceof Router) return target.embed(taken, split);
-    const trace = this.#telemetry?.begin("embed", target.spec, undefined, {});
-    if (trace === undefined) return target.embed(taken, split, stack);
-    trace.open();
-    trace.embedding(taken.length, split.params.dimensions);
-    const reply = target.embed(taken, split, stack, trace);
-    reply.then(trace.succeedEmbed, trace.fail);
-    return reply;
+    if (target instanceof Router) return this.#routed(target).embed(taken, split);
+    return this.#calls.embed(target, taken, split, stack);
   }
 
   /** Kills the client's worker abruptly, as a crash would; its supervisor then applies its strategy. */

@@ -9,10 +9,12 @@ import { ClientProxy } from "./ClientProxy.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import { type DspexError, dspexError } from "./errors.js";
 import type { SystemEvent, SystemEventType } from "./events.js";
-import { ClientMember, type RouteMember } from "./router/RouteMember.js";
+import { ClientMember, type ProxyCalls, type RouteMember } from "./router/RouteMember.js";
 import { Router } from "./router/Router.js";
 import { RouterChild } from "./router/RouterChild.js";
 import type { ResolvedRouterSpec } from "./router/RouterSpec.js";
+import type { Telemetry } from "./telemetry/Telemetry.js";
+import { TracedRouter } from "./telemetry/TracedRouter.js";
 import { countTokens, noTokens } from "./traffic/cost.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
 import type { WarmSpawner } from "./WarmSpawner.js";
@@ -27,6 +29,10 @@ export interface SystemNodesDeps {
   emit(event: SystemEvent): void;
   /** True when someone listens to `type` (a usage event is built only then). */
   listened(type: SystemEventType): boolean;
+  /** How a member's request reaches its client (traced, like any call: src/telemetry/tracedCalls.ts). */
+  calls: ProxyCalls;
+  /** The system's telemetry, if any: a router member is then traced (src/telemetry/TracedRouter.ts). */
+  telemetry(): Telemetry | undefined;
 }
 
 /** See the module comment. */
@@ -56,8 +62,11 @@ export class SystemNodes {
       const router = this.routers.get(name);
       const proxy = this.proxies.get(name);
       const child = this.clients.get(name);
-      if (router !== undefined) member = router;
-      else if (proxy !== undefined && child !== undefined) member = new ClientMember(proxy, child);
+      const telemetry = this.#deps.telemetry();
+      if (router !== undefined)
+        member = telemetry === undefined ? router : new TracedRouter(router, telemetry);
+      else if (proxy !== undefined && child !== undefined)
+        member = new ClientMember(proxy, child, this.#deps.calls);
       else throw this.unknown(name);
       this.#members.set(name, member);
     }

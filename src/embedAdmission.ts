@@ -8,11 +8,13 @@
  * - Options: {@link EmbedParams} (part of each input's cache key) and {@link EmbedControls} (not).
  *   An unknown key is refused, naming the closest known one (`dimension` -> `dimensions`).
  */
+
 import { closestName } from "../supervisor/specFields.js";
 import type { EmbedControls, EmbedParams } from "./embedTypes.js";
 import { DspexError, invalidArgument } from "./errors.js";
 import { checkHeaders } from "./headers.js";
 import { BadValue, copyJson, isPlainObject, unreadable } from "./snapshot.js";
+import type { RouteTrace } from "./telemetry/RouteTrace.js";
 import type { Json } from "./types.js";
 import { integer, isAbortSignal } from "./validate.js";
 
@@ -62,7 +64,8 @@ export function takeInputs(inputs: unknown): string[] {
 /** `embed`'s options split into what changes the vectors and what does not. */
 export interface EmbedSplit {
   params: EmbedParams;
-  controls: EmbedControls;
+  /** `route`: set by a traced router for its members (see src/telemetry/RouteTrace.ts). */
+  controls: EmbedControls & { route?: RouteTrace };
 }
 
 /** Validates `embed` options; see the module comment. */

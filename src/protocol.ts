@@ -132,8 +132,11 @@ export interface CallMeta {
   upstreamErrors?: ErrorCode[];
   /** Entries in the cache after this call. */
   cacheEntries?: number;
-  /** Each upstream attempt, timed by the worker; only when the request asked (`WireRequest.timing`). */
-  timings?: AttemptTiming[];
+  /**
+   * Each upstream attempt, and each wait before one (for a mailbox slot, at the rate gate), timed by
+   * the worker in the order they happened; only when the request asked (`WireRequest.timing`).
+   */
+  timings?: UpstreamTiming[];
 }
 
 /**
@@ -151,6 +154,25 @@ export interface AttemptTiming {
   /** The backoff waited after this attempt before the next one, when it was retried. */
   retryDelayMs?: number;
 }
+
+/**
+ * A wait before an upstream attempt, as the worker timed it (times as {@link AttemptTiming}'s); only
+ * waits that happened are reported.
+ */
+export interface WaitTiming {
+  /** `mailbox`: for a slot (the client's `maxConcurrency`); `rate_limit`: at the client's rate gate. */
+  wait: "mailbox" | "rate_limit";
+  start: number;
+  end: number;
+  /**
+   * At the rate gate, what held the attempt: `cooling` (a 429's cooldown), `scouting` / `probing` (the
+   * answer of the first attempt, or of the probe after a cooldown), `pacing` (the limits' budget).
+   */
+  gate?: "cooling" | "scouting" | "probing" | "pacing";
+}
+
+/** One entry of {@link CallMeta.timings}: an attempt, or a wait (it has `wait`). */
+export type UpstreamTiming = AttemptTiming | WaitTiming;
 
 /** A reply as it crosses: the public {@link Reply}. */
 export type WireReply = Reply;

@@ -6,9 +6,11 @@
  * also guarantees they can cross a thread. They are copied in the same walk (see `snapshot.ts`), so the
  * caller may change its arrays right after `call()` returns, and data behind a `Proxy` is read through.
  */
+
 import { DspexError, invalidArgument } from "./errors.js";
 import { checkHeaders } from "./headers.js";
 import { BadValue, below, copyJson, isPlainObject, unreadable } from "./snapshot.js";
+import type { RouteTrace } from "./telemetry/RouteTrace.js";
 import type {
   CallControls,
   CallOptions,
@@ -85,7 +87,8 @@ function invalid(error: unknown, field: string): DspexError {
 /** The options split into what changes the answer and what does not. */
 export interface SplitOptions {
   params: GenerationParams;
-  controls: CallControls & { firstChunkTimeoutMs?: number; idleTimeoutMs?: number };
+  /** `route`: set by a traced router for its members (never by a caller; see src/telemetry/RouteTrace.ts). */
+  controls: CallControls & { firstChunkTimeoutMs?: number; idleTimeoutMs?: number; route?: RouteTrace };
 }
 
 /** Validates `call`/`stream` options; unknown keys are errors (a typo must not pass silently). */

@@ -2,12 +2,12 @@
  * A router's member as the router sees it: a client (its proxy and lifecycle on the main thread) or
  * another router. Everything a routing decision reads is already on the main thread: no thread hop.
  */
+import type { CallerStack } from "../CallerStack.js";
 import type { ClientChild } from "../ClientChild.js";
 import type { ClientProxy } from "../ClientProxy.js";
 import type { EmbedSplit } from "../embedAdmission.js";
 import type { EmbedReply } from "../embedTypes.js";
 import type { ErrorCode } from "../errors.js";
-import { openStream } from "../PendingStream.js";
 import type { ReplyStream } from "../ReplyStream.js";
 import type { GenerationParams, Reply, WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
@@ -30,11 +30,29 @@ export interface RouteMember extends RankedMember {
   estimateEmbedCost(inputs: readonly string[]): number;
 }
 
+/** How a member's calls reach its client: through the system, which traces them as it traces any call. */
+export interface ProxyCalls {
+  call(
+    proxy: ClientProxy,
+    messages: WireMessage[],
+    options: SplitOptions,
+    stack?: CallerStack,
+  ): Promise<Reply>;
+  stream(
+    proxy: ClientProxy,
+    messages: WireMessage[],
+    options: SplitOptions,
+    stack?: CallerStack,
+  ): ReplyStream;
+  embed(proxy: ClientProxy, inputs: string[], options: EmbedSplit, stack?: CallerStack): Promise<EmbedReply>;
+}
+
 /** A client as a member. */
 export class ClientMember implements RouteMember {
   constructor(
     private readonly proxy: ClientProxy,
     private readonly child: ClientChild,
+    private readonly calls: ProxyCalls,
   ) {}
 
   get name(): string {
@@ -61,15 +79,15 @@ export class ClientMember implements RouteMember {
   }
 
   call(messages: WireMessage[], options: SplitOptions): Promise<Reply> {
-    return this.proxy.call(messages, options);
+    return this.calls.call(this.proxy, messages, options);
   }
 
   stream(messages: WireMessage[], options: SplitOptions): ReplyStream {
-    return openStream(this.proxy, messages, options);
+    return this.calls.stream(this.proxy, messages, options);
   }
 
   embed(inputs: string[], options: EmbedSplit): Promise<EmbedReply> {
-    return this.proxy.embed(inputs, options);
+    return this.calls.embed(this.proxy, inputs, options);
   }
 
   embeds(): boolean {

@@ -9,6 +9,7 @@
  * breaker answers at once): the call gets a real answer or a real error.
  */
 import type { DspexError, ErrorCode } from "../errors.js";
+import type { RouteTrace } from "../telemetry/RouteTrace.js";
 import type { RouteAttempt } from "../types.js";
 import type { RouteMember } from "./RouteMember.js";
 
@@ -40,11 +41,13 @@ export class RoutePlan {
    * @param deadline the one deadline of every member tried (ms since the epoch)
    * @param order the members in the strategy's order
    * @param at where to start in `order` (1: its first member has been tried already)
+   * @param route the call's trace, when traced: told every move as `onMove` is
    */
   constructor(
     readonly deadline: number,
     order: readonly RouteMember[],
     at: number,
+    readonly route?: RouteTrace,
   ) {
     this.#order = order;
     this.#at = at;
@@ -74,7 +77,7 @@ export class RoutePlan {
       const why = member.unavailable(now);
       if (why === undefined) {
         this.#announce(member, onMove);
-        for (const skip of this.#skips) onMove(skip.from, member.name, skip.code);
+        for (const skip of this.#skips) this.#move(skip.from, member.name, skip.code, onMove);
         this.#skips = [];
         return member;
       }
@@ -92,6 +95,11 @@ export class RoutePlan {
   #announce(to: RouteMember, onMove: OnMove): void {
     const failure = this.#failure;
     this.#failure = undefined;
-    if (failure !== undefined) onMove(failure.from, to.name, failure.code);
+    if (failure !== undefined) this.#move(failure.from, to.name, failure.code, onMove);
+  }
+
+  #move(from: string, to: string, code: ErrorCode, onMove: OnMove): void {
+    onMove(from, to, code);
+    this.route?.fallback(from, to, code);
   }
 }

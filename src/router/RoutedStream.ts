@@ -8,7 +8,7 @@
 import { DEFAULTS } from "../defaults.js";
 import type { DspexError } from "../errors.js";
 import { ReplyStream } from "../ReplyStream.js";
-import type { StreamChunk, WireMessage } from "../types.js";
+import type { RouteAttempt, StreamChunk, WireMessage } from "../types.js";
 import type { SplitOptions } from "../validate.js";
 import type { RoutePlan } from "./RoutePlan.js";
 import type { Router } from "./Router.js";
@@ -24,6 +24,9 @@ export function openRoutedStream(
   let credit = highWaterMark;
   let reading = false;
   let over = false;
+  let attempts: RouteAttempt[] | undefined;
+  // The routed stream's trace, when traced (src/telemetry/RouteTrace.ts): open at the first pull.
+  const route = options.controls.route;
 
   const outer = new ReplyStream({
     highWaterMark,
@@ -34,18 +37,22 @@ export function openRoutedStream(
       credit += n;
       void relay();
     },
-    onCancel: () => {
+    onCancel: (reason) => {
       over = true;
       void inner?.return();
+      if (reason === "closed") route?.closed();
+      else route?.fail(outer.error);
     },
   });
 
   const fail = (error: DspexError): void => {
     over = true;
     outer.fail(error);
+    route?.fail(error);
   };
 
   async function start(): Promise<void> {
+    route?.open();
     let plan: RoutePlan;
     try {
       plan = router.plan(messages, options);
@@ -53,6 +60,7 @@ export function openRoutedStream(
       fail(error as DspexError);
       return;
     }
+    attempts = plan.attempts;
     for (;;) {
       if (over) return;
       const member = router.next(plan);
@@ -89,6 +97,7 @@ export function openRoutedStream(
   function finish(stream: ReplyStream): void {
     over = true;
     outer.end(stream.finishReason ?? "stop", stream.meta ?? { attempts: 0 });
+    route?.succeed({ attempts });
   }
 
   async function relay(): Promise<void> {

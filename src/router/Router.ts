@@ -21,6 +21,7 @@ import type { EmbedReply } from "../embedTypes.js";
 import { type DspexError, dspexError } from "../errors.js";
 import type { FallbackEvent } from "../events.js";
 import type { ReplyStream } from "../ReplyStream.js";
+import type { RouteTrace } from "../telemetry/RouteTrace.js";
 import { Budget } from "../traffic/Budget.js";
 import { budgetError } from "../traffic/ClientTraffic.js";
 import type {
@@ -134,7 +135,7 @@ export class Router implements RouteMember {
     const now = Date.now();
     const left = deadline - now;
     if (left <= 0 || first.unavailable(now) !== undefined) {
-      return this.#walk(messages, options, this.#plan(deadline, members, pick, 0));
+      return this.#walk(messages, options, this.#plan(deadline, members, pick, 0, options.controls.route));
     }
     // The common case: the strategy's pick answers. A promise reaction is all this adds (measured
     // cheaper than an async function's frame: bench/micro/routerHotPath.ts); the walk is set up only
@@ -146,7 +147,7 @@ export class Router implements RouteMember {
         return this.answered(undefined, first, reply);
       },
       (error: DspexError) => {
-        const plan = this.#plan(deadline, members, pick, 1);
+        const plan = this.#plan(deadline, members, pick, 1, options.controls.route);
         this.failedOn(plan, first, error);
         return this.#walk(messages, options, plan);
       },
@@ -190,6 +191,7 @@ export class Router implements RouteMember {
       deadline,
       order.filter((member) => member.embeds()),
       0,
+      options.controls.route,
     );
     for (;;) {
       const member = plan.next(Date.now(), this.#moved);
@@ -226,7 +228,13 @@ export class Router implements RouteMember {
     const deadline = this.#admit(options.controls.timeoutMs);
     if (this.#budget !== undefined) this.#charge(this.estimateCost(messages, options.params));
     const members = this.#members();
-    return this.#plan(deadline, members, pickFirst(this.spec.strategy, members, this.#cursor), 0);
+    return this.#plan(
+      deadline,
+      members,
+      pickFirst(this.spec.strategy, members, this.#cursor),
+      0,
+      options.controls.route,
+    );
   }
 
   /** The next member of `plan` to try, or `undefined` when none is left (see {@link RoutePlan.next}). */
@@ -248,9 +256,18 @@ export class Router implements RouteMember {
     throw budgetError(this.name, budget, estimate);
   }
 
-  /** Every member in the strategy's order from `pick`, walked from `at` (1: `pick` was tried already). */
-  #plan(deadline: number, members: readonly RouteMember[], pick: number, at: number): RoutePlan {
-    return new RoutePlan(deadline, orderFrom(this.spec.strategy, members, pick), at);
+  /**
+   * Every member in the strategy's order from `pick`, walked from `at` (1: `pick` was tried already);
+   * `route`: the call's trace, when traced (told each move: src/telemetry/RouteTrace.ts).
+   */
+  #plan(
+    deadline: number,
+    members: readonly RouteMember[],
+    pick: number,
+    at: number,
+    route: RouteTrace | undefined,
+  ): RoutePlan {
+    return new RoutePlan(deadline, orderFrom(this.spec.strategy, members, pick), at, route);
   }
 
   #members(): readonly RouteMember[] {

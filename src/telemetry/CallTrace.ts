@@ -4,13 +4,22 @@
  *
  * The span covers the whole call, queueing, retries and redeliveries included. The worker reports each
  * upstream attempt's timing with the answer (`CallMeta.timings`); each becomes a child span here, with
- * the worker's start and end times. The proxy feeds {@link observe} every message for the call, and the
- * owner of the call settles it once with {@link succeed} or {@link fail}.
+ * the worker's start and end times, and each wait the worker reported (for a mailbox slot, at the rate
+ * gate) an event on the call span. The proxy feeds {@link observe} every message for the call, and the
+ * owner of the call settles it once with {@link succeed} or {@link fail}; anything after that (an
+ * answer that arrives late) changes nothing, and no span is ended twice.
  */
 import type { Context, Span, Tracer } from "@opentelemetry/api";
 import type { EmbedReply } from "../embedTypes.js";
 import type { DspexError } from "../errors.js";
-import type { AttemptTiming, CallMeta, FromWorker, WireRequest } from "../protocol.js";
+import type {
+  AttemptTiming,
+  CallMeta,
+  FromWorker,
+  UpstreamTiming,
+  WaitTiming,
+  WireRequest,
+} from "../protocol.js";
 import type { WireMessage } from "../types.js";
 import {
   type CallEndMessage,
@@ -19,7 +28,14 @@ import {
   channels,
   type OperationKind,
 } from "./channels.js";
-import { type Attributes, type ReplyFacts, responseAttributes, type UsageFacts } from "./genai.js";
+import {
+  type Attributes,
+  type AttributeValue,
+  epochNow,
+  type ReplyFacts,
+  responseAttributes,
+  type UsageFacts,
+} from "./genai.js";
 import type { GenAiMetrics } from "./metrics.js";
 import type { ClientTags, TraceHost } from "./Telemetry.js";
 
@@ -37,6 +53,9 @@ export class CallTrace {
   #coalesced = false;
   #chunks = 0;
   #lastChunkAt = 0;
+  /** Milliseconds the worker reported waiting for a mailbox slot, and at the rate gate. */
+  #mailboxWaitMs = 0;
+  #rateLimitWaitMs = 0;
   /** A stream's facts, gathered from its last chunk. */
   #streamFacts: ReplyFacts | undefined;
   /** Streamed text, only when contents are captured. */
@@ -64,18 +83,29 @@ export class CallTrace {
     const tracer = this.tracer;
     if (tracer !== undefined) {
       const tags = this.tags;
-      const attributes: Attributes = { ...tags.attributes, ...this.requestAttributes };
-      if (this.operation === "stream") attributes["dspex.stream"] = true;
-      if (this.host.captureContent && this.messages !== undefined)
-        attributes["gen_ai.input.messages"] = JSON.stringify(this.messages);
+      // Timed on the clock the worker's timings use (epoch ms, sub-millisecond), so that they fit in it.
+      // The SDK copies the attributes it is given: the client's fixed set goes as it is, the call's own
+      // are set on the span (no merged copy per call).
       const span = tracer.startSpan(
         tags.spanName,
-        { kind: this.host.spanKindClient, attributes },
+        {
+          kind: this.host.spanKindClient,
+          attributes: tags.attributes,
+          startTime: performance.timeOrigin + this.#startTime,
+        },
         this.parent,
       );
-      this.#span = span.isRecording() ? span : undefined;
-      if (this.#span !== undefined && this.host.captureContent && this.operation === "stream")
-        this.#texts = [];
+      if (span.isRecording()) {
+        this.#span = span;
+        const request = this.requestAttributes;
+        for (const key in request) span.setAttribute(key, request[key] as AttributeValue);
+        if (this.operation === "stream") {
+          span.setAttribute("dspex.stream", true);
+          if (this.host.captureContent) this.#texts = [];
+        }
+        if (this.host.captureContent && this.messages !== undefined)
+          span.setAttribute("gen_ai.input.messages", JSON.stringify(this.messages));
+      }
     }
     if (channels.callStart.hasSubscribers) channels.callStart.publish(this.#startMessage());
   }
@@ -85,6 +115,8 @@ export class CallTrace {
    * this span's W3C `traceparent` upstream.
    */
   mark(request: Pick<WireRequest, "timing" | "traceparent">): void {
+    // Timings become attempt spans and wait events: asked for only when a span records them.
+    if (this.#span === undefined) return;
     request.timing = true;
     if (this.host.propagateContext) {
       const traceparent = this.traceparent();
@@ -128,12 +160,7 @@ export class CallTrace {
   /** The worker died with the call in flight; it goes to the next incarnation (delivery number `n`). */
   redelivered(deliveries: number): void {
     this.#redeliveries++;
-    this.#span?.addEvent("dspex.redelivery", { "dspex.deliveries": deliveries });
-  }
-
-  /** An event on the call's span (router fallbacks, rate-limit waits reported by others). */
-  event(name: string, attributes: Attributes): void {
-    this.#span?.addEvent(name, attributes);
+    this.#span?.addEvent("dspex.redelivery", { "dspex.deliveries": deliveries }, epochNow());
   }
 
   /**
@@ -171,7 +198,8 @@ export class CallTrace {
     if (this.#done) return;
     this.#done = true;
     const facts = reply ?? this.#streamFacts ?? {};
-    const durationMs = performance.now() - this.#startTime;
+    const endedAt = performance.now();
+    const durationMs = endedAt - this.#startTime;
     const span = this.#span;
     if (span !== undefined) {
       const attributes: Attributes = {
@@ -180,6 +208,7 @@ export class CallTrace {
         "dspex.attempts": this.#attempts,
       };
       if (this.#redeliveries > 0) attributes["dspex.redeliveries"] = this.#redeliveries;
+      this.#waitAttributes(attributes);
       responseAttributes(facts, attributes);
       if (this.host.captureContent) {
         const text = reply?.text ?? this.#texts?.join("");
@@ -193,7 +222,7 @@ export class CallTrace {
           ]);
       }
       span.setAttributes(attributes);
-      span.end();
+      span.end(performance.timeOrigin + endedAt);
     }
     const metrics = this.metrics;
     if (metrics !== undefined) this.#record(metrics, durationMs, facts, undefined);
@@ -219,7 +248,8 @@ export class CallTrace {
     const data = error as Partial<DspexError>;
     const code = typeof data.code === "string" ? data.code : "ERR_UNKNOWN";
     const text = typeof data.message === "string" ? data.message : String(error);
-    const durationMs = performance.now() - this.#startTime;
+    const endedAt = performance.now();
+    const durationMs = endedAt - this.#startTime;
     const span = this.#span;
     if (span !== undefined) {
       const attributes: Attributes = {
@@ -229,12 +259,14 @@ export class CallTrace {
       };
       if (typeof data.status === "number") attributes["http.response.status_code"] = data.status;
       if (this.#redeliveries > 0) attributes["dspex.redeliveries"] = this.#redeliveries;
-      if (code === "ERR_CIRCUIT_OPEN") span.addEvent("dspex.breaker.rejected");
+      this.#waitAttributes(attributes);
+      if (code === "ERR_CIRCUIT_OPEN")
+        span.addEvent("dspex.breaker.rejected", undefined, performance.timeOrigin + endedAt);
       const retryAfterMs = (data as { retryAfterMs?: unknown }).retryAfterMs;
       if (typeof retryAfterMs === "number") attributes["dspex.retry_after_ms"] = retryAfterMs;
       span.setAttributes(attributes);
       span.setStatus({ code: this.host.statusError, message: text });
-      span.end();
+      span.end(performance.timeOrigin + endedAt);
     }
     const metrics = this.metrics;
     if (metrics !== undefined) this.#record(metrics, durationMs, undefined, code);
@@ -270,31 +302,89 @@ export class CallTrace {
   }
 
   #onMeta(meta: CallMeta, cached: boolean, replied: boolean): void {
+    // An answer after the call settled here (its deadline, an abort) is not this call's any more.
+    if (this.#done) return;
     this.#attempts += meta.attempts;
     this.#cached = cached;
     // A reply that is neither a hit nor the fruit of an attempt joined another caller's request.
     this.#coalesced = replied && meta.attempts === 0 && !cached;
     const timings = meta.timings;
-    if (timings !== undefined && this.#span !== undefined && this.tracer !== undefined)
-      this.#attemptSpans(timings, this.tracer, this.#span);
+    const span = this.#span;
+    if (timings !== undefined && span !== undefined && this.tracer !== undefined)
+      this.#timed(timings, this.tracer, span);
   }
 
-  #attemptSpans(timings: AttemptTiming[], tracer: Tracer, parent: Span): void {
-    const context = this.host.withSpan(this.parent, parent);
-    for (let i = 0; i < timings.length; i++) {
-      const timing = timings[i] as AttemptTiming;
-      const attributes: Attributes = { ...this.tags.attemptAttributes, "dspex.attempt": i + 1 };
-      if (timing.status !== undefined) attributes["http.response.status_code"] = timing.status;
-      if (timing.code !== undefined) attributes["error.type"] = timing.code;
-      if (timing.retryDelayMs !== undefined) attributes["dspex.retry.delay_ms"] = timing.retryDelayMs;
-      const span = tracer.startSpan(
-        this.tags.attemptName,
-        { kind: this.host.spanKindClient, attributes, startTime: timing.start },
-        context,
-      );
-      if (timing.code !== undefined) span.setStatus({ code: this.host.statusError, message: timing.code });
-      span.end(timing.end);
+  /**
+   * The worker's timings as spans and events. Times are clamped into the call span (from its start to
+   * now): the worker's clock reads are another thread's, and a span must never run backwards.
+   */
+  #timed(timings: UpstreamTiming[], tracer: Tracer, parent: Span): void {
+    const floor = performance.timeOrigin + this.#startTime;
+    const ceiling = performance.timeOrigin + performance.now();
+    let context: Context | undefined;
+    // An attempt starts after the waits before it (the worker's attempt timing includes its gate wait).
+    let after = floor;
+    let attempt = 0;
+    for (const timing of timings) {
+      const start = clamp(timing.start, after, ceiling);
+      const end = clamp(timing.end, start, ceiling);
+      if ("wait" in timing) {
+        this.#waited(timing, start, end, parent);
+        after = end;
+        continue;
+      }
+      attempt++;
+      context ??= this.host.withSpan(this.parent, parent);
+      this.#attemptSpan(timing, attempt, start, end, tracer, context);
     }
+  }
+
+  #waited(timing: WaitTiming, start: number, end: number, span: Span): void {
+    const ms = end - start;
+    if (timing.wait === "mailbox") {
+      this.#mailboxWaitMs += ms;
+      span.addEvent("dspex.mailbox.wait", { "dspex.wait_ms": ms }, start);
+    } else {
+      this.#rateLimitWaitMs += ms;
+      span.addEvent(
+        "dspex.rate_limit.wait",
+        { "dspex.wait_ms": ms, "dspex.rate_limit.gate": timing.gate ?? "pacing" },
+        start,
+      );
+    }
+  }
+
+  #attemptSpan(
+    timing: AttemptTiming,
+    attempt: number,
+    start: number,
+    end: number,
+    tracer: Tracer,
+    context: Context,
+  ): void {
+    // The call span carries the GenAI attributes; an attempt only what is its own (and a GenAI-aware
+    // tool does not count it as another operation).
+    const server = this.tags.server;
+    const attributes: Attributes =
+      server === undefined
+        ? { "dspex.attempt": attempt }
+        : { "server.address": server.address, "server.port": server.port, "dspex.attempt": attempt };
+    if (timing.status !== undefined) attributes["http.response.status_code"] = timing.status;
+    if (timing.code !== undefined) attributes["error.type"] = timing.code;
+    if (timing.retryDelayMs !== undefined) attributes["dspex.retry.delay_ms"] = timing.retryDelayMs;
+    const span = tracer.startSpan(
+      this.tags.attemptName,
+      { kind: this.host.spanKindClient, attributes, startTime: start },
+      context,
+    );
+    if (timing.code !== undefined) span.setStatus({ code: this.host.statusError, message: timing.code });
+    span.end(end);
+  }
+
+  /** The waits' totals, when there were any. */
+  #waitAttributes(into: Attributes): void {
+    if (this.#mailboxWaitMs > 0) into["dspex.mailbox.wait_ms"] = this.#mailboxWaitMs;
+    if (this.#rateLimitWaitMs > 0) into["dspex.rate_limit.wait_ms"] = this.#rateLimitWaitMs;
   }
 
   #onChunks(
@@ -340,7 +430,6 @@ export class CallTrace {
     facts: ReplyFacts | undefined,
     code: string | undefined,
   ): void {
-    const base = this.tags.metricAttributes;
     // Attribute sets are made once per client, response model and outcome, not per call.
     const sets = this.tags.metricSets.of(code ?? "", facts?.model ?? "");
     metrics.duration.record(durationMs / 1000, sets.duration);
@@ -350,6 +439,10 @@ export class CallTrace {
       if (usage.promptTokens !== undefined) metrics.tokens.record(usage.promptTokens, sets.input);
       if (usage.completionTokens !== undefined) metrics.tokens.record(usage.completionTokens, sets.output);
     }
-    if (facts?.cost !== undefined && this.#attempts > 0) metrics.spent(facts.cost, base);
   }
+}
+
+/** `value` within [low, high]; `low` wins when the range is empty (a clock read after the ceiling). */
+function clamp(value: number, low: number, high: number): number {
+  return Math.max(low, Math.min(value, high));
 }

@@ -20,6 +20,7 @@ import type {
 } from "@opentelemetry/api";
 import type { ResolvedClientSpec } from "../ClientSpec.js";
 import type { SystemEvent } from "../events.js";
+import type { ResolvedRouterSpec } from "../router/RouterSpec.js";
 import type { GenerationParams, WireMessage } from "../types.js";
 import { CallTrace } from "./CallTrace.js";
 import { callChannelsActive, channels, type OperationKind } from "./channels.js";
@@ -33,6 +34,7 @@ import {
 } from "./genai.js";
 import { type ClientFigures, GenAiMetrics } from "./metrics.js";
 import { loadOtelApi, type OtelApi } from "./otel.js";
+import { RouteTrace } from "./RouteTrace.js";
 
 /** `createSystem(spec, { telemetry })`: how dspex reports to OpenTelemetry. */
 export interface TelemetryOptions {
@@ -60,7 +62,8 @@ export interface ClientTags {
   spanName: string;
   attemptName: string;
   attributes: Attributes;
-  attemptAttributes: Attributes;
+  /** Where its requests go (an attempt span's `server.*`; the GenAI attributes are its call span's). */
+  server: { address: string; port: number } | undefined;
   metricAttributes: Attributes;
   metricSets: MetricSets;
 }
@@ -147,20 +150,29 @@ export class Telemetry implements TraceHost {
 
   /**
    * A trace for one call, or `undefined` when nothing listens. Call it on the caller's turn: the
-   * active context then is the caller's, and becomes the span's parent.
+   * active context then is the caller's, and becomes the span's parent; a member's call of a routed
+   * one takes its router's span as parent instead (`route`).
    */
   begin(
     operation: OperationKind,
     spec: ResolvedClientSpec,
     messages: WireMessage[] | undefined,
     params: GenerationParams,
+    route?: RouteTrace,
   ): CallTrace | undefined {
     const tracer = this.#currentTracer();
     const metrics = this.#currentMetrics();
     if (tracer === undefined && metrics === undefined && !callChannelsActive()) return undefined;
     const request: Attributes = {};
-    if (tracer !== undefined) requestAttributes(params, request);
-    const parent = tracer === undefined ? undefined : this.#api?.context.active();
+    let parent: Context | undefined;
+    if (tracer !== undefined) {
+      requestAttributes(params, request);
+      if (route === undefined) parent = (this.#api as OtelApi).context.active();
+      else {
+        parent = route.context;
+        request["dspex.router"] = route.router;
+      }
+    }
     return new CallTrace(
       this,
       tracer,
@@ -171,6 +183,28 @@ export class Telemetry implements TraceHost {
       request,
       parent,
     );
+  }
+
+  /**
+   * The trace of one routed call (see `RouteTrace.ts`), or `undefined` when no tracer records. Its
+   * parent is the caller's active context, or the router's own when it is a member of `outer`.
+   */
+  beginRoute(
+    operation: OperationKind,
+    router: Pick<ResolvedRouterSpec, "name" | "strategy">,
+    outer: RouteTrace | undefined,
+  ): RouteTrace | undefined {
+    const tracer = this.#currentTracer();
+    if (tracer === undefined) return undefined;
+    const attributes: Attributes = {
+      "dspex.router": router.name,
+      "dspex.router.strategy": router.strategy,
+    };
+    if (operation === "stream") attributes["dspex.stream"] = true;
+    if (outer !== undefined) attributes["dspex.router.parent"] = outer.router;
+    const parent = outer === undefined ? (this.#api as OtelApi).context.active() : outer.context;
+    const name = `${operation === "embed" ? "embeddings" : "chat"} ${router.name}`;
+    return new RouteTrace(this, tracer, router.name, name, attributes, parent);
   }
 
   /** Supervision and breaker events: published on their channels and counted. */
@@ -191,8 +225,8 @@ export class Telemetry implements TraceHost {
         this.#currentMetrics()?.breakerChanged(event.client, event.state, event.previous);
         return;
       default:
-        // Routers (issue #12) emit `fallback`: an event on the span active where the router moved the
-        // call on (the routed call's), a channel message, a counter.
+        // Routers (issue #12) emit `fallback`: a channel message and a counter here; the event on the
+        // routed call's span is the router's (`RouteTrace.fallback`), which knows the call.
         if ((event as { type: string }).type === "fallback")
           this.#fallback(event as unknown as FallbackEvent);
         return;
@@ -202,16 +236,12 @@ export class Telemetry implements TraceHost {
   #fallback(event: FallbackEvent): void {
     const { type: _, ...payload } = event;
     if (channels.fallback.hasSubscribers) channels.fallback.publish(payload);
-    const api = this.#api;
-    if (api === undefined) return;
-    const attributes: Attributes = {
+    this.#currentMetrics()?.fellBack({
       "dspex.router": event.router,
       "dspex.fallback.from": event.from,
       "dspex.fallback.to": event.to,
       "error.type": event.code,
-    };
-    api.trace.getActiveSpan()?.addEvent("dspex.fallback", attributes);
-    this.#currentMetrics()?.fellBack(attributes);
+    });
   }
 
   withSpan(parent: Context | undefined, span: Span): Context {
@@ -270,7 +300,7 @@ export class Telemetry implements TraceHost {
         spanName: spanName(genAiOperation, spec.model),
         attemptName: `${genAiOperation} ${spec.model} attempt`,
         attributes: { ...common, "dspex.client": spec.name },
-        attemptAttributes: { ...common, "dspex.client": spec.name },
+        server,
         metricAttributes: { ...common, "dspex.client": spec.name },
         metricSets: new MetricSets({ ...common, "dspex.client": spec.name }),
       };

@@ -43,6 +43,16 @@ export function serverOf(baseURL: string): { address: string; port: number } | u
   }
 }
 
+/**
+ * Now, on the clock every dspex span is timed on: epoch milliseconds with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), which the workers' timings use too. Spans given
+ * explicit times get `Date.now()` from the SDK for anything left untimed, so every time dspex sets
+ * comes from here.
+ */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Attribute values as OpenTelemetry takes them. */
 export type AttributeValue = string | number | boolean | string[];
 

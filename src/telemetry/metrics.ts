@@ -11,6 +11,8 @@ import type { ClientStats } from "../types.js";
 export interface ClientFigures {
   readonly name: string;
   readonly stats: ClientStats;
+  /** What its answers cost so far, in US dollars (src/traffic/ClientTraffic.ts). */
+  readonly traffic: { readonly cost: number };
 }
 
 /** Bucket boundaries the conventions ask for (seconds). */
@@ -32,7 +34,6 @@ export class GenAiMetrics {
   readonly timePerChunk: Histogram;
   readonly #restarts;
   readonly #breakerChanges;
-  readonly #cost;
   readonly #fallbacks;
 
   constructor(meter: Meter, clients: () => Iterable<ClientFigures>) {
@@ -64,7 +65,13 @@ export class GenAiMetrics {
       description: "Circuit breaker state changes",
       unit: "{transition}",
     });
-    this.#cost = meter.createCounter("dspex.cost", { description: "Cost of answered calls", unit: "USD" });
+    // Read at collection, like the figures below: a counter added to per call would hash its
+    // attribute set on every answer (the SDK's largest per-call cost, measured: docs/observability.md).
+    meter
+      .createObservableCounter("dspex.cost", { description: "Cost of answered calls", unit: "USD" })
+      .addCallback((result) => {
+        for (const client of clients()) result.observe(client.traffic.cost, { "dspex.client": client.name });
+      });
     this.#fallbacks = meter.createCounter("dspex.router.fallbacks", {
       description: "Calls a router moved from one member to the next",
       unit: "{fallback}",
@@ -125,11 +132,6 @@ export class GenAiMetrics {
   /** A router moved a call on. */
   fellBack(attributes: Attributes): void {
     this.#fallbacks.add(1, attributes);
-  }
-
-  /** A call's reply carried its cost. */
-  spent(usd: number, attributes: Attributes): void {
-    this.#cost.add(usd, attributes);
   }
 }
 

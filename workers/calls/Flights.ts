@@ -222,10 +222,18 @@ export class Flights {
     // Every attempt (retries too) passes the rate gate, inside the breaker (src: traffic/passGate.ts).
     const send = (): Promise<Reply> => {
       const tokens = gate.countsTokens ? estimator.estimate(request) : 0;
-      return passGate(gate, tokens, flight.deadline, signal, attempt, (reply, ticket) => {
-        estimator.learn(request, reply.usage);
-        return settleReply(gate, reply, tokens, ticket);
-      });
+      return passGate(
+        gate,
+        tokens,
+        flight.deadline,
+        signal,
+        attempt,
+        (reply, ticket) => {
+          estimator.learn(request, reply.usage);
+          return settleReply(gate, reply, tokens, ticket);
+        },
+        run.timings,
+      );
     };
     const retry = this.#client.retry;
     const plan =

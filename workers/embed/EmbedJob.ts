@@ -8,7 +8,7 @@
  * fills them all at once. A job is answered when no position is left empty.
  */
 import type { ErrorCode } from "../../src/errors.js";
-import type { AttemptTiming, CallMeta, WireEmbedRequest } from "../../src/protocol.js";
+import type { CallMeta, UpstreamTiming, WireEmbedRequest } from "../../src/protocol.js";
 import type { Flight } from "../cache/Coalescer.js";
 import type { CachedVector } from "./VectorCache.js";
 
@@ -30,7 +30,7 @@ export class EmbedJob {
   /** Upstream attempts of its batches, retries included. */
   attempts = 0;
   upstreamErrors: ErrorCode[] | undefined = undefined;
-  timings: AttemptTiming[] | undefined = undefined;
+  timings: UpstreamTiming[] | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -60,7 +60,7 @@ export class EmbedJob {
   }
 
   /** What a batch this job sent made: its attempts, their errors and timings. */
-  account(attempts: number, errors: ErrorCode[] | undefined, timings: AttemptTiming[] | undefined): void {
+  account(attempts: number, errors: ErrorCode[] | undefined, timings: UpstreamTiming[] | undefined): void {
     this.attempts += attempts;
     if (errors !== undefined) this.upstreamErrors = [...(this.upstreamErrors ?? []), ...errors];
     if (timings !== undefined) this.timings = [...(this.timings ?? []), ...timings];

@@ -224,10 +224,18 @@ export class Embeddings implements EmbedHandler {
         return answer;
       };
       const send = (): Promise<EmbedBatch> =>
-        passGate(gate, tokens, run.deadline, signal, attempt, (answer) => {
-          if (answer.rateLimit !== undefined && gate.learn(answer.rateLimit)) return tokens;
-          return answer.promptTokens > 0 ? answer.promptTokens : undefined;
-        });
+        passGate(
+          gate,
+          tokens,
+          run.deadline,
+          signal,
+          attempt,
+          (answer) => {
+            if (answer.rateLimit !== undefined && gate.learn(answer.rateLimit)) return tokens;
+            return answer.promptTokens > 0 ? answer.promptTokens : undefined;
+          },
+          run.timings,
+        );
       try {
         outcome = await pipeline.run(send, run);
       } finally {

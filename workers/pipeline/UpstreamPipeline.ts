@@ -14,12 +14,18 @@
  * `run.signal` to leave on cancellation.
  */
 import { type ErrorData, toErrorData } from "../../src/errors.js";
-import type { AttemptTiming, FromWorker } from "../../src/protocol.js";
+import type { FromWorker, UpstreamTiming } from "../../src/protocol.js";
 import type { CancelSignal } from "../Cancellation.js";
 import type { AttemptFailure } from "../http/AttemptFailure.js";
 import type { Mailbox } from "../Mailbox.js";
 import type { Breaker } from "../resilience/Breaker.js";
-import { type RetryOutcome, type RetryPlan, type RetryRun, runWithRetry } from "../resilience/RetryPolicy.js";
+import {
+  preciseNow,
+  type RetryOutcome,
+  type RetryPlan,
+  type RetryRun,
+  runWithRetry,
+} from "../resilience/RetryPolicy.js";
 
 /** The parts a pipeline is built from: one set per worker. */
 export interface PipelineParts {
@@ -44,8 +50,8 @@ export abstract class PipelineRun implements RetryRun {
   readonly clock: () => number;
   readonly sleep: (ms: number, signal: CancelSignal | undefined) => Promise<void>;
   readonly random: () => number;
-  /** Set (to `[]`) when the call is traced: the retry loop times each attempt into it. */
-  timings: AttemptTiming[] | undefined = undefined;
+  /** Set (to `[]`) when the call is traced: the retry loop times each attempt into it, and the waits. */
+  timings: UpstreamTiming[] | undefined = undefined;
   readonly #parts: PipelineParts;
 
   constructor(
@@ -115,8 +121,12 @@ export class UpstreamPipeline {
     use?: (outcome: RetryOutcome<T>) => Promise<void>,
   ): Promise<RetryOutcome<T>> {
     const { mailbox, breaker } = this.#parts;
+    // A traced call that has to queue for a slot reports its wait (the call span's event).
+    const queuedAt =
+      run.timings !== undefined && mailbox.active >= mailbox.maxConcurrency ? preciseNow() : undefined;
     try {
       await mailbox.acquire(run.signal);
+      if (queuedAt !== undefined) run.timings?.push({ wait: "mailbox", start: queuedAt, end: preciseNow() });
     } catch (error) {
       const outcome = notAttempted<T>(toErrorData(error, "ERR_ABORTED"));
       await use?.(outcome);

@@ -15,7 +15,7 @@
  * is testable under fake time without reaching into a policy's internals.
  */
 import type { ErrorCode, ErrorData } from "../../src/errors.js";
-import type { AttemptTiming } from "../../src/protocol.js";
+import type { AttemptTiming, UpstreamTiming } from "../../src/protocol.js";
 import type { RetrySettings } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
@@ -81,14 +81,14 @@ export type RetryOutcome<T> =
       value: T;
       attempts: number;
       upstreamErrors: ErrorCode[] | undefined;
-      timings?: AttemptTiming[];
+      timings?: UpstreamTiming[];
     }
   | {
       ok: false;
       error: ErrorData;
       attempts: number;
       upstreamErrors: ErrorCode[] | undefined;
-      timings?: AttemptTiming[];
+      timings?: UpstreamTiming[];
     };
 
 /** What the loop needs besides the attempt itself. */
@@ -105,11 +105,11 @@ export interface RetryRun {
   /** Told before each backoff: the retry number (1 = first retry), the wait, and what failed. */
   onRetry: (retry: number, delayMs: number, failure: AttemptFailure) => void;
   /** When set (the call is traced), each attempt sent upstream is timed into it (see `AttemptTiming`). */
-  timings?: AttemptTiming[] | undefined;
+  timings?: UpstreamTiming[] | undefined;
 }
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
-function preciseNow(): number {
+export function preciseNow(): number {
   return performance.timeOrigin + performance.now();
 }
 

@@ -158,8 +158,14 @@ export class StreamSession {
             // As a call's: the gate learns from the answer's headers; its usage comes at its end, so the
             // gate keeps the estimate.
             const tokens = gate.countsTokens ? (deps.estimator?.estimate(request) ?? 0) : 0;
-            return passGate(gate, tokens, request.deadline, signal, attempt, (opened, ticket) =>
-              settleStream(gate, opened.upstream.headers?.rateLimit, ticket),
+            return passGate(
+              gate,
+              tokens,
+              request.deadline,
+              signal,
+              attempt,
+              (opened, ticket) => settleStream(gate, opened.upstream.headers?.rateLimit, ticket),
+              run.timings,
             );
           };
     const plan = { ...deps.client.retry, maxRetries: request.maxRetries };

@@ -3,10 +3,12 @@
  * attempt, then tell the gate how it went: the tokens really used, a 429's retry hint (cooldown), the
  * limits the answer's headers described. Calls and streams both go through here.
  */
+import type { UpstreamTiming } from "../../src/protocol.js";
 import type { RateLimitHeaders, Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { AttemptFailure } from "../http/AttemptFailure.js";
 import type { HeaderObserver } from "../http/Transport.js";
+import { preciseNow } from "../resilience/RetryPolicy.js";
 import type { RateGate } from "./RateGate.js";
 
 const CANCELLED = (): AttemptFailure =>
@@ -15,7 +17,7 @@ const CANCELLED = (): AttemptFailure =>
 /**
  * Runs `attempt` once the gate lets it through. `settle` reads the tokens a success really used
  * (`undefined`: keep the estimate); `ticket` is the attempt's at the gate, for
- * {@link RateGate.learn}.
+ * {@link RateGate.learn}. With `timings` (a traced call's), a wait at the gate is timed into it.
  */
 export async function passGate<T>(
   gate: RateGate,
@@ -24,15 +26,25 @@ export async function passGate<T>(
   signal: CancelSignal | undefined,
   attempt: () => Promise<T>,
   settle: (value: T, ticket: number) => number | undefined,
+  timings?: UpstreamTiming[],
 ): Promise<T> {
   const admitted = gate.admit(tokens, deadline, signal);
   let ticket: number;
   if (typeof admitted === "number") ticket = admitted;
   else {
+    const start = timings === undefined ? 0 : preciseNow();
+    const held = gate.state.kind;
     try {
       ticket = await admitted;
     } catch (error) {
       throw error instanceof AttemptFailure ? error : CANCELLED();
+    } finally {
+      timings?.push({
+        wait: "rate_limit",
+        gate: held === "cooling" || held === "scouting" || held === "probing" ? held : "pacing",
+        start,
+        end: preciseNow(),
+      });
     }
   }
   let used: number | undefined;
