@@ -34,8 +34,8 @@ export class Outbox<M> {
   #scheduled = false;
   /**
    * Read at each flush: a message to send last in it (the latest state the other side mirrors, such
-   * as a worker's rate limiter), or `undefined`. It rides on flushes that happen anyway and never
-   * schedules one.
+   * as a worker's rate limiter), or `undefined`. It rides on flushes that happen anyway; {@link poke}
+   * schedules one when that state changed and nothing else is posted.
    */
   trailer: (() => M | undefined) | undefined = undefined;
   #closed = false;
@@ -67,14 +67,27 @@ export class Outbox<M> {
     else setImmediate(this.flush);
   }
 
+  /**
+   * Schedules a flush even if nothing is posted, so that the trailer is read then (state it mirrors
+   * changed after the last batch left). Costs nothing while a flush is already scheduled. An arrow
+   * property: handed to the state's owner as a callback.
+   */
+  readonly poke = (): void => {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    if (this.#timing === "microtask") queueMicrotask(this.flush);
+    else setImmediate(this.flush);
+  };
+
   /** Sends what is queued now. An arrow property, so scheduling it allocates nothing per message. */
   readonly flush = (): void => {
     this.#scheduled = false;
+    if (this.#closed) return;
     const buffer = this.#buffer;
-    if (buffer.length === 0 || this.#closed) return;
-    this.#buffer = [];
     const trailer = this.trailer?.();
     if (trailer !== undefined) buffer.push(trailer);
+    if (buffer.length === 0) return;
+    this.#buffer = [];
     const transfers = this.#transfers;
     this.#transfers = undefined;
     try {

@@ -38,6 +38,8 @@ export interface BuiltClient {
   admin: AdminParts;
   /** The trailer of the worker's outbox: the rate limiter's report (see traffic/limiterReport.ts). */
   trailer: () => FromWorker | undefined;
+  /** The client's rate gate (its `onChange` pokes the outbox, so a change is reported even when idle). */
+  gate: RateGate;
 }
 
 /** Builds the client of `init`, posting its answers and events through `post`. */
@@ -118,5 +120,5 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
     gate,
     estimator,
   });
-  return { actor, admin: { client, cache, vectors, breaker, mailbox }, trailer: limiterReport(gate) };
+  return { actor, admin: { client, cache, vectors, breaker, mailbox }, trailer: limiterReport(gate), gate };
 }

@@ -49,6 +49,8 @@ export async function startWorker(init: WorkerInit, port: MessagePort | null = p
   // Once built, the client's rate limiter rides at the end of each batch (traffic/limiterReport.ts).
   const client = new LazyClient(init, post, (built) => {
     outbox.trailer = built.trailer;
+    // A change after the last batch (a stream's gate settling after its end was posted) still leaves.
+    built.gate.onChange = outbox.poke;
   });
   if (init.client.cache !== false && init.client.cache.store !== undefined) await client.built();
   port.on("message", (message: ToWorker) => unbatch(message, client.handle));

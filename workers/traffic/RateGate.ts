@@ -107,6 +107,11 @@ export class RateGate {
   #probeTicket = 0;
   /** Bumped whenever what the gate holds or knows changes (see {@link changes}). */
   #changes = 0;
+  /**
+   * Told after every change {@link changes} counts: the worker then makes sure a batch leaves soon to
+   * carry the limiter's report (workers/traffic/limiterReport.ts), even when nothing else is posted.
+   */
+  onChange: (() => void) | undefined = undefined;
   /** Told when a cooldown starts (the worker posts it, so routers skip this client at once). */
   onCooldown: ((until: number) => void) | undefined = undefined;
 
@@ -188,7 +193,7 @@ export class RateGate {
    * attempt must be followed by {@link done}.
    */
   admit(tokens: number, deadline: number, signal?: CancelSignal): number | Promise<number> {
-    this.#changes++;
+    this.#changed();
     if (!this.limited) {
       this.#inFlight++;
       return ++this.#admitted;
@@ -241,7 +246,7 @@ export class RateGate {
    * (or the scout's) end opens the gate, unless its 429 started a cooldown.
    */
   done(ticket: number, estimated: number, used: number | undefined): void {
-    this.#changes++;
+    this.#changed();
     this.#inFlight--;
     this.#inFlightTokens -= estimated;
     if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
@@ -258,7 +263,7 @@ export class RateGate {
    * cannot wait that long are refused now); without one, the request bucket is taken as empty.
    */
   rateLimited(retryAfterMs: number | undefined): void {
-    this.#changes++;
+    this.#changed();
     const now = this.#clock();
     if (retryAfterMs === undefined) {
       this.#requests?.take(this.#requests.level(now), now);
@@ -285,7 +290,7 @@ export class RateGate {
    * due in `done`).
    */
   learn(info: RateLimitHeaders, ticket?: number): boolean {
-    this.#changes++;
+    this.#changed();
     const now = this.#clock();
     // Every other request in flight may be unseen by the vendor (a request admitted earlier may still
     // wait for its connection): the low bound is cautious, the gate's own count does the fine work.
@@ -342,6 +347,11 @@ export class RateGate {
     }
     if (this.#state.kind === "cooling" && this.#state.until > now) snapshot.cooldownUntil = this.#state.until;
     return snapshot;
+  }
+
+  #changed(): void {
+    this.#changes++;
+    this.onChange?.();
   }
 
   /** Stops the timer; waiting attempts are left to their signals. */

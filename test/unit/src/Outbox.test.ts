@@ -35,6 +35,25 @@ describe("Outbox", () => {
     expect(t.sent[1]).toEqual({ type: "reply", n: 3 });
   });
 
+  it("poke() sends the trailer alone when nothing else is posted, and nothing when it has nothing", async () => {
+    const t = target();
+    const box = new Outbox<{ type: string; n: number }>(t, "immediate");
+    let state = 0;
+    box.trailer = () => (state === 0 ? undefined : { type: "state", n: state });
+    box.poke();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.sent).toEqual([]);
+    state = 3;
+    box.poke();
+    box.poke(); // one flush for both
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.sent).toEqual([{ type: "state", n: 3 }]);
+    box.close();
+    box.poke();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.sent).toHaveLength(1);
+  });
+
   it("sends what one synchronous run posts as one batch, in order, on the next microtask", async () => {
     const t = target();
     const box = new Outbox<{ type: string; n: number }>(t, "microtask");

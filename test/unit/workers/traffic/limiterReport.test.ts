@@ -29,4 +29,17 @@ describe("limiterReport", () => {
     gate.done(ticket, 0, undefined);
     expect(report()).toMatchObject({ event: { kind: "limiter" } });
   });
+
+  it("tells onChange of every change it reports (admit, done, learn)", async () => {
+    const gate = new RateGate({ rpm: 60 }, () => 1_000);
+    let told = 0;
+    gate.onChange = () => {
+      told++;
+    };
+    const ticket = await gate.admit(0, 61_000);
+    gate.done(ticket, 0, undefined);
+    gate.learn({ requests: { limit: 60, remaining: 59, resetMs: 1_000 } });
+    expect(told).toBe(3);
+    expect(gate.changes).toBe(3);
+  });
 });
