@@ -344,6 +344,10 @@ export class ClientProxy {
     const next = held.shift();
     this.#heldForPrice = undefined;
     if (next !== undefined) this.receive(next);
+    // The worker's reports that followed it (its rate limiter, counters) are state, not answers: they
+    // go in the same turn, as they arrived with it, so whoever awaited the answer sees them applied.
+    while (this.#heldForPrice === undefined && held[0]?.type === "event")
+      this.receive(held.shift() as FromWorker);
     if (this.#heldForPrice !== undefined) {
       // Held again (another wait): the rest stay behind it, and that wait releases them.
       (this.#heldForPrice as FromWorker[]).push(...held);
