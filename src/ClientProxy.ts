@@ -14,12 +14,12 @@
  */
 
 import type { CallerStack } from "./CallerStack.js";
-import { CallTable, type CancelReason, type Pending, type WorkerLink } from "./CallTable.js";
+import { CallTable, type CancelReason, type Pending, type Redelivery, type WorkerLink } from "./CallTable.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
 import type { EmbedSplit } from "./embedAdmission.js";
 import type { EmbedReply } from "./embedTypes.js";
 import type { DspexError, ErrorData } from "./errors.js";
-import { PendingCall } from "./PendingCall.js";
+import { PendingCall, type PendingReply } from "./PendingCall.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
 import {
   cutFailure,
@@ -111,30 +111,16 @@ export class ClientProxy {
   ): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const refused = this.#refusal() ?? this.#overBudget(messages, options);
-      if (refused !== undefined) {
-        stack?.applyTo(refused);
-        reject(refused);
-        return;
+      if (refused !== undefined) this.#refuse(refused, reject, stack);
+      else {
+        const id = this.#nextId++;
+        const message: Extract<ToWorker, { type: "call" }> = {
+          type: "call",
+          id,
+          request: this.wireRequest(messages, options),
+        };
+        this.#send<Reply>(message, options.controls, resolve, reject, stack, trace);
       }
-      const id = this.#nextId++;
-      const request = this.wireRequest(messages, options);
-      if (trace !== undefined) trace.mark(request);
-      const call = new PendingCall<Reply>(
-        this,
-        id,
-        { type: "call", id, request },
-        options.controls.redeliver ?? this.#spec.redeliver,
-        resolve,
-        reject,
-        options.controls.signal,
-        stack,
-      );
-      if (call.settled) {
-        this.#mirror.countError("ERR_ABORTED"); // the signal was already aborted
-        return;
-      }
-      call.trace = trace;
-      this.admit(call);
     });
   }
 
@@ -145,31 +131,54 @@ export class ClientProxy {
   embed(inputs: string[], options: EmbedSplit, stack?: CallerStack, trace?: CallTrace): Promise<EmbedReply> {
     return new Promise<EmbedReply>((resolve, reject) => {
       const refused = this.#refusal() ?? this.#overEmbedBudget(inputs);
-      if (refused !== undefined) {
-        stack?.applyTo(refused);
-        reject(refused);
-        return;
+      if (refused !== undefined) this.#refuse(refused, reject, stack);
+      else {
+        const id = this.#nextId++;
+        const message: Extract<ToWorker, { type: "embed" }> = {
+          type: "embed",
+          id,
+          request: wireEmbedRequest(this.#spec, inputs, options),
+        };
+        this.#send<EmbedReply>(message, options.controls, resolve, reject, stack, trace);
       }
-      const id = this.#nextId++;
-      const request = wireEmbedRequest(this.#spec, inputs, options);
-      if (trace !== undefined) trace.mark(request);
-      const call = new PendingCall<EmbedReply>(
-        this,
-        id,
-        { type: "embed", id, request },
-        options.controls.redeliver ?? this.#spec.redeliver,
-        resolve,
-        reject,
-        options.controls.signal,
-        stack,
-      );
-      if (call.settled) {
-        this.#mirror.countError("ERR_ABORTED");
-        return;
-      }
-      call.trace = trace;
-      this.admit(call);
     });
+  }
+
+  /** Rejects a call refused at admission, with the caller's stack when one was taken. */
+  #refuse(refused: DspexError, reject: (error: DspexError) => void, stack: CallerStack | undefined): void {
+    stack?.applyTo(refused);
+    reject(refused);
+  }
+
+  /**
+   * Registers a `call` or `embed` (one life: a deadline here, the caller's signal, redelivery,
+   * retirement) and sends it, or holds it until a worker is ready.
+   */
+  #send<R extends PendingReply>(
+    message: Extract<ToWorker, { type: "call" | "embed" }>,
+    controls: { readonly redeliver?: Redelivery | undefined; readonly signal?: AbortSignal | undefined },
+    resolve: (reply: R) => void,
+    reject: (error: DspexError) => void,
+    stack: CallerStack | undefined,
+    trace: CallTrace | undefined,
+  ): void {
+    if (trace !== undefined) trace.mark(message.request);
+    const call = new PendingCall<R>(
+      this,
+      message.id,
+      message,
+      controls.redeliver ?? this.#spec.redeliver,
+      resolve,
+      reject,
+      controls.signal,
+      stack,
+    );
+    if (call.settled) {
+      this.#mirror.countError("ERR_ABORTED"); // the signal was already aborted
+      return;
+    }
+    call.trace = trace;
+    this.admit(call);
   }
 
   /** A budget refusal of an `embed` (counted), or `undefined`. */
