@@ -31,7 +31,8 @@ import {
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import type { RetryOutcome, RetryPlan } from "../resilience/RetryPolicy.js";
 import { passGate, settleReply } from "../traffic/passGate.js";
-import { gateRefusal, type RateGate } from "../traffic/RateGate.js";
+import { gateRefusal } from "../traffic/gateRefusal.js";
+import type { RateGate } from "../traffic/RateGate.js";
 import type { TokenEstimator } from "../traffic/TokenEstimate.js";
 import { Call, type OpenCalls } from "./OpenCalls.js";
 
