@@ -88,8 +88,7 @@ export class RateLedger {
   promisedWaitMs(requests: number, tokens: number, now: number): number {
     let wait = 0;
     const requestBucket = this.#requests;
-    if (requestBucket !== undefined && requestBucket.rateSpan > 0)
-      wait = requestBucket.waitMs(requests, now);
+    if (requestBucket !== undefined && requestBucket.rateSpan > 0) wait = requestBucket.waitMs(requests, now);
     const tokenBucket = this.#tokens;
     if (tokenBucket !== undefined && tokenBucket.rateSpan > 0)
       wait = Math.max(wait, tokenBucket.waitMs(tokens, now));
