@@ -17,6 +17,7 @@ import { RequestKeys } from "./cache/RequestKeys.js";
 import { ResponseCache } from "./cache/ResponseCache.js";
 import { Embeddings } from "./embed/Embeddings.js";
 import { EmbedKeys } from "./embed/EmbedKeys.js";
+import { StoredVectors } from "./embed/StoredVectors.js";
 import { VectorCache } from "./embed/VectorCache.js";
 import { createPool } from "./http/Transport.js";
 import { LazyStreams } from "./LazyStreams.js";
@@ -82,10 +83,13 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
   });
   // Embeddings run through the same pipeline parts (mailbox, breaker, rate gate) as calls (workers/embed/).
   const embedProvider = embedProviderFor(client.provider);
+  // With an external store, vectors go to it beside the replies (same namespace, TTL and write-behind).
   const vectors =
-    embedProvider === undefined || client.cache === false
+    embedProvider === undefined || client.cache === false || cache === undefined
       ? undefined
-      : new VectorCache(client.cache.maxEntries, client.cache.ttlMs);
+      : cache.external
+        ? new StoredVectors(cache)
+        : new VectorCache(client.cache.maxEntries, client.cache.ttlMs);
   const embeddings =
     embedProvider === undefined
       ? undefined
@@ -120,5 +124,10 @@ export async function buildClient(init: WorkerInit, post: Post): Promise<BuiltCl
     gate,
     estimator,
   });
-  return { actor, admin: { client, cache, vectors, breaker, mailbox }, trailer: limiterReport(gate), gate };
+  return {
+    actor,
+    admin: { client, cache, vectors: vectors?.kind === "memory" ? vectors : undefined, breaker, mailbox },
+    trailer: limiterReport(gate),
+    gate,
+  };
 }

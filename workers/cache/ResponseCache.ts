@@ -28,7 +28,7 @@ import type { ResolvedClientSpec } from "../../src/ClientSpec.js";
 import type { CacheWriteStats } from "../../src/protocol.js";
 import type { Reply } from "../../src/types.js";
 import { type PackedEntry, pack, unpack } from "./packedEntry.js";
-import { copyStored, type StoredReply } from "./replyCopy.js";
+import { copyStored } from "./replyCopy.js";
 import { buildStore, isStoredReply, notAStore } from "./storeModule.js";
 import { WriteBehind } from "./WriteBehind.js";
 
@@ -57,15 +57,15 @@ const NAMESPACE = "dspex";
 export class ResponseCache {
   #closed = false;
   #errors = 0;
-  /** The external store (`undefined`: in memory). */
-  readonly #keyv: Keyv<StoredReply> | undefined;
+  /** The external store (`undefined`: in memory). Holds replies and, beside them, other entries (`setEntry`). */
+  readonly #keyv: Keyv<unknown> | undefined;
   /** The in-memory LRU (`undefined`: an external store). */
   readonly #lru: LRUCache<string, PackedEntry> | undefined;
   /** An external store's writes (in memory: never used, its counters stay 0). */
   readonly #writeBehind: WriteBehind;
 
   private constructor(
-    keyv: Keyv<StoredReply> | undefined,
+    keyv: Keyv<unknown> | undefined,
     lru: LRUCache<string, PackedEntry> | undefined,
     writeBehind: WriteBehind,
   ) {
@@ -94,10 +94,10 @@ export class ResponseCache {
     const store = await buildStore(settings.store.module, settings.store.options);
     // Loaded here only: a worker with the in-memory cache never pays for keyv's modules.
     const { Keyv } = await import("keyv");
-    let keyv: Keyv<StoredReply>;
+    let keyv: Keyv<unknown>;
     try {
       // throwOnErrors: keyv otherwise swallows a failed store `get` without a trace; we catch and count.
-      keyv = new Keyv<StoredReply>({ store, namespace: NAMESPACE, ttl: settings.ttlMs, throwOnErrors: true });
+      keyv = new Keyv<unknown>({ store, namespace: NAMESPACE, ttl: settings.ttlMs, throwOnErrors: true });
     } catch {
       throw notAStore(settings.store.module);
     }
@@ -136,7 +136,7 @@ export class ResponseCache {
   async #getExternal(key: string): Promise<Reply | undefined> {
     let stored: unknown;
     try {
-      stored = await (this.#keyv as Keyv<StoredReply>).get(key);
+      stored = await (this.#keyv as Keyv<unknown>).get(key);
     } catch {
       // The store failed, or its entry is not JSON.
       this.#errors++;
@@ -167,10 +167,64 @@ export class ResponseCache {
     if (writeBehind.admit()) writeBehind.track(this.#setExternal(key, copyStored(reply)));
   }
 
-  async #setExternal(key: string, entry: StoredReply): Promise<void> {
+  /** True when entries live in an external store (where `getEntries` and `setEntry` work). */
+  get external(): boolean {
+    return this.#keyv !== undefined;
+  }
+
+  /**
+   * Entries of another kind than replies (embedding vectors, `workers/embed/StoredVectors.ts`) read from
+   * the external store in one `getMany`: the raw values, in order, `undefined` for a miss. A store
+   * error reads as all misses (counted in `errors`); checking each value's shape is the caller's (it
+   * counts a bad one with {@link countMalformed}). In memory, or closed: all misses. Never rejects.
+   */
+  async getEntries(keys: readonly string[]): Promise<unknown[]> {
+    const keyv = this.#keyv;
+    if (keyv === undefined || this.#closed || keys.length === 0) return keys.map(() => undefined);
+    // keyv's own fallback for a store without `getMany` swallows each failed get: read key by key
+    // then, so every failure is counted.
+    if (typeof (keyv.store as { getMany?: unknown }).getMany !== "function") {
+      return Promise.all(keys.map((key) => this.#getRaw(keyv, key)));
+    }
+    try {
+      const values = await keyv.getMany([...keys]);
+      return keys.map((_, i) => values[i] ?? undefined);
+    } catch {
+      // The store failed, or one of its entries is not JSON: the whole read is a miss.
+      this.#errors++;
+      return keys.map(() => undefined);
+    }
+  }
+
+  /** One raw value; a failure is counted and reads as a miss. */
+  async #getRaw(keyv: Keyv<unknown>, key: string): Promise<unknown> {
+    try {
+      return (await keyv.get(key)) ?? undefined;
+    } catch {
+      this.#errors++;
+      return undefined;
+    }
+  }
+
+  /** An entry read by {@link getEntries} had the wrong shape: counted in `errors` (it read as a miss). */
+  countMalformed(): void {
+    this.#errors++;
+  }
+
+  /**
+   * Writes an entry of another kind than replies (already in its stored form) to the external store,
+   * behind the answer through the same capped, counted write-behind as replies. In memory: ignored.
+   */
+  setEntry(key: string, value: unknown): void {
+    if (this.#closed || this.#keyv === undefined) return;
+    const writeBehind = this.#writeBehind;
+    if (writeBehind.admit()) writeBehind.track(this.#setExternal(key, value));
+  }
+
+  async #setExternal(key: string, entry: unknown): Promise<void> {
     let failed = false;
     try {
-      await (this.#keyv as Keyv<StoredReply>).set(key, entry);
+      await (this.#keyv as Keyv<unknown>).set(key, entry);
     } catch {
       this.#errors++;
       failed = true;
@@ -186,7 +240,7 @@ export class ResponseCache {
   /** Removes every entry (in a shared external store: every entry in the `dspex` namespace). */
   async clear(): Promise<void> {
     if (this.#lru !== undefined) this.#lru.clear();
-    else await (this.#keyv as Keyv<StoredReply>).clear();
+    else await (this.#keyv as Keyv<unknown>).clear();
   }
 
   /** Releases the store (disconnects an external one). Later gets miss and sets are dropped. Idempotent. */
@@ -194,6 +248,6 @@ export class ResponseCache {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#lru !== undefined) this.#lru.clear();
-    else await (this.#keyv as Keyv<StoredReply>).disconnect();
+    else await (this.#keyv as Keyv<unknown>).disconnect();
   }
 }

@@ -11,6 +11,7 @@ import type { EmbedProvider } from "../providers/EmbedProvider.js";
 import type { RateGate } from "../traffic/RateGate.js";
 import type { TokenEstimator } from "../traffic/TokenEstimate.js";
 import type { EmbedKeys } from "./EmbedKeys.js";
+import type { StoredVectors } from "./StoredVectors.js";
 import type { VectorCache } from "./VectorCache.js";
 
 /** The message that starts an `embed`. */
@@ -34,8 +35,8 @@ export interface EmbedDeps {
   readonly pipeline: UpstreamPipeline;
   readonly gate: RateGate;
   readonly estimator: TokenEstimator;
-  /** With a cache: the per-input cache and its keys. */
-  readonly cache?: { vectors: VectorCache; keys: EmbedKeys } | undefined;
+  /** With a cache: the per-input cache (in memory, or the client's external store) and its keys. */
+  readonly cache?: { vectors: VectorCache | StoredVectors; keys: EmbedKeys } | undefined;
   /** Identical inputs in flight share one (default true). */
   readonly coalesce?: boolean;
   /** Posts to the main thread; `transfer` lists buffers moved with the message. */

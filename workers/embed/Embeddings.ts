@@ -3,7 +3,8 @@
  * the `embed` messages and the cancels of their ids.
  *
  * An `embed` goes: each input keyed on its own (`EmbedKeys.ts`) -> looked up in the per-input cache
- * (`VectorCache.ts`, mode `use`) -> the rest joined to the flight in progress for the same input, or
+ * (mode `use`: `VectorCache.ts` in memory, synchronously; or the client's external store,
+ * `StoredVectors.ts`, all of one job's inputs in one `getMany` before planning) -> the rest joined to the flight in progress for the same input, or
  * made a flight of this job's (`Coalescer`, as calls use it; identical inputs of one request share one)
  * (those three: `embedPlan.ts`) -> this job's flights split into the provider's batches (`batches.ts`)
  * and sent through the worker's pipeline (`BatchSender.ts`: mailbox slot, rate gate, retry loop,
@@ -25,8 +26,10 @@ import { BatchSender } from "./BatchSender.js";
 import { splitBatches } from "./batches.js";
 import type { EmbedDeps, EmbedHandler, EmbedMessage } from "./EmbedDeps.js";
 import { EmbedJob } from "./EmbedJob.js";
+import type { EmbedKeys } from "./EmbedKeys.js";
 import { type Owned, planEmbed } from "./embedPlan.js";
 import { embedReplyMessage } from "./embedReply.js";
+import type { StoredVectors } from "./StoredVectors.js";
 import type { CachedVector } from "./VectorCache.js";
 
 const STOPPED: ErrorData = {
@@ -69,9 +72,41 @@ export class Embeddings implements EmbedHandler {
       return;
     }
     this.#jobs.set(id, job);
+    const cache = this.#deps.cache;
+    if (cache !== undefined && cache.vectors.kind === "store" && request.cache === "use") {
+      void this.#lookUp(job, cache.vectors, cache.keys);
+      return;
+    }
+    this.#plan(job, undefined);
+  }
+
+  /** Reads the job's inputs from the external store in one round trip, then plans it. Never rejects. */
+  async #lookUp(job: EmbedJob, store: StoredVectors, keys: EmbedKeys): Promise<void> {
+    let found: Map<string, CachedVector>;
+    try {
+      const keyOf = keys.forRequest(job.request.params, job.request.headers);
+      const distinct = [...new Set(job.request.inputs.map(keyOf))];
+      const entries = await store.getMany(distinct);
+      found = new Map();
+      for (let i = 0; i < distinct.length; i++) {
+        const entry = entries[i];
+        if (entry !== undefined) found.set(distinct[i] as string, entry);
+      }
+    } catch (error) {
+      // Only a bug gets here (the store's failures read as misses): answer, never hang.
+      this.#fail(job, toErrorData(error, "ERR_INVALID_ARGUMENT"));
+      return;
+    }
+    // Cancelled, or cut by a stop, while the store answered.
+    if (job.done) return;
+    this.#plan(job, found);
+  }
+
+  /** Fills what the cache holds, joins or starts flights for the rest, and fetches the job's own. */
+  #plan(job: EmbedJob, found: ReadonlyMap<string, CachedVector> | undefined): void {
     let owned: Owned[];
     try {
-      owned = planEmbed(job, this.#coalescer, this.#deps.cache, this.#deps.coalesce !== false);
+      owned = planEmbed(job, this.#coalescer, this.#deps.cache, this.#deps.coalesce !== false, found);
     } catch (error) {
       // Only a bug gets here: answer, never hang.
       this.#fail(job, toErrorData(error, "ERR_INVALID_ARGUMENT"));

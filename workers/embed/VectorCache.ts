@@ -4,9 +4,8 @@
  * client's `cache.maxEntries` (one entry per input) and expiring after `cache.ttlMs`.
  *
  * Vectors are stored as they were parsed and never handed out: each reply copies them into the
- * buffer it transfers (`embedReply.ts`), so no caller can change an entry. It stays in memory even
- * when the client's calls use an external store (a vector store of its own is the caller's job; see
- * docs/client.md, "Embeddings").
+ * buffer it transfers (`embedReply.ts`), so no caller can change an entry. With an external store
+ * (`cache.store`) vectors go to that store instead (`StoredVectors.ts`); this path stays synchronous.
  */
 import { LRUCache } from "lru-cache";
 
@@ -18,6 +17,8 @@ export interface CachedVector {
 
 /** See the module comment. */
 export class VectorCache {
+  /** Tells it apart from the external store's `StoredVectors` (`kind: "store"`). */
+  readonly kind = "memory";
   readonly #lru: LRUCache<string, CachedVector>;
 
   constructor(maxEntries: number, ttlMs: number) {

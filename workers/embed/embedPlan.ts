@@ -6,6 +6,7 @@
 import type { Coalescer, Flight } from "../cache/Coalescer.js";
 import type { EmbedDeps } from "./EmbedDeps.js";
 import type { EmbedJob } from "./EmbedJob.js";
+import type { CachedVector } from "./VectorCache.js";
 
 /** One input a job fetches for every job that waits on it. */
 export interface Owned {
@@ -18,12 +19,15 @@ export interface Owned {
 /**
  * Fills `job`'s cached positions and joins or starts a flight for the others; returns the flights the
  * job owns. Without a cache (or with mode `skip`) every position is a flight of its own, unkeyed.
+ * `found`: what an external store answered for this job's keys (read before planning, mode `use`);
+ * without it the in-memory cache is read synchronously (mode `use`).
  */
 export function planEmbed(
   job: EmbedJob,
   coalescer: Coalescer<EmbedJob>,
   cache: EmbedDeps["cache"],
   coalesce: boolean,
+  found?: ReadonlyMap<string, CachedVector>,
 ): Owned[] {
   const { request } = job;
   const inputs = request.inputs;
@@ -37,11 +41,12 @@ export function planEmbed(
     return owned;
   }
   const keyOf = cache.keys.forRequest(request.params, request.headers);
-  const read = request.cache === "use";
+  const vectors = cache.vectors;
+  const memory = request.cache === "use" && vectors.kind === "memory" ? vectors : undefined;
   const positions = new Map<string, number[]>();
   for (let i = 0; i < inputs.length; i++) {
     const key = keyOf(inputs[i] as string);
-    const hit = read ? cache.vectors.get(key) : undefined;
+    const hit = memory !== undefined ? memory.get(key) : found?.get(key);
     if (hit !== undefined) job.fillCached(i, hit);
     else {
       const list = positions.get(key);
