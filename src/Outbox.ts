@@ -15,12 +15,6 @@
  *
  * A message may name buffers to move rather than copy (`post(message, transfer)`: an `embed` reply's
  * vectors). They join the flush's transfer list; a message sent again alone keeps its own.
- *
- * A batch is also sent early, within the turn, once the messages in it weigh {@link BATCH_MAX_BYTES}
- * (by the owner's `weigh`, e.g. a reply's text length). The receiving thread copies every string of a
- * message into its heap in one go; measured on this 2-core VM (`node dist/bench/micro/largeBatch.js`),
- * 64 answers of 100 KB in one message cost the main thread about twice the CPU per answer of the same
- * answers in messages of 8, most of it page faults while copying into fresh young-generation pages.
  */
 import type { TransferListItem } from "node:worker_threads";
 
@@ -32,17 +26,12 @@ export interface MessageTarget {
 /** When to flush: `microtask` (main thread) or `immediate` (worker). */
 export type FlushTiming = "microtask" | "immediate";
 
-/** A batch leaves early once it weighs this much (see the module comment). */
-export const BATCH_MAX_BYTES = 512 * 1024;
-
 /** A batching poster: see the module comment. */
 export class Outbox<M> {
   #buffer: M[] = [];
   /** The transfer lists of the buffered messages that have one (rare: no array per flush otherwise). */
   #transfers: Map<M, readonly TransferListItem[]> | undefined = undefined;
   #scheduled = false;
-  /** What the buffered messages weigh (see {@link BATCH_MAX_BYTES}). */
-  #bytes = 0;
   /**
    * Read at each flush: a message to send last in it (the latest state the other side mirrors, such
    * as a worker's rate limiter), or `undefined`. It rides on flushes that happen anyway; {@link poke}
@@ -53,22 +42,15 @@ export class Outbox<M> {
   readonly #target: MessageTarget;
   readonly #timing: FlushTiming;
   readonly #onUndeliverable: (message: M, error: unknown) => void;
-  readonly #weigh: ((message: M) => number) | undefined;
 
-  /**
-   * `weigh` (optional) tells roughly how many bytes a message carries (its long strings); without it
-   * a batch is never cut short.
-   */
   constructor(
     target: MessageTarget,
     timing: FlushTiming,
     onUndeliverable: (message: M, error: unknown) => void = () => {},
-    weigh?: (message: M) => number,
   ) {
     this.#target = target;
     this.#timing = timing;
     this.#onUndeliverable = onUndeliverable;
-    this.#weigh = weigh;
   }
 
   /** Queues `message` for the next flush; `transfer` lists buffers moved with it (see the module comment). */
@@ -78,14 +60,6 @@ export class Outbox<M> {
     if (transfer !== undefined && transfer.length > 0) {
       this.#transfers ??= new Map();
       this.#transfers.set(message, transfer);
-    }
-    if (this.#weigh !== undefined) {
-      this.#bytes += this.#weigh(message);
-      // Heavy enough: this part leaves now; a flush already scheduled finds the rest (or nothing).
-      if (this.#bytes >= BATCH_MAX_BYTES) {
-        this.#send();
-        return;
-      }
     }
     if (this.#scheduled) return;
     this.#scheduled = true;
@@ -109,17 +83,11 @@ export class Outbox<M> {
   readonly flush = (): void => {
     this.#scheduled = false;
     if (this.#closed) return;
-    const trailer = this.trailer?.();
-    if (trailer !== undefined) this.#buffer.push(trailer);
-    this.#send();
-  };
-
-  /** Posts the buffered messages as one message (or one by one when that fails). */
-  #send(): void {
     const buffer = this.#buffer;
+    const trailer = this.trailer?.();
+    if (trailer !== undefined) buffer.push(trailer);
     if (buffer.length === 0) return;
     this.#buffer = [];
-    this.#bytes = 0;
     const transfers = this.#transfers;
     this.#transfers = undefined;
     try {
@@ -130,7 +98,7 @@ export class Outbox<M> {
       if (buffer.length === 1) this.#onUndeliverable(buffer[0] as M, error);
       else for (const message of buffer) this.#postAlone(message, transfers?.get(message));
     }
-  }
+  };
 
   #postAlone(message: M, transfer: readonly TransferListItem[] | undefined): void {
     try {
@@ -145,7 +113,6 @@ export class Outbox<M> {
   close(): void {
     this.#closed = true;
     this.#buffer = [];
-    this.#bytes = 0;
     this.#transfers = undefined;
   }
 }

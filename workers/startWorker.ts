@@ -28,8 +28,7 @@ export async function startWorker(init: WorkerInit, port: MessagePort | null = p
   if (port === null) throw new Error("startWorker runs inside a worker thread (no parentPort here)");
   // Replies, chunks and events leave batched per event-loop turn (see src/Outbox.ts).
   // An answer that cannot be cloned fails its one call instead of the batch (see src/Outbox.ts).
-  const outbox = new Outbox<FromWorker>(port, "immediate", undeliverable, weighAnswer);
-  function undeliverable(message: FromWorker, error: unknown): void {
+  const outbox = new Outbox<FromWorker>(port, "immediate", (message, error) => {
     if (
       message.type !== "reply" &&
       message.type !== "chunk" &&
@@ -44,7 +43,7 @@ export async function startWorker(init: WorkerInit, port: MessagePort | null = p
       error: { code: "ERR_BAD_RESPONSE", message: `the answer could not cross to the main thread (${why})` },
       meta: { attempts: 0 },
     });
-  }
+  });
   // `transfer`: buffers moved with the message (an `embed` reply's vectors, see workers/embed/embedReply.ts).
   const post: Post = (message, transfer) => outbox.post(message, transfer);
   // Once built, the client's rate limiter rides at the end of each batch (traffic/limiterReport.ts).
@@ -129,14 +128,4 @@ function die(error: unknown): void {
   setImmediate(() => {
     throw error;
   });
-}
-
-/**
- * About how many bytes a message carries, for the outbox's early send (src/Outbox.ts): the long strings
- * of an answer (text and reasoning). Everything else a worker posts is small.
- */
-function weighAnswer(message: FromWorker): number {
-  if (message.type !== "reply") return 0;
-  const reply = message.reply;
-  return reply.text.length + (reply.reasoning?.length ?? 0);
 }

@@ -1,6 +1,6 @@
 import { MessageChannel } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { BATCH_MAX_BYTES, Outbox, unbatch } from "../../../src/Outbox.js";
+import { Outbox, unbatch } from "../../../src/Outbox.js";
 
 function target() {
   const sent: unknown[] = [];
@@ -8,40 +8,6 @@ function target() {
 }
 
 describe("Outbox", () => {
-  it("sends a batch early, in order, once what it carries weighs BATCH_MAX_BYTES; the rest leaves with the trailer", async () => {
-    const t = target();
-    type M = { type: string; n: number; text: string };
-    const quarter = "x".repeat(BATCH_MAX_BYTES / 4);
-    const box = new Outbox<M>(t, "immediate", undefined, (m) => m.text.length);
-    box.trailer = () => ({ type: "state", n: 0, text: "" });
-    for (let n = 1; n <= 6; n++) box.post({ type: "reply", n, text: quarter });
-    // The fourth answer made the batch heavy enough: the first four left at once, without the trailer.
-    expect(t.sent).toHaveLength(1);
-    const first = t.sent[0] as { type: string; messages: M[] };
-    expect(first.type).toBe("batch");
-    expect(first.messages.map((m) => m.n)).toEqual([1, 2, 3, 4]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(t.sent).toHaveLength(2);
-    const rest = t.sent[1] as { type: string; messages: M[] };
-    expect(rest.messages.map((m) => `${m.type}${m.n}`)).toEqual(["reply5", "reply6", "state0"]);
-    // The weight starts again from zero after each send: three more quarters stay for the turn's flush.
-    for (let n = 7; n <= 9; n++) box.post({ type: "reply", n, text: quarter });
-    expect(t.sent).toHaveLength(2);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect((t.sent[2] as { messages: M[] }).messages.map((m) => m.n)).toEqual([7, 8, 9, 0]);
-  });
-
-  it("never cuts a batch short without a weigh function", async () => {
-    const t = target();
-    const box = new Outbox<{ type: string; text: string }>(t, "immediate");
-    const big = "x".repeat(BATCH_MAX_BYTES);
-    box.post({ type: "reply", text: big });
-    box.post({ type: "reply", text: big });
-    expect(t.sent).toHaveLength(0);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect((t.sent[0] as { messages: unknown[] }).messages).toHaveLength(2);
-  });
-
   it("appends the trailer's message last in a flush, never schedules a flush for it alone", async () => {
     const t = target();
     const box = new Outbox<{ type: string; n: number }>(t, "microtask");
