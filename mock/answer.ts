@@ -2,7 +2,8 @@
  * The mock's answer text: deterministic, different for every conversation, and the same through both
  * providers. Tokens are counted as whitespace-separated words, which is all the mock needs.
  */
-import type { MockMessage } from "./types.js";
+import { requestedSchema, sampleJson } from "./jsonSample.js";
+import type { MockAnswerInput, MockMessage } from "./types.js";
 
 const QUOTE_LIMIT = 48;
 
@@ -86,4 +87,10 @@ export function limitWords(text: string, maxWords: number | undefined): { text: 
   const words = text.match(/\s*\S+\s*/g) ?? [];
   if (words.length <= maxWords) return { text, truncated: false };
   return { text: words.slice(0, Math.max(0, maxWords)).join("").trimEnd(), truncated: true };
+}
+
+/** The built-in answer: a JSON value valid against the request's schema when it asks for one, else text. */
+export function builtInAnswer(input: MockAnswerInput): string {
+  const schema = requestedSchema(input.body);
+  return schema === undefined ? defaultAnswer(input.messages) : JSON.stringify(sampleJson(schema));
 }

@@ -170,3 +170,8 @@ export function requestKey(headers: { authorization?: string; "x-api-key"?: stri
   const key = headers["x-api-key"];
   return (Array.isArray(key) ? key[0] : key) ?? "";
 }
+
+/** Which vendor's rate-limit headers a wire format sends: Anthropic's own, the OpenAI shape for the rest. */
+export function limitFormat(provider: string): "openai" | "anthropic" {
+  return provider === "anthropic" ? "anthropic" : "openai";
+}

@@ -29,7 +29,7 @@ import { RequestKeys } from "./cache/RequestKeys.js";
 import type { ResponseCache } from "./cache/ResponseCache.js";
 import { Flights } from "./calls/Flights.js";
 import { OpenCalls } from "./calls/OpenCalls.js";
-import type { EmbedHandler } from "./embed/Embeddings.js";
+import type { EmbedHandler } from "./embed/EmbedDeps.js";
 import { Transport } from "./http/Transport.js";
 import { Mailbox } from "./Mailbox.js";
 import { UpstreamPipeline } from "./pipeline/UpstreamPipeline.js";

@@ -18,7 +18,8 @@ import type { CallMeta, FromWorker, WireRequest } from "../../src/protocol.js";
 import type { Reply } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
 import { Coalescer, type Flight } from "../cache/Coalescer.js";
-import { copyReply, type ResponseCache } from "../cache/ResponseCache.js";
+import type { ResponseCache } from "../cache/ResponseCache.js";
+import { copyReply } from "../cache/replyCopy.js";
 import type { AttemptFailure } from "../http/AttemptFailure.js";
 import type { Transport } from "../http/Transport.js";
 import type { Mailbox } from "../Mailbox.js";
@@ -30,8 +31,9 @@ import {
 } from "../pipeline/UpstreamPipeline.js";
 import type { Provider, UpstreamRequest } from "../providers/Provider.js";
 import type { RetryOutcome, RetryPlan } from "../resilience/RetryPolicy.js";
+import { gateRefusal } from "../traffic/gateRefusal.js";
 import { passGate, settleReply } from "../traffic/passGate.js";
-import { gateRefusal, type RateGate } from "../traffic/RateGate.js";
+import type { RateGate } from "../traffic/RateGate.js";
 import type { TokenEstimator } from "../traffic/TokenEstimate.js";
 import { Call, type OpenCalls } from "./OpenCalls.js";
 

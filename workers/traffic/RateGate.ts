@@ -1,25 +1,11 @@
 /**
- * The rate gate: a client's view of its vendor's limits, and the door each upstream attempt passes.
+ * The rate gate: the door each upstream attempt of a client passes, kept by what its vendor's limits
+ * allow. What the limits allow now is counted by the {@link RateLedger} (buckets learned from headers
+ * or configured); who waits, in what order, by the {@link GateQueue}; this module decides who goes.
  *
- * - Buckets: requests and tokens, each a continuously refilling {@link TokenBucket}. Configured ones
- *   (`limits: { rpm, tpm }`) exist from the start; otherwise a bucket appears the first time a vendor's
- *   headers describe it (`x-ratelimit-*`, `anthropic-ratelimit-*`), so a client learns its limits with
- *   no configuration. The gate counts for itself (every admission taken, refilled at the learned
- *   rate), and each answer's headers bound that count: the vendor's level now lies between
- *   `remaining` minus the other requests in flight (which it may not have counted yet) and `remaining`
- *   plus what refilled since the answered request was sent. A count inside is kept (for a key the
- *   client has to itself it is exact; resetting to the low bound would count the requests the vendor
- *   already charged on arrival twice, and leave that much of the limit unused); one outside moves to
- *   the nearer bound (another user of the key, a rate learned wrong). The refill rate is
- *   `(limit - remaining) / reset`, read from the same headers. `remaining` is rounded down, so an
- *   answer that shows few requests spent says little about the rate: one spent says nothing (the rate
- *   stays a guess of `limit` per minute, and nobody is refused on a guess), two to seven give the
- *   rate's low end, and a rate learned from a wider span is kept until another at least as wide (or
- *   wide enough, `PRECISE_SPAN`) replaces it: workers/traffic/headerWindow.ts. Configured limits stay a ceiling: the headers can
- *   only lower the level.
- * - FIFO: an attempt that does not fit waits in arrival order (one timer for the whole queue), and one
- *   that arrives while others wait queues behind them. A wait that would pass the call's deadline
- *   rejects at once with `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent).
+ * - FIFO: an attempt that does not fit waits in arrival order, and one that arrives while others wait
+ *   queues behind them. A wait that would pass the call's deadline rejects at once with
+ *   `ERR_RATE_LIMITED` and `retryAfterMs` (nothing is sent: workers/traffic/gateRefusal.ts).
  * - Cooldown: a 429 with a retry hint closes the gate until then; when it reopens, exactly one attempt
  *   (the probe) goes, and the others wait for its answer: no thundering herd. A probe that answers
  *   opens the gate; one that gets another 429 starts a new cooldown.
@@ -30,79 +16,24 @@
  *
  * With no limits configured and no headers seen (and no scout out), `admit` returns at once: the gate
  * costs nothing.
- * Pure logic with an injected clock; the timer is the only side effect.
+ * Pure logic with an injected clock; the queue's timer is the only side effect.
  */
 
 import { DEFAULTS } from "../../src/defaults.js";
-import type { ErrorData } from "../../src/errors.js";
 import type { ClientLimits, LimiterSnapshot, RateLimitHeaders } from "../../src/types.js";
 import type { CancelSignal } from "../Cancellation.js";
-import { AttemptFailure } from "../http/AttemptFailure.js";
-import { boundByHeaders, MINUTE_MS } from "./headerWindow.js";
-import { TokenBucket } from "./TokenBucket.js";
-
-/** Admission times remembered, by ticket: enough for every request in flight. */
-const SENT_RING = 1_024;
-
-/**
- * The gate's state: nothing known yet (the next attempt is the scout), the scout out (the others wait
- * until its answer or `until`), open, closed until a time after a 429, or letting one probe through.
- */
-export type GateState =
-  | { kind: "unknown" }
-  | { kind: "scouting"; until: number }
-  | { kind: "open" }
-  | { kind: "cooling"; until: number }
-  | { kind: "probing" };
-
-const OPEN: GateState = Object.freeze({ kind: "open" }) as GateState;
-
-interface Waiter {
-  tokens: number;
-  deadline: number;
-  resolve: (ticket: number) => void;
-  reject: (failure: AttemptFailure) => void;
-  signal: CancelSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-/** A bucket of a configured per-minute limit: full, its rate known. */
-function configured(perMinute: number, now: number): TokenBucket {
-  const bucket = new TokenBucket(perMinute, perMinute / MINUTE_MS, now);
-  bucket.rateSpan = Number.POSITIVE_INFINITY;
-  return bucket;
-}
-
-/** A refusal: the wait would pass the deadline. */
-export function gateRefusal(waitMs: number): AttemptFailure {
-  const retryAfterMs = Number.isFinite(waitMs) ? Math.ceil(waitMs) : MINUTE_MS;
-  const data: ErrorData = {
-    code: "ERR_RATE_LIMITED",
-    message: `the client's rate limit would hold this call past its deadline (${retryAfterMs} ms); nothing was sent`,
-    retryAfterMs,
-  };
-  return new AttemptFailure("gated", data);
-}
+import { GateQueue } from "./GateQueue.js";
+import { type GateState, OPEN } from "./GateState.js";
+import { gateRefusal } from "./gateRefusal.js";
+import { RateLedger } from "./RateLedger.js";
 
 /** See the module comment. */
 export class RateGate {
-  #requests: TokenBucket | undefined;
-  #tokens: TokenBucket | undefined;
-  readonly #limits: ClientLimits;
+  readonly #ledger: RateLedger;
   readonly #clock: () => number;
   #state: GateState = OPEN;
-  readonly #queue = new Set<Waiter>();
-  #queuedTokens = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
-  #inFlight = 0;
-  #inFlightTokens = 0;
-  #learned = false;
+  readonly #queue: GateQueue;
   readonly #firstContactMs: number;
-  /** Attempts admitted so far: an attempt's ticket is its number, which tells which went after it. */
-  #admitted = 0;
-  /** When the latest {@link SENT_RING} tickets were admitted (by ticket, modulo the ring). */
-  readonly #sentAt = new Float64Array(SENT_RING);
   /** The ticket of the probe or scout out now (0: none). */
   #probeTicket = 0;
   /** Bumped whenever what the gate holds or knows changes (see {@link changes}). */
@@ -125,27 +56,25 @@ export class RateGate {
     clock: () => number = Date.now,
     private readonly maxCooldownMs: number = Number.POSITIVE_INFINITY,
   ) {
-    this.#limits = limits ?? {};
     this.#clock = clock;
-    const now = clock();
-    if (limits?.rpm !== undefined) this.#requests = configured(limits.rpm, now);
-    if (limits?.tpm !== undefined) this.#tokens = configured(limits.tpm, now);
+    this.#ledger = new RateLedger(limits ?? {}, clock());
+    this.#queue = new GateQueue(clock, () => this.#pump());
     this.#firstContactMs = limits?.firstContactMs ?? DEFAULTS.limits.firstContactMs;
     // Configured limits pace from the first call: no scout.
-    if (this.#requests === undefined && this.#tokens === undefined && this.#firstContactMs > 0)
-      this.#state = { kind: "unknown" };
+    if (!this.#ledger.bounded && this.#firstContactMs > 0) this.#state = { kind: "unknown" };
   }
 
   /** False once the scout found no limits and the gate is open: every attempt goes at once. */
   get limited(): boolean {
-    return this.#requests !== undefined || this.#tokens !== undefined || this.#state !== OPEN;
+    return this.#ledger.bounded || this.#state !== OPEN;
   }
 
   /** True when the gate counts tokens (a token limit is configured or learned). */
   get countsTokens(): boolean {
-    return this.#tokens !== undefined;
+    return this.#ledger.countsTokens;
   }
 
+  /** The door's state now. */
   get state(): GateState {
     return this.#state;
   }
@@ -171,17 +100,14 @@ export class RateGate {
     if (!this.limited) return 0;
     const now = this.#clock();
     // While the scout is out nothing is known: its answer, not a bucket, decides the wait.
-    let wait = this.#state.kind === "cooling" ? this.#state.until - now : 0;
-    const before = this.#queue.size + ahead;
-    // A bucket whose rate is still a guess (its answers showed nothing spent yet) makes no promise:
-    // the next answer tells its rate, so nobody is refused on the guess.
-    const requests = this.#requests;
-    if (requests !== undefined && requests.rateSpan > 0)
-      wait = Math.max(wait, requests.waitMs(before + 1, now));
-    const tokenBucket = this.#tokens;
-    if (tokenBucket !== undefined && tokenBucket.rateSpan > 0)
-      wait = Math.max(wait, tokenBucket.waitMs(this.#queuedTokens + (ahead + 1) * tokens, now));
-    return Math.max(0, wait);
+    const cooling = this.#state.kind === "cooling" ? this.#state.until - now : 0;
+    const queue = this.#queue;
+    const counted = this.#ledger.promisedWaitMs(
+      queue.size + ahead + 1,
+      queue.tokens + (ahead + 1) * tokens,
+      now,
+    );
+    return Math.max(0, cooling, counted);
   }
 
   /**
@@ -194,45 +120,32 @@ export class RateGate {
    */
   admit(tokens: number, deadline: number, signal?: CancelSignal): number | Promise<number> {
     this.#changed();
-    if (!this.limited) {
-      this.#inFlight++;
-      return ++this.#admitted;
-    }
+    const ledger = this.#ledger;
+    if (!this.limited) return ledger.pass();
     const now = this.#clock();
-    if (this.#queue.size === 0 && this.#state === OPEN && this.#fits(tokens, now)) {
-      return this.#take(tokens, now);
+    const queue = this.#queue;
+    if (queue.size === 0 && this.#state === OPEN && ledger.fits(tokens, now)) {
+      return ledger.take(tokens, now);
     }
     if (this.#state.kind === "unknown") {
       // First contact: this attempt goes alone; its answer's headers tell the others how fast to go.
       this.#state = { kind: "scouting", until: now + this.#firstContactMs };
-      this.#probeTicket = this.#take(tokens, now);
+      this.#probeTicket = ledger.take(tokens, now);
       return this.#probeTicket;
     }
-    if (this.#state.kind === "cooling" && this.#state.until <= now && this.#queue.size === 0) {
-      if (this.#fits(tokens, now)) {
+    if (this.#state.kind === "cooling" && this.#state.until <= now && queue.size === 0) {
+      if (ledger.fits(tokens, now)) {
         this.#state = { kind: "probing" };
-        this.#probeTicket = this.#take(tokens, now);
+        this.#probeTicket = ledger.take(tokens, now);
         return this.#probeTicket;
       }
     }
     const wait = this.expectedWaitMs(0, tokens);
     if (now + wait > deadline) throw gateRefusal(wait);
-    return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { tokens, deadline, resolve, reject, signal, onAbort: undefined };
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          if (this.#remove(waiter)) {
-            reject(signal.reason);
-            this.#pump();
-          }
-        };
-        signal.addEventListener("abort", waiter.onAbort);
-      }
-      this.#queue.add(waiter);
-      this.#queuedTokens += tokens;
-      const state = this.#state;
-      this.#schedule(state.kind === "scouting" ? state.until - now : wait);
-    });
+    const ticket = queue.wait(tokens, deadline, signal);
+    const state = this.#state;
+    queue.schedule(state.kind === "scouting" ? state.until - now : wait);
+    return ticket;
   }
 
   /** True when `ticket` is the probe after a cooldown, or the scout of the first contact, out now. */
@@ -247,9 +160,7 @@ export class RateGate {
    */
   done(ticket: number, estimated: number, used: number | undefined): void {
     this.#changed();
-    this.#inFlight--;
-    this.#inFlightTokens -= estimated;
-    if (this.#tokens !== undefined) this.#tokens.take((used ?? 0) - estimated, this.#clock());
+    this.#ledger.release(estimated, used, this.#clock());
     if (ticket === this.#probeTicket) {
       this.#probeTicket = 0;
       const kind = this.#state.kind;
@@ -266,7 +177,7 @@ export class RateGate {
     this.#changed();
     const now = this.#clock();
     if (retryAfterMs === undefined) {
-      this.#requests?.take(this.#requests.level(now), now);
+      this.#ledger.emptyRequests(now);
       return;
     }
     const cooldown = Math.min(retryAfterMs, this.maxCooldownMs);
@@ -274,13 +185,14 @@ export class RateGate {
     if (this.#state.kind === "cooling" && this.#state.until >= until) return;
     this.#state = { kind: "cooling", until };
     this.onCooldown?.(until);
-    for (const waiter of this.#queue) {
+    const queue = this.#queue;
+    for (const waiter of queue.waiters) {
       if (waiter.deadline < until) {
-        this.#remove(waiter);
+        queue.remove(waiter);
         waiter.reject(gateRefusal(until - now));
       }
     }
-    this.#schedule(cooldown);
+    queue.schedule(cooldown);
   }
 
   /**
@@ -291,34 +203,7 @@ export class RateGate {
    */
   learn(info: RateLimitHeaders, ticket?: number): boolean {
     this.#changed();
-    const now = this.#clock();
-    // Every other request in flight may be unseen by the vendor (a request admitted earlier may still
-    // wait for its connection): the low bound is cautious, the gate's own count does the fine work.
-    const others = Math.max(0, this.#inFlight - 1);
-    const sinceSent = ticket === undefined ? 0 : this.#sinceSent(ticket, now);
-    const requests = boundByHeaders(
-      this.#requests,
-      info.requests,
-      this.#limits.rpm,
-      others,
-      sinceSent,
-      now,
-    ).bucket;
-    const tokenWindow = info.tokens ?? info.inputTokens;
-    const perRequest = this.#inFlight > 0 ? this.#inFlightTokens / this.#inFlight : 0;
-    const bounded = boundByHeaders(
-      this.#tokens,
-      tokenWindow,
-      this.#limits.tpm,
-      others * perRequest,
-      sinceSent,
-      now,
-    );
-    const tokens = bounded.bucket;
-    const tokensFromHeaders = bounded.fromHeaders;
-    if (requests !== this.#requests || tokens !== this.#tokens) this.#learned = true;
-    this.#requests = requests;
-    this.#tokens = tokens;
+    const tokensFromHeaders = this.#ledger.learn(info, ticket, this.#clock());
     this.#pump();
     return tokensFromHeaders;
   }
@@ -326,27 +211,14 @@ export class RateGate {
   /** The gate as `inspect()` shows it. */
   snapshot(): LimiterSnapshot {
     const now = this.#clock();
-    const snapshot: LimiterSnapshot = {
-      source:
-        this.#limits.rpm !== undefined || this.#limits.tpm !== undefined
-          ? "configured"
-          : this.#learned
-            ? "learned"
-            : "none",
-      waiting: this.#queue.size,
-    };
-    if (this.#requests !== undefined) {
-      snapshot.rpm = Math.round(this.#requests.ratePerMs * MINUTE_MS);
-      snapshot.requestsLeft = Math.floor(this.#requests.level(now));
-      snapshot.requestsCapacity = this.#requests.capacity;
-    }
-    if (this.#tokens !== undefined) {
-      snapshot.tpm = Math.round(this.#tokens.ratePerMs * MINUTE_MS);
-      snapshot.tokensLeft = Math.floor(this.#tokens.level(now));
-      snapshot.tokensCapacity = this.#tokens.capacity;
-    }
+    const snapshot = this.#ledger.snapshot(this.#queue.size, now);
     if (this.#state.kind === "cooling" && this.#state.until > now) snapshot.cooldownUntil = this.#state.until;
     return snapshot;
+  }
+
+  /** Stops the timer; waiting attempts are left to their signals. */
+  close(): void {
+    this.#queue.close();
   }
 
   #changed(): void {
@@ -354,72 +226,17 @@ export class RateGate {
     this.onChange?.();
   }
 
-  /** Stops the timer; waiting attempts are left to their signals. */
-  close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-  }
-
-  /** Milliseconds since the attempt of `ticket` was admitted (0 when it is too old to be remembered). */
-  #sinceSent(ticket: number, now: number): number {
-    if (this.#admitted - ticket >= SENT_RING) return 0;
-    return Math.max(0, now - (this.#sentAt[ticket % SENT_RING] as number));
-  }
-
-  #fits(tokens: number, now: number): boolean {
-    return (
-      (this.#requests === undefined || this.#requests.fits(1, now)) &&
-      (this.#tokens === undefined || this.#tokens.fits(tokens, now))
-    );
-  }
-
-  /** Charges an admitted attempt; returns its ticket. */
-  #take(tokens: number, now: number): number {
-    this.#requests?.take(1, now);
-    this.#tokens?.take(tokens, now);
-    this.#inFlight++;
-    this.#inFlightTokens += tokens;
-    const ticket = ++this.#admitted;
-    this.#sentAt[ticket % SENT_RING] = now;
-    return ticket;
-  }
-
-  #remove(waiter: Waiter): boolean {
-    if (!this.#queue.delete(waiter)) return false;
-    this.#queuedTokens -= waiter.tokens;
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    return true;
-  }
-
-  /** Arms the one timer for `waitMs` from now, unless it is armed to fire sooner. */
-  #schedule(waitMs: number): void {
-    const delay = Math.max(1, Math.ceil(waitMs));
-    const at = this.#clock() + delay;
-    if (this.#timer !== undefined) {
-      if (this.#timerAt <= at) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timerAt = at;
-    this.#timer = setTimeout(this.#onTimer, delay);
-    this.#timer.unref?.();
-  }
-
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    this.#pump();
-  };
-
   /** Lets waiting attempts through, oldest first, while they fit; arms the timer for the next one. */
   #pump(): void {
-    if (this.#queue.size === 0) return;
+    const queue = this.#queue;
+    if (queue.size === 0) return;
     const now = this.#clock();
+    const ledger = this.#ledger;
     let state = this.#state;
     if (state.kind === "probing") return; // the probe's answer pumps again
     if (state.kind === "scouting") {
       if (state.until > now) {
-        this.#schedule(state.until - now);
+        queue.schedule(state.until - now);
         return;
       }
       // The scout is slow to answer: stop waiting for it, go as if nothing were known.
@@ -427,31 +244,27 @@ export class RateGate {
     }
     if (state.kind === "cooling") {
       if (state.until > now) {
-        this.#schedule(state.until - now);
+        queue.schedule(state.until - now);
         return;
       }
-      const head = this.#queue.values().next().value as Waiter;
-      if (!this.#fits(head.tokens, now)) {
-        this.#schedule(this.#waitFor(head.tokens, now));
+      const head = queue.head();
+      if (!ledger.fits(head.tokens, now)) {
+        queue.schedule(ledger.waitFor(head.tokens, now));
         return;
       }
       this.#state = { kind: "probing" };
-      this.#remove(head);
-      this.#probeTicket = this.#take(head.tokens, now);
+      queue.remove(head);
+      this.#probeTicket = ledger.take(head.tokens, now);
       head.resolve(this.#probeTicket);
       return;
     }
-    for (const waiter of this.#queue) {
-      if (!this.#fits(waiter.tokens, now)) {
-        this.#schedule(this.#waitFor(waiter.tokens, now));
+    for (const waiter of queue.waiters) {
+      if (!ledger.fits(waiter.tokens, now)) {
+        queue.schedule(ledger.waitFor(waiter.tokens, now));
         return;
       }
-      this.#remove(waiter);
-      waiter.resolve(this.#take(waiter.tokens, now));
+      queue.remove(waiter);
+      waiter.resolve(ledger.take(waiter.tokens, now));
     }
-  }
-
-  #waitFor(tokens: number, now: number): number {
-    return Math.max(this.#requests?.waitMs(1, now) ?? 0, this.#tokens?.waitMs(tokens, now) ?? 0);
   }
 }
