@@ -7,6 +7,7 @@
  */
 import type { Panel } from "./lib/chart.js";
 import { throughputChart } from "./lib/chart.js";
+import { childOrder, runIsolated, serveOrder } from "./lib/isolated.js";
 import { type BenchOptions, parseOptions, type ScenarioName, usage } from "./lib/options.js";
 import { machine, writeChart, writeDocsTable, writeJson } from "./lib/output.js";
 import { heading, note } from "./lib/progress.js";
@@ -49,6 +50,11 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
 };
 
 async function main(): Promise<number> {
+  const order = childOrder(process.env);
+  if (order !== undefined) {
+    await serveOrder(order, SCENARIOS[order.scenario]);
+    return 0;
+  }
   let options: BenchOptions | undefined;
   try {
     options = parseOptions(process.argv.slice(2), process.env);
@@ -68,10 +74,19 @@ async function main(): Promise<number> {
   const panels: Panel[] = [];
   const charts: ChartFile[] = [];
   let failed = 0;
+  const stamp = started.toISOString().replaceAll(":", "-").replace(/\..*$/, "");
+  const command = [
+    "npm run bench",
+    ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : []),
+  ].join(" ");
+  const caption = `dspex bench, ${started.toISOString().slice(0, 16)}Z, ${m.cores} cores, Node ${m.node}: ${command}`;
+  // Two or more scenarios: each in a process of its own, so no row measures the heap another left
+  // (bench/lib/isolated.ts says what that changed). One scenario runs here, where a profiler sees it.
+  const isolate = options.scenarios.length > 1 && !options.inProcess;
   for (const name of options.scenarios) {
     const t0 = Date.now();
     try {
-      const result = await SCENARIOS[name].run(options);
+      const result = isolate ? await runIsolated(name, options, caption) : await SCENARIOS[name].run(options);
       results[name] = result;
       rows.push(...result.rows);
       if (result.panel) panels.push(result.panel);
@@ -87,11 +102,6 @@ async function main(): Promise<number> {
   }
   heading(`Results (${((Date.now() - started.getTime()) / 1_000).toFixed(0)} s)`);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
-  const stamp = started.toISOString().replaceAll(":", "-").replace(/\..*$/, "");
-  const command = [
-    "npm run bench",
-    ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : []),
-  ].join(" ");
   const files = await writeJson(
     { startedAt: started.toISOString(), command, machine: m, options, rows, scenarios: results },
     options.quick,
@@ -100,7 +110,6 @@ async function main(): Promise<number> {
   );
   note(`JSON: ${files.join(", ")}`);
   if (options.writeDocs && failed === 0) {
-    const caption = `dspex bench, ${started.toISOString().slice(0, 16)}Z, ${m.cores} cores, Node ${m.node}: ${command}`;
     // A run of scenarios without a sweep (event-loop alone, say) leaves the throughput chart as it was.
     if (panels.length > 0) note(`chart: ${await writeChart(throughputChart(panels, caption))}`);
     for (const chart of charts) note(`chart: ${await writeChart(chart.render(caption), chart.file)}`);

@@ -23,6 +23,11 @@ export type EmbeddingAnswer =
   | { status: 200; body: unknown; promptTokens: number }
   | { status: number; problem: string; param: string | null };
 
+/** A 400 refusal of `param` (`null`: of the whole body). */
+function badRequest(problem: string, param: string | null): EmbeddingAnswer {
+  return { status: 400, problem, param };
+}
+
 /** The embeddings route of `path`, or `undefined` for any other path. */
 export function embeddingRoute(path: string): EmbeddingRoute | undefined {
   const gemini = /\/models\/([^/:]+):(embedContent|batchEmbedContents)$/.exec(path);
@@ -43,7 +48,7 @@ export function embeddingRoute(path: string): EmbeddingRoute | undefined {
 /** The answer to an embeddings request (`query`: the URL's query string, for Azure's `api-version`). */
 export function answerEmbeddings(route: EmbeddingRoute, body: unknown, query: string): EmbeddingAnswer {
   if (typeof body !== "object" || body === null || Array.isArray(body))
-    return { status: 400, problem: "The request body must be a JSON object.", param: null };
+    return badRequest("The request body must be a JSON object.", null);
   return route.kind === "openai"
     ? openaiEmbeddings(route, body as Record<string, unknown>, query)
     : geminiEmbeddings(route, body as Record<string, unknown>);
@@ -58,26 +63,17 @@ function openaiEmbeddings(
     return { status: 404, problem: "Resource not found", param: null };
   const model = route.deployment ?? body.model;
   if (typeof model !== "string" || model === "")
-    return { status: 400, problem: "you must provide a model parameter", param: "model" };
+    return badRequest("you must provide a model parameter", "model");
   const input = typeof body.input === "string" ? [body.input] : body.input;
   if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === "string" && s !== ""))
-    return {
-      status: 400,
-      problem: "'input' must be a non-empty string or an array of non-empty strings",
-      param: "input",
-    };
+    return badRequest("'input' must be a non-empty string or an array of non-empty strings", "input");
   if (input.length > 2048)
-    return { status: 400, problem: `'input' has ${input.length} items; the maximum is 2048`, param: "input" };
+    return badRequest(`'input' has ${input.length} items; the maximum is 2048`, "input");
   const format = body.encoding_format ?? "float";
   if (format !== "float" && format !== "base64")
-    return {
-      status: 400,
-      problem: "'encoding_format' must be 'float' or 'base64'",
-      param: "encoding_format",
-    };
+    return badRequest("'encoding_format' must be 'float' or 'base64'", "encoding_format");
   const dimensions = dimensionsOf(body.dimensions);
-  if (dimensions === null)
-    return { status: 400, problem: "'dimensions' must be a positive integer", param: "dimensions" };
+  if (dimensions === null) return badRequest("'dimensions' must be a positive integer", "dimensions");
   let promptTokens = 0;
   const data = (input as string[]).map((text, index) => {
     promptTokens += countWords(text);
@@ -101,41 +97,27 @@ function geminiEmbeddings(
 ): EmbeddingAnswer {
   const requests = route.batch ? body.requests : [body];
   if (!Array.isArray(requests) || requests.length === 0)
-    return {
-      status: 400,
-      problem: "* BatchEmbedContentsRequest.requests: requests is not specified",
-      param: "requests",
-    };
+    return badRequest("* BatchEmbedContentsRequest.requests: requests is not specified", "requests");
   if (requests.length > 100)
-    return {
-      status: 400,
-      problem: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
-      param: "requests",
-    };
+    return badRequest(
+      "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
+      "requests",
+    );
   const vectors: { values: number[] }[] = [];
   let promptTokens = 0;
   for (const request of requests as unknown[]) {
     const r = (typeof request === "object" && request !== null ? request : {}) as Record<string, unknown>;
     if (route.batch && r.model !== `models/${route.model}`)
-      return {
-        status: 400,
-        problem: `* BatchEmbedContentsRequest.requests[].model: must be models/${route.model}`,
-        param: "model",
-      };
+      return badRequest(
+        `* BatchEmbedContentsRequest.requests[].model: must be models/${route.model}`,
+        "model",
+      );
     const text = partsText(r.content);
     if (text === undefined)
-      return {
-        status: 400,
-        problem: "* EmbedContentRequest.content: contains an empty Part.",
-        param: "content",
-      };
+      return badRequest("* EmbedContentRequest.content: contains an empty Part.", "content");
     const dimensions = dimensionsOf(r.outputDimensionality);
     if (dimensions === null)
-      return {
-        status: 400,
-        problem: "* outputDimensionality: must be positive",
-        param: "outputDimensionality",
-      };
+      return badRequest("* outputDimensionality: must be positive", "outputDimensionality");
     promptTokens += countWords(text);
     vectors.push({ values: Array.from(mockVector(text, dimensions)) });
   }

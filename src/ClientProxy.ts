@@ -8,11 +8,15 @@
  * the redelivery budget ran out, or the call asked for `redeliver: "never"`), or retirement
  * (`ERR_CLIENT_UNAVAILABLE` / `ERR_SYSTEM_STOPPED`).
  *
- * Parts: the call table (`CallTable.ts`), the counters (`StatsMirror.ts`), error rebuilding
+ * Parts: admission (`Admission.ts`), the call table (`CallTable.ts`), the workers' messages
+ * (`WorkerInbox.ts`, with `PriceHold.ts`), the counters (`StatsMirror.ts`), error rebuilding
  * (`rebuildError.ts`), the errors it settles calls with itself (`proxyFailures.ts`), the wire form of
- * a call (`wireRequest.ts`), calls (`PendingCall.ts`) and streams (`PendingStream.ts`).
+ * a call (`wireRequest.ts`), calls (`PendingCall.ts`) and streams (`PendingStream.ts`), and which worker
+ * new calls go to and what a worker's exit means for them (`ProxyLifecycle.ts`). What stays here is
+ * the composition and the entry of each call: admitted, numbered, put in its wire form, registered.
  */
 
+import { Admission } from "./Admission.js";
 import type { CallerStack } from "./CallerStack.js";
 import { CallTable, type CancelReason, type Pending, type Redelivery, type WorkerLink } from "./CallTable.js";
 import type { ResolvedClientSpec } from "./ClientSpec.js";
@@ -20,29 +24,21 @@ import type { EmbedSplit } from "./embedAdmission.js";
 import type { EmbedReply } from "./embedTypes.js";
 import type { DspexError, ErrorData } from "./errors.js";
 import { PendingCall, type PendingReply } from "./PendingCall.js";
+import { ProxyLifecycle } from "./ProxyLifecycle.js";
 import type { FromWorker, ToWorker, WireRequest } from "./protocol.js";
-import {
-  cutFailure,
-  type ExitCause,
-  queueFullRefusal,
-  type RetiredCode,
-  retiredFailure,
-  retiredRefusal,
-  undeliverableFailure,
-} from "./proxyFailures.js";
+import { type ExitCause, type RetiredCode, undeliverableFailure } from "./proxyFailures.js";
 import { rebuildError } from "./rebuildError.js";
 import { StatsMirror } from "./StatsMirror.js";
 import type { CallTrace } from "./telemetry/CallTrace.js";
 import { ClientTraffic } from "./traffic/ClientTraffic.js";
 import type { PriceBook } from "./traffic/PriceBook.js";
-import type { BreakerState, ClientStats, Reply, StreamChunk, Usage, WireMessage } from "./types.js";
+import type { BreakerState, ClientStats, Reply, Usage, WireMessage } from "./types.js";
 import type { SplitOptions } from "./validate.js";
+import { WorkerInbox } from "./WorkerInbox.js";
 import { wireEmbedRequest, wireRequest } from "./wireRequest.js";
 
 export type { Pending, WorkerLink } from "./CallTable.js";
 export type { ExitCause } from "./proxyFailures.js";
-
-type Mode = "starting" | "running" | "restarting" | "retired";
 
 /** Per-client proxy: see the module comment. */
 export class ClientProxy {
@@ -50,10 +46,9 @@ export class ClientProxy {
   readonly #spec: ResolvedClientSpec;
   readonly #mirror: StatsMirror;
   readonly #table: CallTable;
-  /** The current worker, if one is ready: new calls go there. */
-  #link: WorkerLink | undefined;
-  #mode: Mode = "starting";
-  #retiredCode: RetiredCode = "ERR_CLIENT_UNAVAILABLE";
+  readonly #admission: Admission;
+  readonly #inbox: WorkerInbox;
+  readonly #lifecycle: ProxyLifecycle;
   #nextId = 1;
   /** Called for worker events (breaker, retry); set by the system. */
   onWorkerEvent: (message: Extract<FromWorker, { type: "event" }>) => void = () => {};
@@ -63,8 +58,6 @@ export class ClientProxy {
   onUsage: ((usage: Usage, cost: number | undefined) => void) | undefined = undefined;
   /** Told after an answer held back for its price was delivered (the child re-checks its thread's ref). */
   onLateAnswer: (() => void) | undefined = undefined;
-  /** Messages from the worker held while the first answers wait for their model's price (just after start). */
-  #heldForPrice: FromWorker[] | undefined = undefined;
 
   constructor(spec: ResolvedClientSpec, prices?: PriceBook) {
     this.name = spec.name;
@@ -72,6 +65,9 @@ export class ClientProxy {
     this.#mirror = new StatsMirror(spec.breaker !== false);
     this.traffic = new ClientTraffic(spec.name, spec, prices);
     this.#table = new CallTable(this.#mirror.stats);
+    this.#admission = new Admission(spec, this.#mirror, this.#table, this.traffic);
+    this.#lifecycle = new ProxyLifecycle(spec.name, spec.maxRedeliveries, this.#table, this.#mirror);
+    this.#inbox = new WorkerInbox(this.#table, this.#mirror, this.traffic, this);
   }
 
   /** The client's resolved spec. */
@@ -110,7 +106,7 @@ export class ClientProxy {
     trace?: CallTrace,
   ): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      const refused = this.#refusal() ?? this.#overBudget(messages, options);
+      const refused = this.#admission.callRefusal(this.#lifecycle.retired(), messages, options);
       if (refused !== undefined) this.#refuse(refused, reject, stack);
       else {
         const id = this.#nextId++;
@@ -130,7 +126,7 @@ export class ClientProxy {
    */
   embed(inputs: string[], options: EmbedSplit, stack?: CallerStack, trace?: CallTrace): Promise<EmbedReply> {
     return new Promise<EmbedReply>((resolve, reject) => {
-      const refused = this.#refusal() ?? this.#overEmbedBudget(inputs);
+      const refused = this.#admission.embedRefusal(this.#lifecycle.retired(), inputs);
       if (refused !== undefined) this.#refuse(refused, reject, stack);
       else {
         const id = this.#nextId++;
@@ -181,40 +177,9 @@ export class ClientProxy {
     this.admit(call);
   }
 
-  /** A budget refusal of an `embed` (counted), or `undefined`. */
-  #overEmbedBudget(inputs: readonly string[]): DspexError | undefined {
-    if (this.#spec.budget === undefined) return undefined;
-    const refused = this.traffic.embedBudgetRefusal(inputs);
-    if (refused !== undefined) this.#mirror.countError("ERR_BUDGET_EXCEEDED");
-    return refused;
-  }
-
-  /** A budget refusal (counted), or `undefined` (no budget, or the call fits). */
-  #overBudget(messages: WireMessage[], options: SplitOptions): DspexError | undefined {
-    if (this.#spec.budget === undefined) return undefined;
-    const refused = this.traffic.budgetRefusal(messages, options.params);
-    if (refused !== undefined) this.#mirror.countError("ERR_BUDGET_EXCEEDED");
-    return refused;
-  }
-
-  /** The error a new call gets right now (counted as its failure), or `undefined` when it may proceed. */
-  #refusal(): DspexError | undefined {
-    if (this.#mode === "retired") {
-      this.#mirror.countError(this.#retiredCode);
-      return retiredRefusal(this.name, this.#retiredCode);
-    }
-    const size = this.#table.size;
-    const { maxConcurrency, maxQueue } = this.#spec;
-    if (size >= maxConcurrency + maxQueue) {
-      this.#mirror.countError("ERR_QUEUE_FULL");
-      return queueFullRefusal(this.name, size, maxConcurrency, maxQueue);
-    }
-    return undefined;
-  }
-
   /** The refusal error if a new call may not proceed now (for streams, which are not promises). */
   refusal(messages: WireMessage[], options: SplitOptions): DspexError | undefined {
-    return this.#refusal() ?? this.#overBudget(messages, options);
+    return this.#admission.callRefusal(this.#lifecycle.retired(), messages, options);
   }
 
   /** Allocates a call id (streams use it too). */
@@ -229,7 +194,7 @@ export class ClientProxy {
 
   /** Registers a pending call and sends it, or holds it until a worker is ready. */
   admit(pending: Pending): void {
-    this.#table.admit(pending, this.#link);
+    this.#table.admit(pending, this.#lifecycle.link);
   }
 
   /**
@@ -262,112 +227,10 @@ export class ClientProxy {
     pending.fail(undeliverableFailure(this.name, error));
   }
 
-  /** A stream's last chunk (the one with a finish reason) is named, counted and priced like a reply. */
-  #lastChunk(chunks: StreamChunk[]): void {
-    const last = chunks[chunks.length - 1];
-    if (last?.finishReason === undefined) return;
-    const usage = this.traffic.onReply(last);
-    if (usage !== undefined) this.onUsage?.(usage, last.cost);
-  }
-
-  /** Names the client on an answer, counts its tokens, prices it, and feeds the latency figure. */
-  #traffic(
-    message: Extract<FromWorker, { type: "reply" | "error" | "end" | "embedded" }>,
-    pending: Pending,
-  ): void {
-    if (message.type === "embedded") {
-      const usage = this.traffic.onEmbedded(message.reply);
-      if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
-      return;
-    }
-    if (message.type !== "reply") return;
-    // Every answered call's latency, routed or not, feeds the `lowest_latency` figure (a cache hit
-    // says nothing about upstream).
-    if (!message.reply.cached && pending instanceof PendingCall)
-      this.traffic.onLatency(performance.now() - pending.startedAt);
-    const usage = this.traffic.onReply(message.reply);
-    if (usage !== undefined) this.onUsage?.(usage, message.reply.cost);
-  }
-
-  /** Routes one message from a worker (any incarnation: answers are matched by id). */
+  /** Routes one message from a worker (any incarnation: answers are matched by id); see `WorkerInbox`. */
   receive(message: FromWorker): void {
-    // Messages after one held for its price wait behind it: a worker's messages are read in order.
-    if (this.#heldForPrice !== undefined) {
-      this.#heldForPrice.push(message);
-      return;
-    }
-    switch (message.type) {
-      case "reply":
-      case "embedded":
-      case "error":
-      case "chunk":
-      case "end": {
-        const pending = this.#table.get(message.id);
-        if (pending === undefined) return; // already settled here (timeout, abort)
-        if (message.type !== "error") {
-          // An answer that arrives before the catalog priced this client's model (just after start)
-          // waits for it with every message after it, then goes through here again (the call may have
-          // settled meanwhile).
-          const wait = this.traffic.priceWait();
-          if (wait !== undefined) {
-            this.#heldForPrice = [message];
-            void wait.then(() => this.#releaseHeld());
-            return;
-          }
-        }
-        pending.trace?.observe(message);
-        if (message.type !== "chunk") {
-          this.#mirror.account(message);
-          this.#traffic(message, pending);
-        } else this.#lastChunk(message.chunks);
-        if (pending.receive(message)) this.#table.answered(pending);
-        return;
-      }
-      case "event":
-        if (message.event.kind === "limiter") {
-          this.traffic.onLimiter(message.event.snapshot);
-          return;
-        }
-        this.#mirror.event(message.event);
-        if (message.event.kind === "cooldown") this.traffic.onCooldown(message.event.until);
-        // Cache-write figures and breaker counts are kept only: no system event.
-        if (message.event.kind !== "cache" && message.event.kind !== "breaker_count") {
-          this.onWorkerEvent(message);
-        }
-        return;
-      case "batch":
-        for (const m of message.messages) this.receive(m);
-        return;
-      default:
-        return;
-    }
+    this.#inbox.receive(message);
   }
-
-  /**
-   * The catalog answered: the held messages go through `receive` again, in the order they came, one
-   * per turn of the event loop as they arrived (what a caller awaits runs between them, as it would have).
-   */
-  readonly #releaseHeld = (): void => {
-    const held = this.#heldForPrice;
-    if (held === undefined) return;
-    const next = held.shift();
-    this.#heldForPrice = undefined;
-    if (next !== undefined) this.receive(next);
-    // The worker's reports that followed it (its rate limiter, counters) are state, not answers: they
-    // go in the same turn, as they arrived with it, so whoever awaited the answer sees them applied.
-    while (this.#heldForPrice === undefined && held[0]?.type === "event")
-      this.receive(held.shift() as FromWorker);
-    if (this.#heldForPrice !== undefined) {
-      // Held again (another wait): the rest stay behind it, and that wait releases them.
-      (this.#heldForPrice as FromWorker[]).push(...held);
-      return;
-    }
-    if (held.length > 0) {
-      this.#heldForPrice = held;
-      setImmediate(this.#releaseHeld);
-    }
-    this.onLateAnswer?.();
-  };
 
   /** Rebuilds a worker's error data for a call (class, client, key scrubbed, deliveries, stack). */
   rebuild(data: ErrorData, pending?: Pending & { stack?: CallerStack | undefined }): DspexError {
@@ -376,65 +239,26 @@ export class ClientProxy {
 
   /** A worker is ready: new calls go to it, and everything held is sent to it, oldest first. */
   attach(link: WorkerLink): void {
-    if (this.#mode === "retired") return;
-    this.#link = link;
-    this.#mode = "running";
-    this.#table.sendHeld(link);
+    this.#lifecycle.attach(link);
   }
 
-  /**
-   * The current worker is going away (a stop, or a restart): new calls are held until the next
-   * `attach`. Calls already sent stay bound to it, so their credit and cancels still reach it while
-   * it drains.
-   */
+  /** The current worker is going away (a stop, or a restart): new calls wait for the next `attach`. */
   holdCalls(): void {
-    if (this.#mode === "retired") return;
-    this.#mode = this.#mode === "starting" ? "starting" : "restarting";
-    this.#link = undefined;
+    this.#lifecycle.holdCalls();
   }
 
-  /**
-   * The worker behind `link` exited; its unanswered calls are cut. Each is held for the next
-   * incarnation or failed, by `cause` and by what the call allows (see docs/supervision.md, "Delivery
-   * guarantees"):
-   * - a call that asked `redeliver: "never"`, or a stream the caller has already read from, fails;
-   * - after a `crash`, a call is redelivered while it has crashes left (`maxRedeliveries`), else it
-   *   fails with `ERR_WORKER_CRASHED`;
-   * - after a `restart` or a `stop` it is held without spending that budget (a stop's held calls then
-   *   settle with the retirement that follows, or go to the worker that comes back).
-   */
+  /** The worker behind `link` exited: each of its unanswered calls is held or failed (`ProxyLifecycle`). */
   detach(link: WorkerLink, cause: ExitCause): void {
-    if (this.#link === link) this.#link = undefined;
-    if (this.#mode !== "retired") this.#mode = "restarting";
-    const again: Pending[] = [];
-    for (const pending of this.#table.unbind(link)) {
-      if (cause === "crash") pending.crashes++;
-      const failure = cutFailure(this.name, pending, cause, this.#spec.maxRedeliveries);
-      if (failure === undefined) {
-        again.push(pending);
-        pending.trace?.redelivered(pending.deliveries + 1);
-      } else {
-        this.#table.drop(pending);
-        this.#mirror.countError(failure.code);
-        pending.fail(failure);
-      }
-    }
-    this.#table.hold(again);
+    this.#lifecycle.detach(link, cause);
   }
 
   /** The client will not come back: every pending and later call rejects with `code`. */
   retire(code: RetiredCode): void {
-    this.#mode = "retired";
-    this.#retiredCode = code;
-    this.#link = undefined;
-    for (const pending of this.#table.clear()) {
-      this.#mirror.countError(code);
-      pending.fail(retiredFailure(this.name, code, pending.deliveries));
-    }
+    this.#lifecycle.retire(code);
   }
 
   /** Makes a retired proxy accept calls again (its client is being started afresh). */
   revive(): void {
-    if (this.#mode === "retired") this.#mode = "starting";
+    this.#lifecycle.revive();
   }
 }

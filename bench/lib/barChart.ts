@@ -3,7 +3,7 @@
  * one load rather than along a sweep: one panel per figure, one horizontal bar per contender, panels in
  * a grid. The first bar of each panel is dspex, drawn in the accent colour.
  */
-import { compact, escapeXml, niceStep } from "./svg.js";
+import { compact, escapeXml, niceStep, svgDocument } from "./svg.js";
 
 /** One figure across the contenders. */
 export interface BarPanel {
@@ -28,13 +28,7 @@ export function barChart(panels: BarPanel[], caption: string, columns = 2): stri
   const width = W * Math.min(columns, panels.length);
   const height = h * rows + 24;
   const parts = panels.map((p, i) => panel(p, (i % columns) * W, Math.floor(i / columns) * h));
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...parts,
-    `<text x="8" y="${height - 8}" fill="#555">${escapeXml(caption)}</text>`,
-    "</svg>",
-  ].join("\n");
+  return svgDocument(width, height, parts, caption);
 }
 
 function panel(p: BarPanel, x0: number, y0: number): string {

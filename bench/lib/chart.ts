@@ -2,7 +2,7 @@
  * The throughput chart, written by hand as SVG (no charting dependency): one panel per workload,
  * calls in flight on a log x axis, calls per second on a linear y axis, one line per contender.
  */
-import { compact, escapeXml, niceStep } from "./svg.js";
+import { compact, escapeXml, niceStep, svgDocument } from "./svg.js";
 
 /** One contender's line in a panel. */
 export interface Series {
@@ -25,13 +25,8 @@ const M = { left: 64, right: 16, top: 36, bottom: 112 };
 export function throughputChart(panels: Panel[], caption: string): string {
   const width = W * panels.length;
   const parts = panels.map((p, i) => panel(p, i * W));
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 24}" viewBox="0 0 ${width} ${H + 24}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...parts,
-    `<text x="8" y="${H + 16}" fill="#555">${escapeXml(caption)}</text>`,
-    "</svg>",
-  ].join("\n");
+  // The caption sits 8 px above the bottom edge, as on every chart (svgDocument).
+  return svgDocument(width, H + 24, parts, caption);
 }
 
 function panel(p: Panel, x0: number): string {

@@ -65,6 +65,8 @@ export interface BenchOptions {
   startRounds: number;
   /** Write docs/benchmarks.md's table and the chart (default: on for a full run of every scenario). */
   writeDocs: boolean;
+  /** Run every scenario in this process (default: two or more scenarios run each in a process of its own). */
+  inProcess: boolean;
 }
 
 const FLAGS = {
@@ -139,6 +141,11 @@ const FLAGS = {
   },
   "write-docs": { type: "boolean", env: "BENCH_WRITE_DOCS", help: "update docs/benchmarks.md and the chart" },
   "no-docs": { type: "boolean", env: "BENCH_NO_DOCS", help: "never touch docs/" },
+  "in-process": {
+    type: "boolean",
+    env: "BENCH_IN_PROCESS",
+    help: "run all scenarios in this process (default: each in its own)",
+  },
   help: { type: "boolean", env: "", help: "this text" },
 } as const;
 
@@ -205,6 +212,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     startClients: list("start-clients", [10, 50], [3]),
     startRounds: one("start-rounds", 5, 1),
     writeDocs: value("no-docs") === true ? false : value("write-docs") === true || (!quick && everything),
+    inProcess: value("in-process") === true,
   };
 }
 

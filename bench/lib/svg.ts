@@ -17,3 +17,19 @@ export function escapeXml(s: string): string {
 export function compact(v: number): string {
   return v >= 1_000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10);
 }
+
+/** A whole chart: a white page of `width` x `height` holding `parts`, `caption` in grey at the bottom. */
+export function svgDocument(
+  width: number,
+  height: number,
+  parts: readonly string[],
+  caption: string,
+): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...parts,
+    `<text x="8" y="${height - 8}" fill="#555">${escapeXml(caption)}</text>`,
+    "</svg>",
+  ].join("\n");
+}

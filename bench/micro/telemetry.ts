@@ -10,17 +10,11 @@
  *
  * Prints, per mode, the median over rounds of main-thread CPU per call (µs) and the spans recorded.
  */
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { System } from "../../src/index.js";
 import { mainThreadCpu } from "../lib/cpu.js";
 import { benchClient, benchSystem } from "../lib/dspex.js";
 import { startMockProcess } from "../lib/mockProcess.js";
+import { inMemoryOtel } from "../lib/otelSdk.js";
 import { messagesFor } from "../lib/payload.js";
 
 const CALLS = Number(process.env.TELEMETRY_BENCH_CALLS ?? 20_000);
@@ -45,18 +39,8 @@ async function load(system: System, name: string, n: number): Promise<number> {
 }
 
 const server = await startMockProcess(0);
-const spans = new InMemorySpanExporter();
-const processor = new BatchSpanProcessor(spans, {
-  maxQueueSize: 1 << 17,
-  maxExportBatchSize: 2048,
-  scheduledDelayMillis: 200,
-});
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor] });
-const reader = new PeriodicExportingMetricReader({
-  exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-  exportIntervalMillis: 1_000,
-});
-const meterProvider = new MeterProvider({ readers: [reader] });
+const otel = inMemoryOtel();
+const { tracerProvider, meterProvider } = otel;
 const client = (name: string) =>
   benchClient(name, server.baseURL, { maxConcurrency: IN_FLIGHT, maxQueue: IN_FLIGHT * 4 });
 const modes = (only === undefined ? ["off", "on"] : [only]) as ("on" | "off")[];
@@ -71,15 +55,12 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of modes) {
       results[mode]?.push(await load(systems[mode], mode, CALLS));
-      await processor.forceFlush();
-      spansSeen += spans.getFinishedSpans().length;
-      spans.reset();
+      spansSeen += await otel.drainSpans();
     }
   }
 } finally {
   await Promise.allSettled([systems.off.stop(), systems.on.stop()]);
-  await meterProvider.shutdown();
-  await tracerProvider.shutdown();
+  await otel.shutdown();
   await server.close();
 }
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;

@@ -6,13 +6,10 @@
  *
  *   node --expose-gc dist/bench/probes/memoryProbe.js dspex 10 http://127.0.0.1:PORT/v1
  */
-import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Worker } from "node:worker_threads";
-import { benchFile } from "../lib/contender.js";
+import { readyEchoWorkers } from "../lib/bareWorkers.js";
 import { benchClient, benchSystem } from "../lib/dspex.js";
-import { callMessage } from "../lib/payload.js";
 
 /** What the probe prints. */
 export interface MemoryProbeResult {
@@ -52,14 +49,7 @@ if (kind === "dspex") {
   );
   stop = () => system.stop();
 } else {
-  const workers = Array.from({ length: n }, () => new Worker(benchFile("workers/echoWorker.js")));
-  // Ready = answered one message, as a dspex worker is ready once it posted `ready`.
-  await Promise.all(
-    workers.map(async (w) => {
-      w.postMessage(callMessage(0));
-      await once(w, "message");
-    }),
-  );
+  const workers = await readyEchoWorkers(n);
   stop = async () => {
     await Promise.all(workers.map((w) => w.terminate()));
   };

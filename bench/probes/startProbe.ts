@@ -6,12 +6,10 @@
  *
  *   node dist/bench/probes/startProbe.js dspex 10 http://127.0.0.1:PORT/v1
  */
-import { once } from "node:events";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
-import { benchFile } from "../lib/contender.js";
+import { readyEchoWorkers } from "../lib/bareWorkers.js";
 import { benchClient, benchSystem } from "../lib/dspex.js";
-import { callMessage, messagesFor } from "../lib/payload.js";
+import { messagesFor } from "../lib/payload.js";
 
 /** What the probe prints. */
 export interface StartProbeResult {
@@ -43,13 +41,7 @@ if (kind === "dspex") {
   result = { kind, n, readyMs, firstReplyMs, cpuMs: (cpu.user + cpu.system) / 1_000 };
   await system.stop();
 } else {
-  const workers = Array.from({ length: n }, () => new Worker(benchFile("workers/echoWorker.js")));
-  await Promise.all(
-    workers.map(async (w) => {
-      w.postMessage(callMessage(0));
-      await once(w, "message");
-    }),
-  );
+  const workers = await readyEchoWorkers(n);
   const readyMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   result = { kind, n, readyMs, cpuMs: (cpu.user + cpu.system) / 1_000 };

@@ -8,11 +8,12 @@
 import type { Contender } from "../lib/contender.js";
 import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
 import { globalFetch, openaiSdk, undiciPool } from "../lib/httpPeers.js";
-import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
+import { type LoadResult, medianRound } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
-import { heading, point } from "../lib/progress.js";
+import { heading } from "../lib/progress.js";
 import { type Row, row } from "../lib/report.js";
+import { interleavedRounds, latencyCpuNote as lat } from "../lib/rounds.js";
 import type { Scenario } from "../lib/scenario.js";
 
 const NAME = "cache misses";
@@ -38,20 +39,8 @@ export const cacheMisses: Scenario = {
     const allRounds: { inFlight: number; rounds: Record<string, LoadResult[]> }[] = [];
     try {
       for (const n of o.missesInFlight) {
-        const rounds: Record<string, LoadResult[]> = { undici: [], dspex: [], fetch: [], openai: [] };
         // Interleaved rounds; each figure is the median of its rounds.
-        for (let round = 0; round < o.rounds; round++) {
-          for (const [key, c] of Object.entries(contenders)) {
-            const r = await runLoad(c.call, {
-              inFlight: n,
-              durationMs: o.durationMs,
-              warmupMs: o.warmupMs,
-              warmupCalls: o.warmupCalls,
-            });
-            point(c.label, r);
-            rounds[key]?.push(r);
-          }
-        }
+        const rounds = await interleavedRounds(contenders, o, n);
         for (const [key, list] of Object.entries(rounds)) results[key]?.push(medianRound(list));
         allRounds.push({ inFlight: n, rounds });
       }
@@ -65,8 +54,6 @@ export const cacheMisses: Scenario = {
       const undici = { label: "undici Pool.request", value: at("undici", i).throughput };
       const sdk = { label: "openai SDK", value: at("openai", i).throughput };
       const d = at("dspex", i);
-      const lat = (r: LoadResult): string =>
-        `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms; CPU/call ${r.mainCpuPerCallUs} µs main thread, ${r.processCpuPerCallUs} µs process`;
       const at64 = n === 64;
       rows.push(
         row(

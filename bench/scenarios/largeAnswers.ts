@@ -10,11 +10,12 @@
 import type { Contender } from "../lib/contender.js";
 import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
 import { openaiSdk, undiciPool } from "../lib/httpPeers.js";
-import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
+import { type LoadResult, medianRound } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
-import { heading, point } from "../lib/progress.js";
+import { heading } from "../lib/progress.js";
 import { type Row, row } from "../lib/report.js";
+import { interleavedRounds, latencyCpuNote as lat } from "../lib/rounds.js";
 import type { Scenario } from "../lib/scenario.js";
 
 const NAME = "large answers";
@@ -37,21 +38,10 @@ async function measureSize(o: BenchOptions, kb: number): Promise<SizeResult> {
     dspex: dspexCaller(system, "large", "dspex call (cache miss)", true),
     openai: openaiSdk(server.baseURL),
   };
-  const rounds: Record<string, LoadResult[]> = { undici: [], dspex: [], openai: [] };
+  let rounds: Record<string, LoadResult[]>;
   try {
     // Interleaved rounds; each figure is the median of its rounds.
-    for (let round = 0; round < o.rounds; round++) {
-      for (const [key, c] of Object.entries(contenders)) {
-        const r = await runLoad(c.call, {
-          inFlight: n,
-          durationMs: o.durationMs,
-          warmupMs: o.warmupMs,
-          warmupCalls: o.warmupCalls,
-        });
-        point(`${c.label}, ${kb} KB`, r);
-        rounds[key]?.push(r);
-      }
-    }
+    rounds = await interleavedRounds(contenders, o, n, (c) => `${c.label}, ${kb} KB`);
   } finally {
     await Promise.allSettled(Object.values(contenders).map((c) => c.close()));
     await server.close();
@@ -65,8 +55,6 @@ function sizeRows(n: number, { kb, medians }: SizeResult): Row[] {
   const dspex = medians.dspex as LoadResult;
   const sdk = medians.openai as LoadResult;
   const what = `${kb} KB answers, ${n} in flight`;
-  const lat = (r: LoadResult): string =>
-    `p50 ${r.latency.p50Ms} / p99 ${r.latency.p99Ms} ms; CPU/call ${r.mainCpuPerCallUs} µs main thread, ${r.processCpuPerCallUs} µs process`;
   const sdkCpu = { label: "openai SDK", value: sdk.mainCpuPerCallUs };
   return [
     row(

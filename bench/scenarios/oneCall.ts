@@ -9,11 +9,12 @@
 import type { Contender } from "../lib/contender.js";
 import { benchClient, benchSystem, dspexCaller } from "../lib/dspex.js";
 import { undiciPool } from "../lib/httpPeers.js";
-import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
+import { type LoadResult, medianRound } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
-import { heading, point } from "../lib/progress.js";
+import { heading } from "../lib/progress.js";
 import { type Row, row } from "../lib/report.js";
+import { interleavedRounds } from "../lib/rounds.js";
 import type { Scenario } from "../lib/scenario.js";
 
 const NAME = "one call";
@@ -38,21 +39,10 @@ export const oneCall: Scenario = {
       dspex: dspexCaller(system, "miss", "dspex call (cache miss)", true),
       hit: dspexCaller(system, "hit", "dspex call (cache hit)", false),
     };
-    const rounds: Record<string, LoadResult[]> = { undici: [], dspex: [], hit: [] };
+    let rounds: Record<string, LoadResult[]>;
     try {
       // Interleaved rounds; each figure is the median of its rounds.
-      for (let round = 0; round < o.rounds; round++) {
-        for (const [key, c] of Object.entries(contenders)) {
-          const r = await runLoad(c.call, {
-            inFlight: 1,
-            durationMs: o.durationMs,
-            warmupMs: o.warmupMs,
-            warmupCalls: o.warmupCalls,
-          });
-          point(c.label, r);
-          rounds[key]?.push(r);
-        }
-      }
+      rounds = await interleavedRounds(contenders, o, 1);
     } finally {
       await Promise.allSettled(Object.values(contenders).map((c) => c.close()));
       await server.close();

@@ -13,17 +13,15 @@
  * booted again: a crash in a healthy system, the target's case), then half as many back to back (the
  * next kill as soon as the previous one recovered: the spare may still be loading, as in a crash burst).
  */
-import { once } from "node:events";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { createSystem, type NodeSnapshot } from "../../src/index.js";
-import { benchFile } from "../lib/contender.js";
+import { readyEchoWorker } from "../lib/bareWorkers.js";
 import { benchClient } from "../lib/dspex.js";
 import { LatencyHistogram } from "../lib/histogram.js";
 import { delay, errorCode } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
-import { callMessage, messagesFor } from "../lib/payload.js";
+import { messagesFor } from "../lib/payload.js";
 import { heading, note } from "../lib/progress.js";
 import { row } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
@@ -178,9 +176,7 @@ async function bareWorkerStarts(n: number) {
   const histogram = new LatencyHistogram();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const worker = new Worker(benchFile("workers/echoWorker.js"));
-    worker.postMessage(callMessage(i));
-    await once(worker, "message");
+    const worker = await readyEchoWorker(i);
     histogram.record(performance.now() - t0);
     await worker.terminate();
   }

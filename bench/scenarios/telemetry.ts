@@ -6,18 +6,12 @@
  * - cache hits at 256 in flight (the cheapest call, where a fixed cost shows most) with
  *   `@opentelemetry/api` loaded and no SDK registered, against telemetry off: the "nil" claim.
  */
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { System } from "../../src/index.js";
 import { benchClient, benchSystem } from "../lib/dspex.js";
 import { type LoadResult, medianRound, runLoad } from "../lib/load.js";
 import { startMockProcess } from "../lib/mockProcess.js";
 import type { BenchOptions } from "../lib/options.js";
+import { inMemoryOtel } from "../lib/otelSdk.js";
 import { messagesFor } from "../lib/payload.js";
 import { heading, point } from "../lib/progress.js";
 import { type Row, row } from "../lib/report.js";
@@ -33,20 +27,9 @@ export const telemetry: Scenario = {
     heading(telemetry.title);
     const inFlight = Math.max(...o.missesInFlight, o.quick ? 16 : 256);
     const server = await startMockProcess(0);
-    const spans = new InMemorySpanExporter();
-    // The processor production uses (batches exported off the call path), sized so that no span is
-    // dropped at this rate; the exporter keeps them in memory and is emptied after each round.
-    const processor = new BatchSpanProcessor(spans, {
-      maxQueueSize: 1 << 17,
-      maxExportBatchSize: 2048,
-      scheduledDelayMillis: 200,
-    });
-    const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor] });
-    const reader = new PeriodicExportingMetricReader({
-      exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-      exportIntervalMillis: 1_000,
-    });
-    const meterProvider = new MeterProvider({ readers: [reader] });
+    // The SDK over in-memory exporters, emptied after each round (bench/lib/otelSdk.ts).
+    const otel = inMemoryOtel();
+    const { tracerProvider, meterProvider } = otel;
     const client = (name: string) =>
       benchClient(name, server.baseURL, { maxConcurrency: inFlight, maxQueue: inFlight * 4 });
     const systems: Record<string, System> = {
@@ -75,9 +58,7 @@ export const telemetry: Scenario = {
           });
           point(`miss, ${labels[key]}`, r);
           misses[key]?.push(r);
-          await processor.forceFlush();
-          spansSeen += spans.getFinishedSpans().length;
-          spans.reset(); // the exporter keeps every span: empty it between rounds
+          spansSeen += await otel.drainSpans();
         }
         for (const key of Object.keys(hits)) {
           const system = systems[key] as System;
@@ -93,8 +74,7 @@ export const telemetry: Scenario = {
       }
     } finally {
       await Promise.allSettled(Object.values(systems).map((s) => s.stop()));
-      await meterProvider.shutdown();
-      await tracerProvider.shutdown();
+      await otel.shutdown();
       await server.close();
     }
     if (spansSeen === 0) throw new Error("telemetry: the SDK recorded no span: tracing was not on");
